@@ -1,0 +1,44 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""ament_python packaging for shadowhound_llm."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+package_name = 'shadowhound_llm'
+
+# name -> module:function; the same table drives `python -m shadowhound_llm NAME`.
+EXECUTABLES = {
+    'mission_agent': 'shadowhound_llm.nodes.mission_agent:main',
+    'gpu_monitor': 'shadowhound_llm.nodes.gpu_monitor:main',
+    'sim_robot': 'shadowhound_llm.nodes.sim_robot:main',
+    'check_backend': 'shadowhound_llm.tools.check_backend:main',
+    'plan': 'shadowhound_llm.tools.plan_cli:main',
+    'benchmark': 'shadowhound_llm.tools.benchmark:main',
+    'robot_test': 'shadowhound_llm.tools.robot_test:main',
+    'demo': 'shadowhound_llm.tools.demo:main',
+}
+
+setup(
+    name=package_name,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'benchmarks']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
+        ('share/' + package_name, ['package.xml']),
+        ('share/' + package_name + '/launch', glob('launch/*.launch.py')),
+        ('share/' + package_name + '/config', glob('config/*.yaml')),
+    ],
+    package_data={package_name: ['config/*.yaml']},
+    install_requires=['setuptools', 'pydantic>=2.6', 'httpx>=0.27', 'PyYAML>=6', 'pillow>=10'],
+    zip_safe=True,
+    maintainer='ShadowHound contributors',
+    maintainer_email='dev@shadowhound.invalid',
+    description='Plain-language missions for a Unitree GO2, planned by a local LLM.',
+    license='Apache-2.0',
+    tests_require=['pytest'],
+    entry_points={
+        'console_scripts': [f'{name} = {target}' for name, target in EXECUTABLES.items()],
+    },
+)

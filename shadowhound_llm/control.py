@@ -1,0 +1,214 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Closed-loop controllers for the plan's motion actions, and the last-line velocity governor.
+
+Each controller is a small object: ``update(pose, dt) -> Twist2D`` plus ``remaining`` (what is
+left, for progress and stall detection) and ``done``. Speeds follow a trapezoidal profile:
+ramp up at the configured acceleration, cruise, and decelerate as sqrt(2 a d) so the robot
+arrives without overshoot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+from .geometry import Pose2D, wrap_angle
+from .params import AgentConfig
+
+
+@dataclass(frozen=True)
+class Twist2D:
+    """A planar velocity command: linear.x (m/s) and angular.z (rad/s)."""
+
+    linear: float = 0.0
+    angular: float = 0.0
+
+    def is_zero(self) -> bool:
+        """True when neither component commands motion."""
+        return self.linear == 0.0 and self.angular == 0.0
+
+
+ZERO = Twist2D()
+
+
+@dataclass(frozen=True)
+class ControlLimits:
+    """Speeds, accelerations and tolerances the controllers use."""
+
+    cruise_linear: float = 0.3
+    cruise_angular: float = 0.6
+    linear_accel: float = 0.5
+    angular_accel: float = 1.5
+    position_tol: float = 0.05
+    yaw_tol: float = math.radians(3.0)
+    min_linear: float = 0.05
+    min_angular: float = 0.12
+    heading_gain: float = 2.0
+
+    @classmethod
+    def from_config(cls, config: AgentConfig) -> ControlLimits:
+        """Controller limits from the agent's parameters."""
+        return cls(cruise_linear=config.cruise_linear_speed,
+                   cruise_angular=config.cruise_angular_speed,
+                   linear_accel=config.linear_accel, angular_accel=config.angular_accel,
+                   position_tol=config.position_tolerance_m,
+                   yaw_tol=math.radians(config.yaw_tolerance_deg))
+
+
+def profile_speed(remaining: float, cruise: float, accel: float, floor: float) -> float:
+    """Signed speed toward ``remaining``: decelerating as sqrt(2 a d), between floor and cruise."""
+    magnitude = max(floor, min(cruise, math.sqrt(2.0 * accel * abs(remaining))))
+    return math.copysign(min(magnitude, cruise), remaining)
+
+
+def ramp(previous: float, target: float, max_step: float) -> float:
+    """Move from previous toward target by at most max_step (acceleration limit)."""
+    return previous + max(-max_step, min(max_step, target - previous))
+
+
+class _Controller:
+    """Shared ramping: the commanded speed never jumps by more than accel * dt."""
+
+    def __init__(self, limits: ControlLimits) -> None:
+        self.limits = limits
+        self.remaining = math.inf
+        self.done = False
+        self._last = ZERO
+
+    def _ramped(self, target: Twist2D, dt: float) -> Twist2D:
+        lim = self.limits
+        cmd = Twist2D(ramp(self._last.linear, target.linear, lim.linear_accel * dt),
+                      ramp(self._last.angular, target.angular, lim.angular_accel * dt))
+        # Decelerating is always allowed at once: the profile already shapes the stop.
+        if abs(target.linear) < abs(cmd.linear):
+            cmd = Twist2D(target.linear, cmd.angular)
+        if abs(target.angular) < abs(cmd.angular):
+            cmd = Twist2D(cmd.linear, target.angular)
+        self._last = cmd
+        return cmd
+
+
+class MoveController(_Controller):
+    """Straight line of ``distance_m`` along the start heading, holding that heading."""
+
+    def __init__(self, limits: ControlLimits, start: Pose2D, distance_m: float) -> None:
+        super().__init__(limits)
+        self.start, self.distance_m = start, distance_m
+        self.remaining = abs(distance_m)
+
+    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+        """Command for the current pose."""
+        lim = self.limits
+        travelled = ((pose.x - self.start.x) * math.cos(self.start.yaw)
+                     + (pose.y - self.start.y) * math.sin(self.start.yaw))
+        left = self.distance_m - travelled
+        self.remaining = abs(left)
+        if self.remaining <= 0.4 * lim.position_tol:
+            self.done = True
+            return ZERO
+        linear = profile_speed(left, lim.cruise_linear, lim.linear_accel, lim.min_linear)
+        heading_error = wrap_angle(self.start.yaw - pose.yaw)
+        angular = max(-lim.cruise_angular, min(lim.cruise_angular,
+                                               lim.heading_gain * heading_error))
+        return self._ramped(Twist2D(linear, angular), dt)
+
+
+class RotateController(_Controller):
+    """Turn in place by ``angle`` radians, counting every wrap (so 360 deg is a full turn)."""
+
+    def __init__(self, limits: ControlLimits, start: Pose2D, angle: float) -> None:
+        super().__init__(limits)
+        self.angle, self._turned, self._prev_yaw = angle, 0.0, start.yaw
+        self.remaining = abs(angle)
+
+    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+        """Command for the current pose."""
+        self._turned += wrap_angle(pose.yaw - self._prev_yaw)
+        self._prev_yaw = pose.yaw
+        return self._toward(self.angle - self._turned, dt)
+
+    def _toward(self, left: float, dt: float) -> Twist2D:
+        lim = self.limits
+        self.remaining = abs(left)
+        if self.remaining <= 0.4 * lim.yaw_tol:
+            self.done = True
+            return ZERO
+        angular = profile_speed(left, lim.cruise_angular, lim.angular_accel, lim.min_angular)
+        return self._ramped(Twist2D(0.0, angular), dt)
+
+
+class FaceController(RotateController):
+    """Turn in place to an absolute heading in the odom frame."""
+
+    def __init__(self, limits: ControlLimits, start: Pose2D, yaw: float) -> None:
+        super().__init__(limits, start, wrap_angle(yaw - start.yaw))
+        self.target_yaw = yaw
+
+    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+        """Command for the current pose."""
+        return self._toward(wrap_angle(self.target_yaw - pose.yaw), dt)
+
+
+class GotoController(_Controller):
+    """Drive to (x, y): turn toward the point when far off heading, then drive and steer."""
+
+    turn_in_place_above = math.radians(25.0)
+
+    def __init__(self, limits: ControlLimits, start: Pose2D, x: float, y: float) -> None:
+        super().__init__(limits)
+        self.x, self.y = x, y
+        self.remaining = start.distance_to(x, y)
+
+    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+        """Command for the current pose."""
+        lim = self.limits
+        distance = pose.distance_to(self.x, self.y)
+        self.remaining = distance
+        if distance <= 0.4 * lim.position_tol:
+            self.done = True
+            return ZERO
+        error = wrap_angle(pose.bearing_to(self.x, self.y) - pose.yaw)
+        near = distance < 3.0 * lim.position_tol
+        # Turning toward the point is progress too (for stall detection): 0.5 m per radian.
+        self.remaining = distance + (0.0 if near else 0.5 * abs(error))
+        if not near and abs(error) > self.turn_in_place_above:
+            angular = profile_speed(error, lim.cruise_angular, lim.angular_accel, lim.min_angular)
+            return self._ramped(Twist2D(0.0, angular), dt)
+        # Close in, only the along-track error counts: steering at a point a few cm away
+        # would spin the robot. cos(error) < 0 means we passed it: back up.
+        along = distance * math.cos(error)
+        linear = profile_speed(along, lim.cruise_linear, lim.linear_accel, lim.min_linear)
+        angular = 0.0 if near else max(-lim.cruise_angular,
+                                       min(lim.cruise_angular, lim.heading_gain * error))
+        if near and abs(along) <= 0.4 * lim.position_tol:
+            if distance <= lim.position_tol:
+                self.done = True
+                return ZERO
+            # Off to the side by more than the tolerance: face the point, then drive again.
+            angular = profile_speed(error, lim.cruise_angular, lim.angular_accel, lim.min_angular)
+            return self._ramped(Twist2D(0.0, angular), dt)
+        return self._ramped(Twist2D(linear, angular), dt)
+
+
+class Governor:
+    """The last gate before publish: clamps every command to the hard limits and counts clamps.
+
+    A clamp means a bug upstream (controllers already respect the limits), so the count is
+    reported in diagnostics. Non-finite values become a stop.
+    """
+
+    def __init__(self, max_linear: float, max_angular: float) -> None:
+        self.max_linear, self.max_angular = max_linear, max_angular
+        self.clamp_count = 0
+
+    def apply(self, cmd: Twist2D) -> Twist2D:
+        """The command, clamped to the limits (zero if anything is not finite)."""
+        if not (math.isfinite(cmd.linear) and math.isfinite(cmd.angular)):
+            self.clamp_count += 1
+            return ZERO
+        linear = max(-self.max_linear, min(self.max_linear, cmd.linear))
+        angular = max(-self.max_angular, min(self.max_angular, cmd.angular))
+        if linear != cmd.linear or angular != cmd.angular:
+            self.clamp_count += 1
+        return Twist2D(linear, angular)

@@ -1,0 +1,308 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The mission executor: the one owner of motion.
+
+Plain Python, driven by ``tick(now, odom)`` at the control rate. It turns the current plan
+step into a velocity command, watches for faults (stale or missing odometry, no progress,
+mission too long) and reports status events. Every terminal path returns a zero command.
+
+Actions may be appended while the mission runs (a plan streamed from an LLM); the
+executor holds still when it runs out of actions before the plan is closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import json
+import math
+import os
+from pathlib import Path
+import time
+from typing import Any, Protocol
+
+from .control import (ControlLimits, FaceController, GotoController, MoveController,
+                      RotateController, Twist2D, ZERO)
+from .geometry import Pose2D
+from .params import AgentConfig
+from .plan import action_summary, MOTION_TYPES
+
+TERMINAL_STATES = frozenset({'succeeded', 'failed', 'cancelled', 'rejected'})
+STALL_PROGRESS = 0.01  # m or rad of progress that resets the stall timer
+
+
+@dataclass
+class MissionStatus:
+    """One mission_status message (contract JSON)."""
+
+    mission_id: str
+    state: str
+    text: str
+    plan: dict[str, Any] | None = None
+    step: int | None = None
+    message: str = ''
+    stamp: float = field(default_factory=time.time)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        """True for succeeded, failed, cancelled and rejected."""
+        return self.state in TERMINAL_STATES
+
+    def to_json(self) -> str:
+        """The contract's mission_status JSON (extra fields added alongside)."""
+        body = {'mission_id': self.mission_id, 'state': self.state, 'text': self.text,
+                'plan': self.plan, 'step': self.step, 'message': self.message,
+                'stamp': self.stamp}
+        body.update(self.extra)
+        return json.dumps(body)
+
+
+@dataclass(frozen=True)
+class OdomSample:
+    """Latest odometry pose and how old it is (seconds since it was received)."""
+
+    pose: Pose2D
+    age_s: float
+
+
+class Frame(Protocol):
+    """A camera frame the photo action can save."""
+
+    received: float
+
+    def save_png(self, path: Path) -> None:
+        """Write the frame as a PNG file."""
+
+
+class Camera(Protocol):
+    """Source of the latest camera frame."""
+
+    def latest(self) -> Frame | None:
+        """The most recent frame, or None if none has arrived."""
+
+
+@dataclass
+class TickOutput:
+    """What to publish this tick: a command (None = publish nothing) and status events."""
+
+    cmd: Twist2D | None = None
+    events: list[MissionStatus] = field(default_factory=list)
+
+
+class StepFailed(RuntimeError):
+    """A step that cannot complete; the message names the fault."""
+
+
+@dataclass
+class _Mission:
+    mission_id: str
+    text: str
+    actions: list[Any]
+    plan_closed: bool
+    started: float
+    index: int = 0
+    step: Any = None
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def plan_dict(self) -> dict[str, Any]:
+        return {'actions': [a.model_dump(mode='json') for a in self.actions]}
+
+
+class MissionExecutor:
+    """Runs one mission at a time; see the module docstring."""
+
+    def __init__(self, config: AgentConfig, camera: Camera | None = None) -> None:
+        self.config = config
+        self.limits = ControlLimits.from_config(config)
+        self.camera = camera
+        self.home: Pose2D | None = None
+        self.mission: _Mission | None = None
+        self._moving = False
+
+    @property
+    def busy(self) -> bool:
+        """True while a mission is executing."""
+        return self.mission is not None
+
+    def start(self, mission_id: str, text: str, actions: list[Any], now: float,
+              plan_closed: bool = True, extra: dict[str, Any] | None = None) -> TickOutput:
+        """Begin executing; any running mission must have been ended by the caller first."""
+        if self.mission is not None:
+            raise RuntimeError('a mission is already running; cancel it first')
+        self.mission = _Mission(mission_id, text, list(actions), plan_closed, now,
+                                extra=dict(extra or {}))
+        return TickOutput(events=[self._status('executing', 'plan accepted')])
+
+    def add_action(self, action: Any) -> None:
+        """Append an action to the running plan (streamed planning)."""
+        if self.mission is not None:
+            self.mission.actions.append(action)
+
+    def close_plan(self) -> None:
+        """No more actions will be added to the running plan."""
+        if self.mission is not None:
+            self.mission.plan_closed = True
+
+    def abort(self, state: str, message: str) -> TickOutput:
+        """End the running mission now (cancelled or failed) and command a stop."""
+        self._moving = False
+        if self.mission is None:
+            return TickOutput(cmd=ZERO)
+        event = self._status(state, message)
+        self.mission = None
+        return TickOutput(cmd=ZERO, events=[event])
+
+    def tick(self, now: float, odom: OdomSample | None) -> TickOutput:
+        """Advance the running mission by one control period."""
+        if odom is not None and self.home is None:
+            self.home = odom.pose
+        mission = self.mission
+        if mission is None:
+            return TickOutput()
+        if now - mission.started > self.config.max_mission_duration_s:
+            return self.abort('failed', f'mission exceeded max_mission_duration_s '
+                                        f'({self.config.max_mission_duration_s:.0f} s); stopped')
+        events: list[MissionStatus] = []
+        try:
+            cmd = self._advance(mission, now, odom, events)
+        except StepFailed as exc:
+            out = self.abort('failed', f'step {mission.index + 1} '
+                                       f'({action_summary(mission.actions[mission.index])}) '
+                                       f'failed: {exc}; robot stopped')
+            out.events[:0] = events
+            return out
+        if self.mission is None:  # finished this tick
+            self._moving = False
+            return TickOutput(cmd=ZERO, events=events)
+        if cmd.is_zero():
+            publish = ZERO if self._moving else None
+            self._moving = False
+            return TickOutput(cmd=publish, events=events)
+        self._moving = True
+        return TickOutput(cmd=cmd, events=events)
+
+    def _advance(self, mission: _Mission, now: float, odom: OdomSample | None,
+                 events: list[MissionStatus]) -> Twist2D:
+        for _ in range(len(mission.actions) + 1):
+            if mission.step is None:
+                if mission.index >= len(mission.actions):
+                    if mission.plan_closed:
+                        note = '; '.join(mission.notes) or f'{len(mission.actions)} action(s) done'
+                        events.append(self._status('succeeded', note))
+                        self.mission = None
+                    return ZERO
+                action = mission.actions[mission.index]
+                mission.step = _Step(action, self, now, odom)
+                events.append(self._status(
+                    'executing', f'step {mission.index + 1}/{len(mission.actions)}'
+                                 f'{"" if mission.plan_closed else "+"}: '
+                                 f'{action_summary(action)}'))
+            cmd = mission.step.update(now, odom)
+            if not mission.step.finished:
+                return cmd
+            if mission.step.note:
+                mission.notes.append(mission.step.note)
+            if mission.step.action.type == 'stop':
+                events.append(self._status('succeeded', 'stopped by the plan'))
+                self.mission = None
+                return ZERO
+            mission.step = None
+            mission.index += 1
+        return ZERO
+
+    def _status(self, state: str, message: str) -> MissionStatus:
+        m = self.mission
+        assert m is not None
+        step = min(m.index, len(m.actions) - 1) if m.actions else None
+        return MissionStatus(m.mission_id, state, m.text, m.plan_dict(), step, message,
+                             extra=dict(m.extra))
+
+
+class _Step:
+    """One action being executed."""
+
+    def __init__(self, action: Any, executor: MissionExecutor, now: float,
+                 odom: OdomSample | None) -> None:
+        self.action, self.ex, self.started = action, executor, now
+        self.finished, self.note = False, ''
+        self.controllers: list[Any] | None = None  # built on the first tick with a pose
+        self._best, self._best_time = math.inf, now
+
+    def update(self, now: float, odom: OdomSample | None) -> Twist2D:
+        kind = self.action.type
+        if kind in MOTION_TYPES:
+            return self._motion(now, odom)
+        if kind == 'wait':
+            self.finished = now - self.started >= self.action.seconds
+        elif kind == 'say':
+            self.note, self.finished = self.action.text, True
+        elif kind == 'photo':
+            self._photo(now)
+        else:  # stop
+            self.finished = True
+        return ZERO
+
+    def _motion(self, now: float, odom: OdomSample | None) -> Twist2D:
+        cfg = self.ex.config
+        if odom is None:
+            raise StepFailed("no odometry received on 'odom' (is the GO2 bridge running?); "
+                             'refusing to move without feedback (allow_open_loop is false)')
+        if odom.age_s > cfg.odom_timeout_s:
+            raise StepFailed(f'odometry lost: last odom {odom.age_s:.2f} s ago '
+                             f'(odom_timeout_s {cfg.odom_timeout_s:.2f} s)')
+        if self.controllers is None:
+            self.controllers = self._build(odom.pose)
+        while self.controllers and self.controllers[0].done:
+            self.controllers.pop(0)
+        if not self.controllers:
+            self.finished = True
+            return ZERO
+        ctrl = self.controllers[0]
+        cmd = ctrl.update(odom.pose, 1.0 / cfg.control_rate_hz)
+        if ctrl.done:
+            self.controllers.pop(0)
+            self._best = math.inf
+            if not self.controllers:
+                self.finished = True
+                self.note = ''
+            return ZERO if not self.controllers else cmd
+        self._check_progress(now, ctrl.remaining)
+        return cmd
+
+    def _check_progress(self, now: float, remaining: float) -> None:
+        if remaining < self._best - STALL_PROGRESS:
+            self._best, self._best_time = remaining, now
+        elif now - self._best_time > self.ex.config.stall_timeout_s:
+            raise StepFailed(f'no progress for {self.ex.config.stall_timeout_s:.1f} s '
+                             f'({remaining:.2f} left): blocked, slipping or not obeying cmd_vel')
+
+    def _build(self, pose: Pose2D) -> list[Any]:
+        lim, a = self.ex.limits, self.action
+        if a.type == 'move':
+            return [MoveController(lim, pose, a.distance_m)]
+        if a.type == 'rotate':
+            return [RotateController(lim, pose, math.radians(a.angle_deg))]
+        if a.type == 'goto':
+            return [GotoController(lim, pose, a.x, a.y)]
+        home = self.ex.home
+        if home is None:
+            raise StepFailed('home pose unknown: no odometry received yet')
+        return [GotoController(lim, pose, home.x, home.y), FaceController(lim, pose, home.yaw)]
+
+    def _photo(self, now: float) -> None:
+        camera, cfg = self.ex.camera, self.ex.config
+        frame = camera.latest() if camera is not None else None
+        if frame is not None and frame.received >= self.started - cfg.photo_timeout_s:
+            folder = Path(os.path.expanduser(cfg.photo_dir))
+            path = folder / f'photo_{time.strftime("%Y%m%d_%H%M%S")}_{int(now * 1000) % 1000:03d}.png'
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                frame.save_png(path)
+            except (OSError, ValueError) as exc:
+                raise StepFailed(f'could not save the photo to {folder}: {exc}') from None
+            self.note, self.finished = f'photo saved: {path}', True
+            self.ex.mission.extra['photo'] = str(path)
+        elif now - self.started > cfg.photo_timeout_s:
+            raise StepFailed(f"no camera frame on 'camera/image_raw' within "
+                             f'{cfg.photo_timeout_s:.1f} s')
