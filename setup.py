@@ -3,22 +3,14 @@
 """ament_python packaging for shadowhound_llm."""
 
 from glob import glob
+import runpy
 
 from setuptools import find_packages, setup
 
 package_name = 'shadowhound_llm'
 
-# name -> module:function; the same table drives `python -m shadowhound_llm NAME`.
-EXECUTABLES = {
-    'mission_agent': 'shadowhound_llm.nodes.mission_agent:main',
-    'gpu_monitor': 'shadowhound_llm.nodes.gpu_monitor:main',
-    'sim_robot': 'shadowhound_llm.nodes.sim_robot:main',
-    'check_backend': 'shadowhound_llm.tools.check_backend:main',
-    'plan': 'shadowhound_llm.tools.plan_cli:main',
-    'benchmark': 'shadowhound_llm.tools.benchmark:main',
-    'robot_test': 'shadowhound_llm.tools.robot_test:main',
-    'demo': 'shadowhound_llm.tools.demo:main',
-}
+# The same table drives `python -m shadowhound_llm NAME`.
+EXECUTABLES = runpy.run_path('shadowhound_llm/executables.py')['EXECUTABLES']
 
 setup(
     name=package_name,
@@ -39,6 +31,6 @@ setup(
     license='Apache-2.0',
     tests_require=['pytest'],
     entry_points={
-        'console_scripts': [f'{name} = {target}' for name, target in EXECUTABLES.items()],
+        'console_scripts': [f'{name} = {target}' for name, (target, _) in EXECUTABLES.items()],
     },
 )

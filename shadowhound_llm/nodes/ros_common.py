@@ -1,0 +1,99 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Small rclpy helpers shared by the nodes: parameter declaration, QoS, the run loop."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+import signal
+import sys
+from typing import Any, Callable, TypeVar
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
+
+T = TypeVar('T')
+
+# RELIABLE: twist_mux on the GO2 bridge subscribes RELIABLE and would never connect to a
+# BEST_EFFORT publisher (the prototype's bug).
+CMD_VEL_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+STATUS_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                        durability=DurabilityPolicy.TRANSIENT_LOCAL)
+# A BEST_EFFORT subscription matches both RELIABLE and BEST_EFFORT publishers.
+SENSOR_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT)
+COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+
+
+class ConfigError(ValueError):
+    """Parameters an operator must fix before the node can run."""
+
+
+def declare_dataclass_params(node: Node, config_cls: type[T]) -> T:
+    """Declare every field of a parameter dataclass (with its description) and read it back."""
+    values = {}
+    for f in fields(config_cls):
+        meta = f.metadata
+        descriptor = ParameterDescriptor(description=meta.get('description', ''))
+        lo, hi = meta.get('min_value'), meta.get('max_value')
+        if isinstance(f.default, float) and lo is not None:
+            descriptor.floating_point_range = [FloatingPointRange(
+                from_value=float(lo), to_value=float(hi), step=0.0)]
+        elif isinstance(f.default, int) and not isinstance(f.default, bool) and lo is not None:
+            descriptor.integer_range = [IntegerRange(from_value=int(lo), to_value=int(hi), step=1)]
+        try:
+            values[f.name] = node.declare_parameter(f.name, f.default, descriptor).value
+        except Exception as exc:  # rclpy raises several types for out-of-range or wrong type
+            raise ConfigError(f'parameter {f.name}: {exc}') from None
+    try:
+        config = config_cls.from_mapping(values)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    problems = config.problems() if hasattr(config, 'problems') else []
+    if problems:
+        raise ConfigError('; '.join(problems))
+    return config
+
+
+def run_node(factory: Callable[[], Node], args: list[str] | None = None,
+             on_shutdown: Callable[[Node], Any] | None = None) -> int:
+    """Init rclpy, spin the node until SIGINT/SIGTERM, call on_shutdown while ROS still works.
+
+    rclpy's own signal handlers shut the context down before user code runs, which would
+    make a last zero Twist impossible; so the node installs its own handlers and leaves
+    the spin loop cleanly.
+    """
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = {'signal': None}
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        stop['signal'] = signum
+
+    old = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    node = None
+    code = 0
+    try:
+        node = factory()
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        while stop['signal'] is None and rclpy.ok():
+            executor.spin_once(timeout_sec=0.1)
+    except ConfigError as exc:
+        print(f'[ERROR] invalid parameters: {exc}', file=sys.stderr)
+        code = 2
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            if on_shutdown is not None and rclpy.ok():
+                on_shutdown(node)
+            node.destroy_node()
+        rclpy.try_shutdown()
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return code
