@@ -20,7 +20,7 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to NAME's main() with the remaining arguments."""
+    """Run the named executable with the remaining arguments."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ('-h', '--help', 'help'):
         print(usage())

@@ -20,8 +20,15 @@ from pathlib import Path
 import time
 from typing import Any, Protocol
 
-from .control import (ControlLimits, FaceController, GotoController, MoveController,
-                      RotateController, Twist2D, ZERO)
+from .control import (
+    ControlLimits,
+    FaceController,
+    GotoController,
+    MoveController,
+    RotateController,
+    Twist2D,
+    ZERO,
+)
 from .geometry import Pose2D
 from .params import AgentConfig
 from .plan import action_summary, MOTION_TYPES
@@ -295,7 +302,8 @@ class _Step:
         frame = camera.latest() if camera is not None else None
         if frame is not None and frame.received >= self.started - cfg.photo_timeout_s:
             folder = Path(os.path.expanduser(cfg.photo_dir))
-            path = folder / f'photo_{time.strftime("%Y%m%d_%H%M%S")}_{int(now * 1000) % 1000:03d}.png'
+            stamp = time.strftime('%Y%m%d_%H%M%S')
+            path = folder / f'photo_{stamp}_{int(now * 1000) % 1000:03d}.png'
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 frame.save_png(path)

@@ -37,7 +37,8 @@ class AgentConfig:
     stream_execution: bool = _p(True, 'Start executing actions while the plan streams in')
     fallback_backend: str = _p('', 'Backend used when the primary fails: "" | openai')
     openai_base_url: str = _p(
-        'https://api.openai.com/v1', 'OpenAI-compatible base URL (API key only from $OPENAI_API_KEY)')
+        'https://api.openai.com/v1',
+        'OpenAI-compatible base URL (API key only from $OPENAI_API_KEY)')
     openai_model: str = _p('gpt-4o-mini', 'Model name on the OpenAI-compatible backend')
     control_rate_hz: float = _p(20.0, 'cmd_vel stream rate while moving (Hz)', 2.5, 200.0)
     max_linear_speed: float = _p(0.5, 'Hard limit on |linear.x| (m/s)', 0.01, 3.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from .control import Twist2D, ramp
+from .control import ramp, Twist2D
 from .geometry import Pose2D, wrap_angle
 
 

@@ -30,8 +30,14 @@ from ..geometry import Pose2D, wrap_angle, yaw_from_quaternion
 from ..params import AgentConfig
 from ..plan import Plan
 from ..rule_planner import is_stop_command, plan_from_rules
-from .ros_common import (CMD_VEL_QOS, COMMAND_QOS, declare_dataclass_params, run_node,
-                         SENSOR_QOS, STATUS_QOS)
+from .ros_common import (
+    CMD_VEL_QOS,
+    COMMAND_QOS,
+    declare_dataclass_params,
+    run_node,
+    SENSOR_QOS,
+    STATUS_QOS,
+)
 
 STOP_PLAN = {'actions': [{'type': 'stop'}]}
 

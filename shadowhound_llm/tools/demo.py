@@ -55,9 +55,9 @@ def main(args: list[str] | None = None) -> int:
     agent_params = {'backend': 'none', 'photo_dir': str(out / 'photos')}
     procs = [_start('sim_robot', {}, env, out / 'sim_robot.log'),
              _start('mission_agent', agent_params, env, out / 'mission_agent.log')]
-    from . import robot_test
-
     import rclpy
+
+    from . import robot_test
     rclpy.init()
     client = robot_test.MissionClient('demo_client')
     executor, _ = robot_test.spin_in_thread(client)

@@ -17,10 +17,10 @@ import threading
 import time
 from typing import Any
 
+from nav_msgs.msg import Odometry
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
-from nav_msgs.msg import Odometry
 from std_msgs.msg import String
 
 from ..geometry import Pose2D, wrap_angle, yaw_from_quaternion
@@ -198,7 +198,7 @@ def plot_trajectory(trajectory: list[tuple[float, float]], results: list[Mission
 
     fig, ax = plt.subplots(figsize=(6, 5))
     if trajectory:
-        xs, ys = zip(*trajectory)
+        xs, ys = zip(*trajectory, strict=True)
         ax.plot(xs, ys, '-', color='tab:blue', label='odom trajectory')
         ax.plot(xs[0], ys[0], 'go', label='start')
     for i, r in enumerate(results, 1):

@@ -1,0 +1,175 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""pytest plugin: real rclpy nodes (sim_robot, mission_agent, a probe) spinning in-process."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Callable
+
+import pytest
+
+rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed')
+
+from geometry_msgs.msg import Twist  # noqa: E402
+from nav_msgs.msg import Odometry  # noqa: E402
+from rclpy.executors import MultiThreadedExecutor  # noqa: E402
+from rclpy.node import Node  # noqa: E402
+from rclpy.parameter import Parameter  # noqa: E402
+from std_msgs.msg import Empty, String  # noqa: E402
+
+from shadowhound_llm.geometry import Pose2D, yaw_from_quaternion  # noqa: E402
+from shadowhound_llm.nodes.ros_common import (CMD_VEL_QOS, COMMAND_QOS, SENSOR_QOS,  # noqa: E402
+                                              STATUS_QOS)
+
+TERMINAL = ('succeeded', 'failed', 'cancelled', 'rejected')
+
+
+class Probe(Node):
+    """The operator's side: sends missions, records statuses, cmd_vel and odom."""
+
+    def __init__(self) -> None:
+        super().__init__('test_probe')
+        self.cond = threading.Condition()
+        self.statuses: list[dict[str, Any]] = []
+        self.cmds: list[tuple[float, float, float]] = []  # (monotonic, linear.x, angular.z)
+        self.pose: Pose2D | None = None
+        self.mission_pub = self.create_publisher(String, 'mission_command', COMMAND_QOS)
+        self.cancel_pub = self.create_publisher(Empty, 'mission_cancel', COMMAND_QOS)
+        self.create_subscription(String, 'mission_status', self._on_status, STATUS_QOS)
+        # RELIABLE like the GO2 bridge's twist_mux: proves cmd_vel reaches such a subscriber.
+        self.create_subscription(Twist, 'cmd_vel', self._on_cmd, CMD_VEL_QOS)
+        self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
+
+    def _on_status(self, msg: String) -> None:
+        with self.cond:
+            self.statuses.append(json.loads(msg.data))
+            self.cond.notify_all()
+
+    def _on_cmd(self, msg: Twist) -> None:
+        with self.cond:
+            self.cmds.append((time.monotonic(), msg.linear.x, msg.angular.z))
+            self.cond.notify_all()
+
+    def _on_odom(self, msg: Odometry) -> None:
+        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+        with self.cond:
+            self.pose = Pose2D(p.x, p.y, yaw_from_quaternion(q.x, q.y, q.z, q.w))
+            self.cond.notify_all()
+
+    def wait(self, predicate: Callable[[], Any], timeout: float) -> Any:
+        """Wait until predicate() returns something truthy; return it (or None on timeout)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(min(left, 0.05))
+
+    def statuses_for(self, mission_id: str) -> list[dict[str, Any]]:
+        return [s for s in self.statuses if s['mission_id'] == mission_id]
+
+
+class Harness:
+    """sim_robot + mission_agent + probe on one multi-threaded executor."""
+
+    def __init__(self, agent_params: dict[str, Any] | None = None,
+                 sim_params: dict[str, Any] | None = None, with_sim: bool = True) -> None:
+        from shadowhound_llm.nodes.mission_agent import MissionAgent
+        from shadowhound_llm.nodes.sim_robot import SimRobot
+
+        agent_params = {'backend': 'none', 'validate_on_startup': False, **(agent_params or {})}
+        self.sim = SimRobot(parameter_overrides=_params(sim_params or {})) if with_sim else None
+        self.agent = MissionAgent(parameter_overrides=_params(agent_params))
+        self.probe = Probe()
+        self.executor = MultiThreadedExecutor(num_threads=3)
+        for node in self.nodes:
+            self.executor.add_node(node)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [n for n in (self.sim, self.agent, self.probe) if n is not None]
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """Until discovery is done: the agent hears the probe and the sim, the probe the agent."""
+        def ready() -> bool:
+            linked = (self.probe.mission_pub.get_subscription_count() > 0
+                      and self.agent.status_pub.get_subscription_count() > 0
+                      and self.agent.cmd_pub.get_subscription_count() > 0)
+            if self.sim is not None:
+                linked = linked and self.agent._odom is not None and self.probe.pose is not None
+            return linked
+        assert self.probe.wait(ready, timeout), 'ROS discovery did not complete'
+
+    def send(self, text: str) -> None:
+        self.probe.mission_pub.publish(String(data=text))
+
+    def wait_state(self, text: str, states: tuple[str, ...], timeout: float,
+                   after: int = 0) -> dict[str, Any] | None:
+        """The first status for this text (from index `after`) whose state is in states."""
+        def found() -> dict[str, Any] | None:
+            for s in self.probe.statuses[after:]:
+                if s['text'] == text and s['state'] in states:
+                    return s
+            return None
+        return self.probe.wait(found, timeout)
+
+    def run(self, text: str, timeout: float = 40.0) -> dict[str, Any]:
+        """Send a mission and return its terminal status."""
+        after = len(self.probe.statuses)
+        self.send(text)
+        final = self.wait_state(text, TERMINAL, timeout, after)
+        assert final is not None, f'mission {text!r} did not finish within {timeout} s'
+        return final
+
+    def settle(self, seconds: float = 0.4) -> Pose2D:
+        """Wait for the robot to come to rest and return its odometry pose."""
+        time.sleep(seconds)
+        assert self.probe.pose is not None
+        return self.probe.pose
+
+    def close(self) -> None:
+        self.executor.shutdown(timeout_sec=2.0)
+        for node in self.nodes:
+            node.destroy_node()
+        self.thread.join(timeout=2.0)
+
+
+def _params(values: dict[str, Any]) -> list[Parameter]:
+    return [Parameter(k, value=v) for k, v in values.items()]
+
+
+@pytest.fixture(scope='session')
+def ros_context():
+    """One rclpy context for the whole test session."""
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
+
+
+@pytest.fixture
+def make_harness(ros_context, tmp_path):
+    """Factory: make_harness(agent_params=..., sim_params=...) -> a ready Harness."""
+    made: list[Harness] = []
+
+    def factory(agent_params: dict[str, Any] | None = None,
+                sim_params: dict[str, Any] | None = None, with_sim: bool = True,
+                wait: bool = True) -> Harness:
+        params = {'photo_dir': str(tmp_path / 'photos'), **(agent_params or {})}
+        harness = Harness(params, sim_params, with_sim)
+        made.append(harness)
+        if wait:
+            harness.wait_ready()
+        return harness
+
+    yield factory
+    for harness in made:
+        harness.close()
