@@ -15,7 +15,7 @@ rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed')
 
 from geometry_msgs.msg import Twist  # noqa: E402
 from nav_msgs.msg import Odometry  # noqa: E402
-from rclpy.executors import MultiThreadedExecutor  # noqa: E402
+from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from std_msgs.msg import Empty, String  # noqa: E402
@@ -77,7 +77,7 @@ class Probe(Node):
 
 
 class Harness:
-    """sim_robot + mission_agent + probe on one multi-threaded executor."""
+    """sim_robot + mission_agent + probe on one executor thread (as rclpy.spin would)."""
 
     def __init__(self, agent_params: dict[str, Any] | None = None,
                  sim_params: dict[str, Any] | None = None, with_sim: bool = True) -> None:
@@ -88,7 +88,7 @@ class Harness:
         self.sim = SimRobot(parameter_overrides=_params(sim_params or {})) if with_sim else None
         self.agent = MissionAgent(parameter_overrides=_params(agent_params))
         self.probe = Probe()
-        self.executor = MultiThreadedExecutor(num_threads=3)
+        self.executor = SingleThreadedExecutor()
         for node in self.nodes:
             self.executor.add_node(node)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)
