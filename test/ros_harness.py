@@ -21,8 +21,7 @@ from rclpy.parameter import Parameter  # noqa: E402
 from std_msgs.msg import Empty, String  # noqa: E402
 
 from shadowhound_llm.geometry import Pose2D, yaw_from_quaternion  # noqa: E402
-from shadowhound_llm.nodes.ros_common import (CMD_VEL_QOS, COMMAND_QOS, SENSOR_QOS,  # noqa: E402
-                                              STATUS_QOS)
+from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, SENSOR_QOS, STATUS_QOS  # noqa: E402
 
 TERMINAL = ('succeeded', 'failed', 'cancelled', 'rejected')
 
@@ -157,7 +156,7 @@ def ros_context():
 
 @pytest.fixture
 def make_harness(ros_context, tmp_path):
-    """Factory: make_harness(agent_params=..., sim_params=...) -> a ready Harness."""
+    """Build ready Harness objects on demand; they are closed after the test."""
     made: list[Harness] = []
 
     def factory(agent_params: dict[str, Any] | None = None,

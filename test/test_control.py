@@ -6,8 +6,14 @@ import math
 
 import pytest
 
-from shadowhound_llm.control import (ControlLimits, GotoController, Governor, MoveController,
-                                     RotateController, Twist2D)
+from shadowhound_llm.control import (
+    ControlLimits,
+    GotoController,
+    Governor,
+    MoveController,
+    RotateController,
+    Twist2D,
+)
 from shadowhound_llm.geometry import Pose2D, quaternion_from_yaw, wrap_angle, yaw_from_quaternion
 from shadowhound_llm.sim_model import SimLimits, UnicycleSim
 

@@ -127,7 +127,7 @@ def test_say_puts_the_text_in_the_status():
     loop.start({'type': 'say', 'text': 'I am a GO2 quadruped.'})
     final = loop.run()
     assert final.state == 'succeeded' and final.message == 'I am a GO2 quadruped.'
-    assert all(c.is_zero() for c in loop.cmds), "say must not move the robot"
+    assert all(c.is_zero() for c in loop.cmds), 'say must not move the robot'
 
 
 def test_photo_without_camera_frame_fails_after_timeout():

@@ -5,8 +5,8 @@
 import math
 import time
 
-from rclpy.parameter import Parameter
 import pytest
+from rclpy.parameter import Parameter
 
 pytestmark = pytest.mark.ros
 

@@ -1,0 +1,113 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The ROS package as colcon installs it, the launch file, and the parameter files."""
+
+import ast
+from pathlib import Path
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from shadowhound_llm.executables import EXECUTABLES
+from shadowhound_llm.params import AgentConfig, load_params_file, param_specs
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_EXECUTABLES = ('mission_agent', 'gpu_monitor', 'sim_robot', 'check_backend', 'plan',
+                        'benchmark', 'robot_test')
+
+
+def test_package_xml_is_format_3_ament_python_with_runtime_deps():
+    root = ET.parse(ROOT / 'package.xml').getroot()
+    assert root.get('format') == '3'
+    assert root.findtext('name') == 'shadowhound_llm'
+    assert root.find('export/build_type').text == 'ament_python'
+    deps = {e.text for e in root.findall('exec_depend')}
+    assert deps >= {'rclpy', 'std_msgs', 'geometry_msgs', 'nav_msgs', 'sensor_msgs',
+                    'diagnostic_msgs', 'launch_ros', 'python3-pydantic', 'python3-httpx',
+                    'python3-yaml'}
+    assert {e.text for e in root.findall('test_depend')} >= {'python3-pytest'}
+
+
+def test_every_contract_executable_is_a_console_script():
+    assert set(CONTRACT_EXECUTABLES) <= set(EXECUTABLES)
+
+
+@pytest.mark.skipif(shutil.which('colcon') is None and not (
+    Path(sys.executable).parent / 'colcon').exists(), reason='colcon is not installed')
+def test_colcon_build_install_layout(tmp_path):
+    src = tmp_path / 'src' / 'shadowhound_llm'
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        '.venv*', '.git', 'build', 'install', 'log', 'out', '*.egg-info', '__pycache__'))
+    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
+    proc = subprocess.run([colcon, 'build', '--base-paths', str(tmp_path / 'src'),
+                           '--build-base', str(tmp_path / 'build'),
+                           '--install-base', str(tmp_path / 'install')],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    prefix = tmp_path / 'install' / 'shadowhound_llm'
+    for name in CONTRACT_EXECUTABLES:
+        assert (prefix / 'lib' / 'shadowhound_llm' / name).is_file(), name
+    share = prefix / 'share' / 'shadowhound_llm'
+    assert (share / 'package.xml').is_file()
+    assert (share / 'launch' / 'mission.launch.py').is_file()
+    assert (share / 'config' / 'mission_agent.yaml').is_file()
+    assert (prefix / 'share' / 'ament_index' / 'resource_index' / 'packages'
+            / 'shadowhound_llm').is_file()
+
+
+def _launch_source():
+    return (ROOT / 'launch' / 'mission.launch.py').read_text(encoding='utf-8')
+
+
+def test_launch_file_names_only_existing_executables_and_files():
+    tree = ast.parse(_launch_source())
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+               and isinstance(n.value, str)}
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        for kw in call.keywords:
+            if kw.arg == 'executable':
+                assert kw.value.value in EXECUTABLES, kw.value.value
+    for name in ('mission_agent.yaml', 'sim_robot.yaml'):
+        assert name in strings and (ROOT / 'config' / name).is_file()
+    for arg in ('model', 'ollama_host', 'sim', 'gpu_monitor', 'namespace', 'params_file'):
+        assert arg in strings, f'launch argument {arg} missing'
+
+
+def test_launch_description_builds_where_launch_ros_exists():
+    pytest.importorskip('launch_ros', reason='launch_ros has no PyPI wheel; runs on a ROS '
+                                             'install only')
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('mission_launch',
+                                                  ROOT / 'launch' / 'mission.launch.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    description = module.generate_launch_description()
+    names = [a.name for a in description.entities if hasattr(a, 'name')]
+    assert {'model', 'ollama_host', 'sim', 'gpu_monitor', 'namespace'} <= set(names)
+
+
+def test_params_file_holds_every_parameter_with_its_default():
+    values = load_params_file(ROOT / 'config' / 'mission_agent.yaml')
+    assert set(values) == {name for name, *_ in param_specs()}
+    assert AgentConfig.from_mapping(values) == AgentConfig()
+
+
+def test_contract_parameter_defaults():
+    c = AgentConfig()
+    assert (c.backend, c.ollama_host, c.model, c.keep_alive, c.num_ctx) == (
+        'ollama', 'http://localhost:11434', 'phi4:14b', '-1', 4096)
+    assert (c.control_rate_hz, c.max_linear_speed, c.max_angular_speed,
+            c.cruise_linear_speed, c.cruise_angular_speed) == (20.0, 0.5, 1.0, 0.3, 0.6)
+    assert (c.max_move_distance_m, c.max_goto_radius_m, c.max_actions, c.max_mission_chars,
+            c.position_tolerance_m, c.yaw_tolerance_deg, c.odom_timeout_s,
+            c.allow_open_loop, c.max_mission_duration_s) == (
+        5.0, 10.0, 20, 2000, 0.05, 3.0, 0.5, False, 120.0)
+
+
+def test_sim_params_file_is_valid_yaml_for_sim_robot():
+    data = yaml.safe_load((ROOT / 'config' / 'sim_robot.yaml').read_text(encoding='utf-8'))
+    assert data['sim_robot']['ros__parameters']['rate_hz'] == 50.0

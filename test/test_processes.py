@@ -1,0 +1,67 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The executables as an operator starts them: real processes, real signals."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytestmark = pytest.mark.ros
+
+
+def start(name, *ros_params):
+    cmd = [sys.executable, '-m', 'shadowhound_llm', name]
+    if ros_params:
+        cmd += ['--ros-args'] + [a for p in ros_params for a in ('-p', p)]
+    return subprocess.Popen(cmd, env=os.environ.copy(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def test_help_lists_every_contract_executable():
+    out = subprocess.run([sys.executable, '-m', 'shadowhound_llm', '--help'],
+                         capture_output=True, text=True, check=True).stdout
+    for name in ('mission_agent', 'gpu_monitor', 'sim_robot', 'check_backend', 'plan',
+                 'benchmark', 'robot_test'):
+        assert f'  {name} ' in out
+
+
+def test_unknown_executable_is_exit_2():
+    proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'fly'],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "unknown executable 'fly'" in proc.stderr
+
+
+def test_invalid_parameters_exit_with_the_reason():
+    proc = start('mission_agent', 'max_linear_speed:=0.2')
+    out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    assert 'cruise_linear_speed=0.3 m/s exceeds max_linear_speed=0.2 m/s' in out
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+def test_signal_while_moving_publishes_a_zero_twist(make_harness, sig):
+    """The agent runs as its own process; the harness provides the robot and the probe."""
+    h = make_harness(with_sim=True, wait=False)
+    h.agent.destroy_node()  # use the external agent instead of the in-process one
+    h.executor.remove_node(h.agent)
+    h.agent = None
+    agent = start('mission_agent', 'backend:=none', 'validate_on_startup:=false')
+    try:
+        assert h.probe.wait(lambda: h.probe.mission_pub.get_subscription_count() > 0, 20)
+        time.sleep(0.5)
+        h.send('move forward 3 m')
+        assert h.probe.wait(lambda: h.probe.pose and h.probe.pose.x > 0.2, 15)
+        assert h.probe.cmds[-1][1] > 0.0
+        agent.send_signal(sig)
+        out, _ = agent.communicate(timeout=10)
+        assert agent.returncode == 0, out
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+    assert h.probe.wait(lambda: h.probe.cmds[-1][1:] == (0.0, 0.0), 2.0), \
+        'the last cmd_vel before exit must be a zero Twist'
+    assert 'agent shutting down' in out
