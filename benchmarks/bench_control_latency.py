@@ -24,8 +24,8 @@ from shadowhound_llm.local_dds import apply_local_dds
 
 apply_local_dds()
 
-import rclpy  # noqa: E402
 from geometry_msgs.msg import Twist  # noqa: E402
+import rclpy  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
