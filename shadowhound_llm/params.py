@@ -40,6 +40,9 @@ class AgentConfig:
         'https://api.openai.com/v1',
         'OpenAI-compatible base URL (API key only from $OPENAI_API_KEY)')
     openai_model: str = _p('gpt-4o-mini', 'Model name on the OpenAI-compatible backend')
+    openai_response_format: str = _p(
+        'json_schema', 'Structured output style: json_schema (OpenAI, vLLM, Ollama) or '
+        'json_object (llama.cpp server)')
     control_rate_hz: float = _p(20.0, 'cmd_vel stream rate while moving (Hz)', 2.5, 200.0)
     max_linear_speed: float = _p(0.5, 'Hard limit on |linear.x| (m/s)', 0.01, 3.0)
     max_angular_speed: float = _p(1.0, 'Hard limit on |angular.z| (rad/s)', 0.01, 6.0)
@@ -90,6 +93,9 @@ class AgentConfig:
                        f'max_angular_speed={self.max_angular_speed} rad/s')
         if self.backend not in BACKENDS:
             out.append(f'backend={self.backend!r}: use one of {", ".join(BACKENDS)}')
+        if self.openai_response_format not in ('json_schema', 'json_object'):
+            out.append(f'openai_response_format={self.openai_response_format!r}: use '
+                       f'json_schema or json_object')
         if self.fallback_backend not in ('',) + BACKENDS:
             out.append(f'fallback_backend={self.fallback_backend!r}: use "" or one of '
                        f'{", ".join(BACKENDS)}')
@@ -130,3 +136,25 @@ def load_params_file(path: str | Path, node_name: str = 'mission_agent') -> dict
         if isinstance(section, dict) and 'ros__parameters' in section:
             return dict(section['ros__parameters'])
     raise ValueError(f'{path}: no "{node_name}: ros__parameters:" section')
+
+
+def render_params_yaml() -> str:
+    """config/mission_agent.yaml as generated from AgentConfig (a test keeps the file in sync)."""
+    lines = ['# mission_agent parameters and their defaults (SI units; tolerances in deg).',
+             '# Generated from shadowhound_llm/params.py: python -m shadowhound_llm.params',
+             'mission_agent:', '  ros__parameters:']
+    for name, default, description, lo, hi in param_specs():
+        bounds = f' [{lo:g} .. {hi:g}]' if lo is not None else ''
+        lines.append(f'    # {description}{bounds}')
+        if isinstance(default, bool):
+            value = 'true' if default else 'false'
+        elif isinstance(default, str):
+            value = f'"{default}"'
+        else:
+            value = repr(default)
+        lines.append(f'    {name}: {value}')
+    return '\n'.join(lines) + '\n'
+
+
+if __name__ == '__main__':
+    print(render_params_yaml(), end='')

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from shadowhound_llm.executables import EXECUTABLES
-from shadowhound_llm.params import AgentConfig, load_params_file, param_specs
+from shadowhound_llm.params import (AgentConfig, load_params_file, param_specs,
+                                     render_params_yaml)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_EXECUTABLES = ('mission_agent', 'gpu_monitor', 'sim_robot', 'check_backend', 'plan',
@@ -91,6 +92,8 @@ def test_launch_description_builds_where_launch_ros_exists():
 
 
 def test_params_file_holds_every_parameter_with_its_default():
+    text = (ROOT / 'config' / 'mission_agent.yaml').read_text(encoding='utf-8')
+    assert text == render_params_yaml(), 'regenerate: python -m shadowhound_llm.params'
     values = load_params_file(ROOT / 'config' / 'mission_agent.yaml')
     assert set(values) == {name for name, *_ in param_specs()}
     assert AgentConfig.from_mapping(values) == AgentConfig()

@@ -1,0 +1,96 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""What every LLM backend returns: the text and its metrics, or one error type."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import time
+from typing import Any, Callable, Protocol
+
+# Called with each new piece of generated text as it streams in.
+TextCallback = Callable[[str], None]
+
+
+class BackendError(RuntimeError):
+    """A backend failure, worded for an operator; ``status_code`` when HTTP gave one."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+@dataclass
+class LLMMetrics:
+    """Speed figures of one LLM call (seconds; None where the backend gives nothing)."""
+
+    backend: str
+    model: str
+    ok: bool = True
+    tokens_per_s: float | None = None
+    eval_count: int | None = None
+    eval_duration_s: float | None = None
+    prompt_eval_count: int | None = None
+    prompt_eval_duration_s: float | None = None
+    load_duration_s: float | None = None
+    ttft_s: float | None = None
+    total_s: float | None = None
+    stamp: float = field(default_factory=time.time)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's llm_metrics JSON body."""
+        body = asdict(self)
+        if body['error'] is None:
+            del body['error']
+        return body
+
+
+@dataclass
+class LLMResult:
+    """Generated text and how fast it came."""
+
+    text: str
+    metrics: LLMMetrics
+    done_reason: str | None = None
+
+
+class ChatBackend(Protocol):
+    """The one call the planner needs from any backend."""
+
+    name: str
+    model: str
+
+    def chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
+             stream: bool = True, on_text: TextCallback | None = None,
+             timeout_s: float | None = None) -> LLMResult:
+        """Generate a reply (schema-constrained when a schema is given)."""
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+
+
+class Deadline:
+    """A wall-clock budget for one request: httpx timeouts are per read, not per request."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the request started."""
+        return time.monotonic() - self.start
+
+    def check(self, what: str) -> None:
+        """Raise BackendError once the budget is spent."""
+        if self.elapsed > self.seconds:
+            raise BackendError(f'{what} took longer than {self.seconds:g} s (llm_timeout_s); '
+                               f'request cancelled')
+
+
+def rate(count: int | None, seconds: float | None) -> float | None:
+    """Tokens per second, or None when either figure is missing or zero."""
+    if not count or not seconds:
+        return None
+    return count / seconds

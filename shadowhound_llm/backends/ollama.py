@@ -1,0 +1,216 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Ollama's native API over httpx: chat (streamed NDJSON or not), tags, show, ps, load, unload."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+import json
+import time
+from typing import Any, Iterator
+
+import httpx
+
+from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, TextCallback
+
+NS = 1e-9
+CONNECT_TIMEOUT_S = 2.0
+
+
+def http_error_message(exc: Exception, url: str, what: str) -> BackendError:
+    """Turn an httpx exception into an operator-facing BackendError naming the URL."""
+    if isinstance(exc, httpx.ConnectError):
+        reason = str(exc) or 'connection failed'
+        if 'refused' in reason.lower():
+            reason = 'connection refused'
+        return BackendError(f'cannot reach {what} at {url}: {reason}. Is the server running '
+                            f'and is the URL right?')
+    if isinstance(exc, httpx.ConnectTimeout):
+        return BackendError(f'cannot reach {what} at {url}: no answer within '
+                            f'{CONNECT_TIMEOUT_S:g} s (host down or firewalled?)')
+    if isinstance(exc, httpx.ReadTimeout):
+        return BackendError(f'{what} at {url} stopped answering (read timeout)')
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return BackendError(f'{what} at {url} dropped the connection mid-reply '
+                            f'(server crashed or restarted?): {exc}')
+    return BackendError(f'{what} at {url}: {type(exc).__name__}: {exc}')
+
+
+def error_body(response: httpx.Response) -> str:
+    """The server's error text: Ollama's {"error": "..."} or OpenAI's {"error": {"message"}}."""
+    try:
+        body = response.json()
+    except (ValueError, json.JSONDecodeError):
+        return response.text.strip()[:500] or response.reason_phrase
+    err = body.get('error') if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return str(err.get('message') or err)
+    return str(err or body)[:500]
+
+
+class OllamaClient:
+    """A small typed client for one Ollama server."""
+
+    name = 'ollama'
+
+    def __init__(self, host: str = 'http://localhost:11434', model: str = 'phi4:14b',
+                 timeout_s: float = 30.0, keep_alive: str | float = '-1', num_ctx: int = 4096,
+                 temperature: float = 0.0, seed: int | None = 42) -> None:
+        self.host = host.rstrip('/')
+        self.model = model
+        self.timeout_s = timeout_s
+        self.keep_alive = parse_keep_alive(keep_alive)
+        self.options: dict[str, Any] = {'num_ctx': int(num_ctx), 'temperature': temperature}
+        if seed is not None:
+            self.options['seed'] = seed
+        self._http = httpx.Client(base_url=self.host, timeout=httpx.Timeout(
+            timeout_s, connect=CONNECT_TIMEOUT_S))
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    # ---- plain endpoints ------------------------------------------------------------------
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                 timeout: float | None = None) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, json=body,
+                                          timeout=timeout if timeout else httpx.USE_CLIENT_DEFAULT)
+        except httpx.HTTPError as exc:
+            raise http_error_message(exc, self.host, 'Ollama') from None
+        if response.status_code >= 400:
+            raise BackendError(f'Ollama {path} answered {response.status_code}: '
+                               f'{error_body(response)}', response.status_code)
+        try:
+            return response.json()
+        except ValueError:
+            raise BackendError(f'Ollama {path} answered with non-JSON: '
+                               f'{response.text[:200]!r}') from None
+
+    def version(self) -> str:
+        """Server version, e.g. '0.12.6'."""
+        return str(self._request('GET', '/api/version', timeout=5.0).get('version', 'unknown'))
+
+    def tags(self) -> list[dict[str, Any]]:
+        """Models pulled on the server."""
+        return list(self._request('GET', '/api/tags', timeout=10.0).get('models') or [])
+
+    def show(self, model: str | None = None) -> dict[str, Any]:
+        """Model details (template, parameters, model_info, capabilities)."""
+        return self._request('POST', '/api/show', {'model': model or self.model}, timeout=10.0)
+
+    def ps(self) -> list[dict[str, Any]]:
+        """Models loaded in memory, with size and size_vram (bytes) and context_length."""
+        return list(self._request('GET', '/api/ps', timeout=5.0).get('models') or [])
+
+    def load(self, model: str | None = None) -> LLMMetrics:
+        """Load the model (with keep_alive and num_ctx) without generating; metrics has load time."""
+        start = time.monotonic()
+        body = {'model': model or self.model, 'keep_alive': self.keep_alive,
+                'options': {'num_ctx': self.options['num_ctx']}}
+        reply = self._request('POST', '/api/generate', body, timeout=max(self.timeout_s, 300.0))
+        load_ns = reply.get('load_duration')
+        return LLMMetrics('ollama', body['model'], load_duration_s=load_ns * NS if load_ns
+                          else None, total_s=time.monotonic() - start)
+
+    def unload(self, model: str | None = None) -> None:
+        """Unload the model now (keep_alive 0)."""
+        self._request('POST', '/api/generate', {'model': model or self.model, 'keep_alive': 0})
+
+    # ---- chat -----------------------------------------------------------------------------
+    def chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
+             stream: bool = True, on_text: TextCallback | None = None,
+             timeout_s: float | None = None, options: dict[str, Any] | None = None
+             ) -> LLMResult:
+        """Chat completion; with a schema, Ollama constrains the reply to it (``format``)."""
+        body: dict[str, Any] = {'model': self.model, 'messages': messages, 'stream': stream,
+                                'keep_alive': self.keep_alive,
+                                'options': {**self.options, **(options or {})}}
+        if schema is not None:
+            body['format'] = schema
+        deadline = Deadline(timeout_s or self.timeout_s)
+        parts: list[str] = []
+        ttft: float | None = None
+        final: dict[str, Any] = {}
+        with self._open_stream(body, deadline) as lines:
+            for line in lines:
+                deadline.check('the LLM reply')
+                chunk = _parse_line(line)
+                piece = (chunk.get('message') or {}).get('content') or ''
+                if piece:
+                    if ttft is None:
+                        ttft = deadline.elapsed
+                    parts.append(piece)
+                    if on_text is not None:
+                        on_text(piece)
+                if chunk.get('done'):
+                    final = chunk
+                    break
+        if not final:
+            raise BackendError('the reply stream ended before Ollama said it was done '
+                               '(connection cut or server stopped); partial output discarded')
+        return LLMResult(''.join(parts), self._metrics(final, ttft, deadline.elapsed),
+                         final.get('done_reason'))
+
+    @contextmanager
+    def _open_stream(self, body: dict[str, Any], deadline: Deadline) -> Iterator[Iterator[str]]:
+        try:
+            with self._http.stream('POST', '/api/chat', json=body,
+                                   timeout=httpx.Timeout(deadline.seconds,
+                                                         connect=CONNECT_TIMEOUT_S)) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise BackendError(self._chat_error(response), response.status_code)
+                yield (line for line in response.iter_lines() if line.strip())
+        except httpx.HTTPError as exc:
+            if isinstance(exc, httpx.ReadTimeout):
+                raise BackendError(f'Ollama at {self.host} sent nothing for '
+                                   f'{deadline.seconds:g} s (llm_timeout_s); request '
+                                   f'cancelled') from None
+            raise http_error_message(exc, self.host, 'Ollama') from None
+
+    def _chat_error(self, response: httpx.Response) -> str:
+        text = error_body(response)
+        if response.status_code == 404:
+            return (f'model {self.model!r} is not available on {self.host} ({text}). '
+                    f'Fix: ollama pull {self.model}')
+        if 'memory' in text.lower():
+            return (f'Ollama could not load {self.model!r}: {text}. Free memory (unload other '
+                    f'models, smaller num_ctx) or use a smaller quantization')
+        return f'Ollama /api/chat answered {response.status_code}: {text}'
+
+    def _metrics(self, final: dict[str, Any], ttft: float | None, total: float) -> LLMMetrics:
+        def sec(key: str) -> float | None:
+            value = final.get(key)
+            return value * NS if value else None
+
+        eval_s = sec('eval_duration')
+        return LLMMetrics(
+            'ollama', self.model, True, rate(final.get('eval_count'), eval_s),
+            final.get('eval_count'), eval_s, final.get('prompt_eval_count'),
+            sec('prompt_eval_duration'), sec('load_duration'), ttft, total)
+
+
+def _parse_line(line: str) -> dict[str, Any]:
+    try:
+        chunk = json.loads(line)
+    except json.JSONDecodeError:
+        raise BackendError(f'Ollama sent a line that is not JSON: {line[:200]!r}') from None
+    if not isinstance(chunk, dict):
+        raise BackendError(f'Ollama sent an unexpected line: {line[:200]!r}')
+    if 'error' in chunk:
+        # An error after streaming began: the status stayed 200, the last line says why.
+        raise BackendError(f'Ollama failed mid-reply: {chunk["error"]}')
+    return chunk
+
+
+def parse_keep_alive(value: str | float) -> str | float:
+    """keep_alive as Ollama takes it: a number of seconds, or a Go duration string."""
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number

@@ -1,0 +1,344 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""An Ollama test double: a real HTTP server on 127.0.0.1 (Starlette under uvicorn).
+
+It behaves as Ollama's API does (routes, NDJSON streaming, metrics in nanoseconds, error
+bodies and status codes, errors after streaming began) and is scripted per test through
+plain attributes: which models are pulled, how much of each lands in VRAM, what the model
+replies, how fast, and how it fails. Used by the tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+import json
+import threading
+import time
+from typing import Any, AsyncIterator, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+import uvicorn
+
+GIB = 1024 ** 3
+RUNNER_DIED = ('model runner has unexpectedly stopped, this may be due to resource limitations '
+               'or an internal error, check ollama server logs for details')
+DEFAULT_REPLY = '{"actions":[{"type":"move","distance_m":1.0}]}'
+
+
+@dataclass
+class ModelSpec:
+    """A pulled model: its size in bytes, and the share of it that will land in VRAM."""
+
+    name: str
+    size: int = 9 * GIB
+    vram_fraction: float = 1.0
+    family: str = 'phi3'
+    parameter_size: str = '14.7B'
+    context_max: int = 16384
+
+
+@dataclass
+class Script:
+    """How the double behaves; tests change these attributes freely."""
+
+    version: str = '0.12.6'
+    models: dict[str, ModelSpec] = field(default_factory=lambda: {
+        'phi4:14b': ModelSpec('phi4:14b')})
+    # Reply text for chat/generate: a fixed string, a list consumed in order, or a callable
+    # taking the request body.
+    reply: str | list[str] | Callable[[dict[str, Any]], str] = DEFAULT_REPLY
+    tokens_per_s: float = 20.0          # reported decode speed (eval_count / eval_duration)
+    prompt_tokens_per_s: float = 400.0
+    real_time: bool = False             # really sleep 1/tokens_per_s per token
+    load_duration_s: float = 0.8        # reported on the first load
+    load_error: str | None = None       # e.g. an out-of-memory message -> 500 on load
+    error_after_tokens: int | None = None   # 200 stream that ends with {"error": ...}
+    stream_error: str = RUNNER_DIED
+    drop_after_tokens: int | None = None    # close the connection mid-stream
+    stall_s: float = 0.0                # delay before the first byte of a chat reply
+    forced_context_length: int | None = None  # /api/ps reports this instead of num_ctx
+    status_override: tuple[int, str] | None = None  # every chat answers (status, error)
+
+
+def _tokens(text: str) -> list[str]:
+    """Split text into ~token pieces (4 characters) the way a stream would deliver them."""
+    return [text[i:i + 4] for i in range(0, len(text), 4)] or ['']
+
+
+class OllamaDouble:
+    """Start with ``with OllamaDouble() as ollama: ollama.url ...``."""
+
+    def __init__(self, script: Script | None = None) -> None:
+        self.script = script or Script()
+        self.requests: list[tuple[str, dict[str, Any] | None]] = []
+        self.loaded: dict[str, dict[str, Any]] = {}
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ''
+        self.app = Starlette(routes=[
+            Route('/api/version', self._version, methods=['GET']),
+            Route('/api/tags', self._tags, methods=['GET']),
+            Route('/api/ps', self._ps, methods=['GET']),
+            Route('/api/show', self._show, methods=['POST']),
+            Route('/api/chat', self._chat, methods=['POST']),
+            Route('/api/generate', self._generate, methods=['POST']),
+            Route('/v1/models', self._v1_models, methods=['GET']),
+            Route('/v1/chat/completions', self._v1_chat, methods=['POST']),
+        ])
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self) -> OllamaDouble:
+        """Serve on 127.0.0.1 on a free port; returns when the server accepts connections."""
+        config = uvicorn.Config(self.app, host='127.0.0.1', port=0, log_level='critical',
+                                lifespan='off')
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10.0
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError('Ollama double did not start')
+            time.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f'http://127.0.0.1:{port}'
+        return self
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=5.0)
+
+    def __enter__(self) -> OllamaDouble:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        """Request bodies received on one path, in order."""
+        return [b for p, b in self.requests if p == path and b is not None]
+
+    # ---- helpers --------------------------------------------------------------------------
+    @staticmethod
+    def _error(status: int, message: str) -> JSONResponse:
+        return JSONResponse({'error': message}, status_code=status)
+
+    async def _body(self, request: Request) -> dict[str, Any] | JSONResponse:
+        raw = await request.body()
+        self.requests.append((request.url.path, None))
+        if not raw:
+            return self._error(400, 'missing request body')
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return self._error(400, str(exc))
+        if not isinstance(body, dict):
+            return self._error(400, 'json: cannot unmarshal into Go value of type api.Request')
+        self.requests[-1] = (request.url.path, body)
+        return body
+
+    def _find(self, name: str) -> ModelSpec | None:
+        if ':' not in name:
+            name = f'{name}:latest'
+        return self.script.models.get(name)
+
+    def _load(self, spec: ModelSpec, body: dict[str, Any]) -> tuple[float, JSONResponse | None]:
+        """Load (if needed) and return the reported load duration, or an error response."""
+        if self.script.load_error:
+            return 0.0, self._error(500, self.script.load_error)
+        num_ctx = int((body.get('options') or {}).get('num_ctx') or 4096)
+        keep_alive = body.get('keep_alive', '5m')
+        if keep_alive in (0, '0', '0s'):
+            self.loaded.pop(spec.name, None)
+            return 0.0, None
+        first = spec.name not in self.loaded
+        self.loaded[spec.name] = {
+            'context_length': self.script.forced_context_length or num_ctx,
+            'keep_alive': keep_alive}
+        return (self.script.load_duration_s if first else 0.0005), None
+
+    def _reply_text(self, body: dict[str, Any]) -> str:
+        reply = self.script.reply
+        if callable(reply):
+            return reply(body)
+        if isinstance(reply, list):
+            return reply.pop(0) if len(reply) > 1 else reply[0]
+        return reply
+
+    def _check_format(self, body: dict[str, Any]) -> JSONResponse | None:
+        fmt = body.get('format')
+        if fmt is None or fmt == 'json' or isinstance(fmt, dict):
+            return None
+        return self._error(400, f'invalid format: "{fmt}"; expected "json" or a valid JSON '
+                                f'Schema object')
+
+    # ---- routes ---------------------------------------------------------------------------
+    async def _version(self, request: Request) -> Response:
+        self.requests.append(('/api/version', None))
+        return JSONResponse({'version': self.script.version})
+
+    async def _tags(self, request: Request) -> Response:
+        self.requests.append(('/api/tags', None))
+        return JSONResponse({'models': [{
+            'name': m.name, 'model': m.name, 'modified_at': '2026-11-01T10:00:00Z',
+            'size': m.size, 'digest': f'sha256:{abs(hash(m.name)):064x}'[:71],
+            'details': {'format': 'gguf', 'family': m.family,
+                        'parameter_size': m.parameter_size,
+                        'quantization_level': 'Q4_K_M'}} for m in self.script.models.values()]})
+
+    async def _ps(self, request: Request) -> Response:
+        self.requests.append(('/api/ps', None))
+        models = []
+        for name, state in self.loaded.items():
+            spec = self.script.models[name]
+            models.append({'name': name, 'model': name, 'size': spec.size,
+                           'size_vram': int(spec.size * spec.vram_fraction),
+                           'digest': 'sha256:0', 'details': {'family': spec.family},
+                           'expires_at': '2318-01-01T00:00:00Z',
+                           'context_length': state['context_length']})
+        return JSONResponse({'models': models})
+
+    async def _show(self, request: Request) -> Response:
+        body = await self._body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        spec = self._find(str(body.get('model') or body.get('name') or ''))
+        if spec is None:
+            return self._error(404, f"model '{body.get('model')}' not found")
+        return JSONResponse({'modelfile': '', 'parameters': '', 'template': '{{ .Prompt }}',
+                             'details': {'family': spec.family},
+                             'model_info': {f'{spec.family}.context_length': spec.context_max},
+                             'capabilities': ['completion']})
+
+    async def _generate(self, request: Request) -> Response:
+        return await self._complete(request, 'response')
+
+    async def _chat(self, request: Request) -> Response:
+        return await self._complete(request, 'message')
+
+    async def _complete(self, request: Request, field_name: str) -> Response:
+        body = await self._body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        name = body.get('model')
+        if not name:
+            return self._error(400, 'model is required')
+        spec = self._find(str(name))
+        if spec is None:
+            return self._error(404, f"model '{name}' not found")
+        bad = self._check_format(body)
+        if bad is not None:
+            return bad
+        if self.script.status_override:
+            return self._error(*self.script.status_override)
+        load_s, err = self._load(spec, body)
+        if err is not None:
+            return err
+        is_load = (field_name == 'response' and not body.get('prompt')) or (
+            field_name == 'message' and not body.get('messages'))
+        if is_load:
+            unloading = body.get('keep_alive') in (0, '0', '0s')
+            reply = {'model': spec.name, 'created_at': _now(), 'done': True,
+                     'done_reason': 'unload' if unloading else 'load'}
+            if field_name == 'response':
+                reply['response'] = ''
+            if not unloading:
+                reply['load_duration'] = int(load_s * 1e9)
+            return JSONResponse(reply)
+        tokens = _tokens(self._reply_text(body))
+        prompt_tokens = sum(len(m.get('content', '')) for m in body.get('messages') or []) // 4
+        final = {
+            'model': spec.name, 'created_at': _now(), 'done': True, 'done_reason': 'stop',
+            'total_duration': int((load_s + len(tokens) / self.script.tokens_per_s) * 1e9),
+            'load_duration': int(load_s * 1e9), 'prompt_eval_count': prompt_tokens,
+            'prompt_eval_duration': int(prompt_tokens / self.script.prompt_tokens_per_s * 1e9),
+            'eval_count': len(tokens),
+            'eval_duration': int(len(tokens) / self.script.tokens_per_s * 1e9)}
+        if body.get('stream', True) is False:
+            await asyncio.sleep(self.script.stall_s)
+            if self.script.real_time:
+                await asyncio.sleep(len(tokens) / self.script.tokens_per_s)
+            final[field_name] = _piece(field_name, ''.join(tokens))
+            return JSONResponse(final)
+        return StreamingResponse(self._stream(tokens, final, field_name, spec.name),
+                                 media_type='application/x-ndjson')
+
+    async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
+                      model: str) -> AsyncIterator[bytes]:
+        if self.script.stall_s:
+            await asyncio.sleep(self.script.stall_s)
+        for i, token in enumerate(tokens):
+            if self.script.drop_after_tokens is not None and i >= self.script.drop_after_tokens:
+                raise ConnectionAbortedError('Ollama double drops the connection')
+            if self.script.error_after_tokens is not None and i >= self.script.error_after_tokens:
+                yield (json.dumps({'error': self.script.stream_error}) + '\n').encode()
+                return
+            if self.script.real_time:
+                await asyncio.sleep(1.0 / self.script.tokens_per_s)
+            chunk = {'model': model, 'created_at': _now(), field_name: _piece(field_name, token),
+                     'done': False}
+            yield (json.dumps(chunk) + '\n').encode()
+        final[field_name] = _piece(field_name, '')
+        yield (json.dumps(final) + '\n').encode()
+
+    # ---- OpenAI-compatible side (as Ollama serves it under /v1) ---------------------------
+    async def _v1_models(self, request: Request) -> Response:
+        self.requests.append(('/v1/models', None))
+        return JSONResponse({'object': 'list', 'data': [
+            {'id': name, 'object': 'model', 'owned_by': 'library'}
+            for name in self.script.models]})
+
+    async def _v1_chat(self, request: Request) -> Response:
+        body = await self._body(request)
+        if isinstance(body, JSONResponse):
+            return JSONResponse({'error': {'message': 'invalid request', 'type':
+                                           'invalid_request_error'}}, status_code=400)
+        spec = self._find(str(body.get('model') or ''))
+        if spec is None:
+            return JSONResponse({'error': {'message': f"model \"{body.get('model')}\" not "
+                                           f'found, try pulling it first', 'type': 'api_error',
+                                           'code': None}}, status_code=404)
+        if self.script.status_override:
+            status, message = self.script.status_override
+            return JSONResponse({'error': {'message': message, 'type': 'api_error'}},
+                                status_code=status)
+        tokens = _tokens(self._reply_text(body))
+        usage = {'prompt_tokens': 50, 'completion_tokens': len(tokens),
+                 'total_tokens': 50 + len(tokens)}
+        if not body.get('stream'):
+            if self.script.real_time:
+                await asyncio.sleep(len(tokens) / self.script.tokens_per_s)
+            return JSONResponse({'id': 'chatcmpl-1', 'object': 'chat.completion', 'choices': [
+                {'index': 0, 'message': {'role': 'assistant', 'content': ''.join(tokens)},
+                 'finish_reason': 'stop'}], 'usage': usage})
+        return StreamingResponse(self._sse(tokens, usage), media_type='text/event-stream')
+
+    async def _sse(self, tokens: list[str], usage: dict[str, Any]) -> AsyncIterator[bytes]:
+        if self.script.stall_s:
+            await asyncio.sleep(self.script.stall_s)
+        for i, token in enumerate(tokens):
+            if self.script.drop_after_tokens is not None and i >= self.script.drop_after_tokens:
+                raise ConnectionAbortedError('Ollama double drops the connection')
+            if self.script.real_time:
+                await asyncio.sleep(1.0 / self.script.tokens_per_s)
+            event = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
+                {'index': 0, 'delta': {'content': token}, 'finish_reason': None}]}
+            yield f'data: {json.dumps(event)}\n\n'.encode()
+        done = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
+            {'index': 0, 'delta': {}, 'finish_reason': 'stop'}]}
+        yield f'data: {json.dumps(done)}\n\n'.encode()
+        yield f'data: {json.dumps({"choices": [], "usage": usage})}\n\n'.encode()
+        yield b'data: [DONE]\n\n'
+
+
+def _piece(field_name: str, text: str) -> Any:
+    return {'role': 'assistant', 'content': text} if field_name == 'message' else text
+
+
+def _now() -> str:
+    return time.strftime('%Y-%m-%dT%H:%M:%S.000000Z', time.gmtime())
