@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from shadowhound_llm.executables import EXECUTABLES
-from shadowhound_llm.params import (AgentConfig, load_params_file, param_specs,
-                                     render_params_yaml)
+from shadowhound_llm.params import AgentConfig, load_params_file, param_specs, render_params_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_EXECUTABLES = ('mission_agent', 'gpu_monitor', 'sim_robot', 'check_backend', 'plan',

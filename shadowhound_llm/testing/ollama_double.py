@@ -62,6 +62,7 @@ class Script:
     stall_s: float = 0.0                # delay before the first byte of a chat reply
     forced_context_length: int | None = None  # /api/ps reports this instead of num_ctx
     status_override: tuple[int, str] | None = None  # every chat answers (status, error)
+    refuse_json_schema: bool = False    # /v1 refuses response_format json_schema (llama.cpp)
 
 
 def _tokens(text: str) -> list[str]:
@@ -307,6 +308,12 @@ class OllamaDouble:
             status, message = self.script.status_override
             return JSONResponse({'error': {'message': message, 'type': 'api_error'}},
                                 status_code=status)
+        fmt = (body.get('response_format') or {}).get('type')
+        if self.script.refuse_json_schema and fmt == 'json_schema':
+            return JSONResponse({'error': {'message': "1 validation error: response_format: Input "
+                                           "tag 'json_schema' found using 'type' does not match "
+                                           "any of the expected tags: 'text', 'json_object'",
+                                           'type': 'internal_server_error'}}, status_code=500)
         tokens = _tokens(self._reply_text(body))
         usage = {'prompt_tokens': 50, 'completion_tokens': len(tokens),
                  'total_tokens': 50 + len(tokens)}
