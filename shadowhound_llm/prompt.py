@@ -10,7 +10,7 @@ You plan missions for a Unitree GO2 quadruped robot. Reply with one JSON object 
 ACTION is one of:
 {"type":"move","distance_m":D}     straight line, D metres, + forward, - backward
 {"type":"rotate","angle_deg":A}    turn in place, A degrees, + left (counter-clockwise), - right
-{"type":"goto","x":X,"y":Y}        drive to point (X,Y) metres in the odom frame (x ahead at start, y left)
+{"type":"goto","x":X,"y":Y}        drive to point (X,Y) in metres, odom frame (x ahead, y left)
 {"type":"wait","seconds":S}        stand still
 {"type":"stop"}                    stop and end the plan
 {"type":"photo"}                   take a photo with the camera

@@ -104,7 +104,7 @@ class OllamaClient:
         return list(self._request('GET', '/api/ps', timeout=5.0).get('models') or [])
 
     def load(self, model: str | None = None) -> LLMMetrics:
-        """Load the model (with keep_alive and num_ctx) without generating; metrics has load time."""
+        """Load the model (keep_alive, num_ctx) without generating; metrics give the load time."""
         start = time.monotonic()
         body = {'model': model or self.model, 'keep_alive': self.keep_alive,
                 'options': {'num_ctx': self.options['num_ctx']}}

@@ -82,8 +82,9 @@ class OpenAICompatClient:
         except BackendError as exc:
             # Some servers refuse json_schema but take json_object + schema: switch once.
             refused = str(exc).lower()
-            if (schema is not None and self.style == 'json_schema' and exc.status_code in
-                    (400, 422, 500) and ('json_schema' in refused or 'response_format' in refused)):
+            refused_style = 'json_schema' in refused or 'response_format' in refused
+            if (schema is not None and self.style == 'json_schema'
+                    and exc.status_code in (400, 422, 500) and refused_style):
                 self.style = 'json_object'
                 return self._chat(messages, schema, stream, on_text, timeout_s, options)
             raise
