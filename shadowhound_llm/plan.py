@@ -138,9 +138,16 @@ def _describe(exc: ValidationError) -> str:
     return 'invalid plan: ' + '; '.join(parts)
 
 
-def plan_json_schema() -> dict[str, Any]:
-    """JSON Schema of the plan, for schema-constrained LLM decoding."""
-    return Plan.model_json_schema()
+def plan_json_schema(max_actions: int | None = 20) -> dict[str, Any]:
+    """JSON Schema of the plan, for schema-constrained LLM decoding.
+
+    ``maxItems`` bounds the generation itself: a weak model under a grammar can otherwise
+    repeat actions until it runs out of tokens.
+    """
+    schema = Plan.model_json_schema()
+    if max_actions:
+        schema['properties']['actions']['maxItems'] = int(max_actions)
+    return schema
 
 
 def action_summary(action: Any) -> str:

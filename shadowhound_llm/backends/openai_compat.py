@@ -150,7 +150,11 @@ class OpenAICompatClient:
         if not finished:
             raise BackendError('the reply stream ended before [DONE] (connection cut); partial '
                                'output discarded')
-        return LLMResult(''.join(parts), self._metrics(usage, ttft, deadline.elapsed), finish)
+        if stream and 'completion_tokens' not in usage:
+            # llama.cpp's server sends no usage when streaming: one chunk is about one token.
+            usage = {**usage, 'completion_tokens': len(parts)}
+        return LLMResult(''.join(parts), self._metrics(usage, ttft, deadline.elapsed, stream),
+                         finish)
 
     def _event(self, payload: str) -> dict[str, Any]:
         try:
@@ -163,9 +167,13 @@ class OpenAICompatClient:
             raise BackendError(self._scrub(f'server failed mid-reply: {message}'))
         return event
 
-    def _metrics(self, usage: dict[str, Any], ttft: float | None, total: float) -> LLMMetrics:
+    def _metrics(self, usage: dict[str, Any], ttft: float | None, total: float,
+                 streamed: bool) -> LLMMetrics:
         completion = usage.get('completion_tokens')
-        # No server-side timings here: decode time is what came after the first token.
-        decode_s = (total - ttft) if ttft is not None and total > ttft else None
-        return LLMMetrics('openai', self.model, True, rate(completion, decode_s), completion,
-                          decode_s, usage.get('prompt_tokens'), ttft, None, ttft, total)
+        # No server-side timings here. Streamed: decode time is what came after the first
+        # token. Not streamed: only the whole call is known, so tokens/s is a lower bound.
+        decode_s = (total - ttft) if streamed and ttft is not None and total > ttft else None
+        tps = rate(completion, decode_s) if streamed else rate(completion, total)
+        return LLMMetrics('openai', self.model, True, tps, completion, decode_s,
+                          usage.get('prompt_tokens'), ttft if streamed else None, None,
+                          ttft if streamed else None, total)

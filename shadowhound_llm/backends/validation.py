@@ -107,13 +107,16 @@ def _same_model(a: str, b: str) -> bool:
 
 
 def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
-    result = chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True)
+    result = chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True,
+                  options={'num_predict': 400})
     try:
         plan = parse_plan(result.text)
     except PlanError as exc:
         return FAIL, (f'the model did not produce a valid plan under the JSON schema: {exc}; '
                       f'reply was {result.text[:120]!r}'), result
-    return OK, f'schema-constrained plan parsed: {plan.to_json()}', result
+    text = plan.to_json()
+    text = text if len(text) <= 120 else text[:117] + '...'
+    return OK, f'schema-constrained plan parsed: {text}', result
 
 
 def _speed(result: Any, min_tps: float) -> tuple[str, str]:
