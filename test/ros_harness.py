@@ -35,12 +35,19 @@ class Probe(Node):
         self.statuses: list[dict[str, Any]] = []
         self.cmds: list[tuple[float, float, float]] = []  # (monotonic, linear.x, angular.z)
         self.pose: Pose2D | None = None
+        self.metrics: list[tuple[float, dict[str, Any]]] = []
         self.mission_pub = self.create_publisher(String, 'mission_command', COMMAND_QOS)
         self.cancel_pub = self.create_publisher(Empty, 'mission_cancel', COMMAND_QOS)
         self.create_subscription(String, 'mission_status', self._on_status, STATUS_QOS)
         # RELIABLE like the GO2 bridge's twist_mux: proves cmd_vel reaches such a subscriber.
         self.create_subscription(Twist, 'cmd_vel', self._on_cmd, CMD_VEL_QOS)
         self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
+        self.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
+
+    def _on_metrics(self, msg: String) -> None:
+        with self.cond:
+            self.metrics.append((time.monotonic(), json.loads(msg.data)))
+            self.cond.notify_all()
 
     def _on_status(self, msg: String) -> None:
         with self.cond:

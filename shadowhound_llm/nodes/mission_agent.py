@@ -2,15 +2,20 @@
 # SPDX-License-Identifier: Apache-2.0
 """mission_agent: mission text in, validated plan, closed-loop cmd_vel out.
 
-A thin ROS skin over the plain-Python core: the rule planner, the envelope and the
-MissionExecutor. All callbacks are short and run on one thread, so stop and cancel are
-handled between control ticks, never behind a slow call.
+A thin ROS skin over the plain-Python core: the rule planner, the LLM planner, the envelope
+and the MissionExecutor. All ROS callbacks are short and run on one thread. LLM calls and
+backend validation run on worker threads and hand results back through an inbox that a guard
+condition drains on the executor thread, so stop and cancel never wait behind HTTP.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 import json
 import math
+import queue
+import threading
 import time
 from typing import Any
 import uuid
@@ -22,24 +27,34 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
+from ..backends import make_backend, validate_backend
+from ..backends.base import LLMMetrics
 from ..camera import ImageFrame, LatestFrame
 from ..control import Governor, Twist2D, ZERO
-from ..envelope import check_plan, EnvelopeViolation, Limits
+from ..envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..executor import MissionExecutor, MissionStatus, OdomSample, TickOutput
 from ..geometry import Pose2D, wrap_angle, yaw_from_quaternion
+from ..llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
 from ..params import AgentConfig
 from ..plan import Plan
 from ..rule_planner import is_stop_command, plan_from_rules
-from .ros_common import (
-    CMD_VEL_QOS,
-    COMMAND_QOS,
-    declare_dataclass_params,
-    run_node,
-    SENSOR_QOS,
-    STATUS_QOS,
-)
+from .ros_common import (CMD_VEL_QOS, COMMAND_QOS, declare_dataclass_params, run_node,
+                         SENSOR_QOS, STATUS_QOS)
 
 STOP_PLAN = {'actions': [{'type': 'stop'}]}
+RULES_HELP = ('the rule planner understands simple commands such as "move forward 1 m", '
+              '"turn left 90 degrees", "go to x=2, y=1", "take a photo", "return home"')
+
+
+@dataclass
+class _PlanningJob:
+    """One mission being planned by the LLM on a worker thread."""
+
+    mission_id: str
+    text: str
+    cursor: EnvelopeCursor
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    handed_over: int = 0
 
 
 class MissionAgent(Node):
@@ -49,6 +64,7 @@ class MissionAgent(Node):
         super().__init__('mission_agent', **kwargs)
         self.config: AgentConfig = declare_dataclass_params(self, AgentConfig)
         cfg = self.config
+        self.exit_code: int | None = None
         self.frames = LatestFrame()
         self.executor_core = MissionExecutor(cfg, camera=self.frames)
         self.governor = Governor(cfg.max_linear_speed, cfg.max_angular_speed)
@@ -57,6 +73,9 @@ class MissionAgent(Node):
         self._dead_reckoned = Pose2D()
         self._last_cmd = ZERO
         self._last_tick = time.monotonic()
+        self._jobs: dict[str, _PlanningJob] = {}
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix='llm')
 
         self.cmd_pub = self.create_publisher(Twist, 'cmd_vel', CMD_VEL_QOS)
         self.status_pub = self.create_publisher(String, 'mission_status', STATUS_QOS)
@@ -66,9 +85,25 @@ class MissionAgent(Node):
         self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
         self.control_timer = self.create_timer(1.0 / cfg.control_rate_hz, self._control_tick)
+        self._wake = self.create_guard_condition(self._drain_inbox)
+
+        self.backends = [make_backend(kind, cfg) for kind in (cfg.backend, cfg.fallback_backend)
+                         if kind and kind != 'none']
+        self.llm = (LLMPlanner(self.backends, cfg.max_actions, self._post_metrics)
+                    if self.backends else None)
+        self.backend_state = 'none' if self.llm is None else 'validating'
+        if self.llm is not None:
+            if cfg.validate_on_startup:
+                self._workers.submit(self._validate_backends)
+            else:
+                self.backend_state = 'ready'
         self.get_logger().info(
-            f'ready: planner=rules, backend={cfg.backend}, cmd_vel at {cfg.control_rate_hz:g} Hz, '
-            f'limits {cfg.max_linear_speed:g} m/s / {cfg.max_angular_speed:g} rad/s')
+            f'ready: planner=rules{"+" + self._llm_name() if self.llm else ""}, cmd_vel at '
+            f'{cfg.control_rate_hz:g} Hz, limits {cfg.max_linear_speed:g} m/s / '
+            f'{cfg.max_angular_speed:g} rad/s')
+
+    def _llm_name(self) -> str:
+        return ' -> '.join(f'{b.name}:{b.model}' for b in self.backends)
 
     # ---- inputs -------------------------------------------------------------------------
     def _on_odom(self, msg: Odometry) -> None:
@@ -91,7 +126,6 @@ class MissionAgent(Node):
     def handle_mission(self, text: str) -> str:
         """Accept one mission text; returns its mission_id. Never raises on bad input."""
         mission_id = uuid.uuid4().hex[:8]
-        text = text if isinstance(text, str) else str(text)
         self._publish_status(MissionStatus(mission_id, 'received', text, message='received'))
         if is_stop_command(text):
             self.halt('cancelled', f'stopped by operator ("{text.strip()}"); robot stopped')
@@ -102,20 +136,35 @@ class MissionAgent(Node):
         if problem:
             self._publish_status(MissionStatus(mission_id, 'rejected', text, message=problem))
             return mission_id
-        if self.executor_core.busy:
+        if self.executor_core.busy or self._jobs:
             self.halt('cancelled', f'preempted by mission {mission_id}; robot stopped')
-        self._publish_status(MissionStatus(mission_id, 'planning', text, message='rule planner'))
         plan = plan_from_rules(text)
-        if plan is None:
-            self._publish_status(MissionStatus(
-                mission_id, 'rejected', text,
-                message='this mission needs a language model, and no LLM backend is configured '
-                        '(the rule planner understands simple commands such as "move forward '
-                        '1 m", "turn left 90 degrees", "go to x=2, y=1", "take a photo", '
-                        '"return home")'))
+        if plan is not None:
+            self._publish_status(MissionStatus(mission_id, 'planning', text,
+                                               message='rule planner'))
+            self._start_checked(mission_id, text, plan, 'rules')
             return mission_id
-        self._execute(mission_id, text, plan, planner='rules')
+        reason = self._llm_unavailable()
+        if reason:
+            self._publish_status(MissionStatus(mission_id, 'rejected', text, message=reason))
+            return mission_id
+        start = self._odom[0] if self._odom else Pose2D()
+        job = _PlanningJob(mission_id, text, EnvelopeCursor(
+            self.limits, start, self.executor_core.home or start))
+        self._jobs[mission_id] = job
+        self._publish_status(MissionStatus(mission_id, 'planning', text,
+                                           message=f'planning with {self._llm_name()}'))
+        self._workers.submit(self._plan_job, job)
         return mission_id
+
+    def _llm_unavailable(self) -> str:
+        if self.llm is None:
+            return ('this mission needs a language model, and no LLM backend is configured '
+                    f'(backend=none); {RULES_HELP}')
+        if self.backend_state == 'validating':
+            return (f'backend validation in progress ({self._llm_name()}); try again shortly '
+                    f'— {RULES_HELP}')
+        return ''
 
     def _text_problem(self, text: str) -> str:
         if not text.strip():
@@ -125,28 +174,140 @@ class MissionAgent(Node):
                     f'{self.config.max_mission_chars} (max_mission_chars)')
         return ''
 
-    def _execute(self, mission_id: str, text: str, plan: Plan, planner: str) -> None:
-        start = self._odom[0] if self._odom else None
-        home = self.executor_core.home or start
+    def _start_checked(self, mission_id: str, text: str, plan: Plan, planner: str) -> None:
+        start = self._odom[0] if self._odom else Pose2D()
+        cursor = EnvelopeCursor(self.limits, start, self.executor_core.home or start)
         try:
-            check_plan(plan, self.limits, start, home)
+            for action in plan.actions:
+                cursor.check(action)
         except EnvelopeViolation as exc:
             self._publish_status(MissionStatus(mission_id, 'rejected', text, plan.to_dict(),
                                                message=f'outside the safety envelope: {exc}'))
-            self.get_logger().warning(f'mission {mission_id} rejected: {exc}')
             return
-        extra = {'planner': planner}
-        if home is not None:
-            extra['home'] = home.as_dict()
-        self._emit(self.executor_core.start(mission_id, text, plan.actions, time.monotonic(),
-                                            extra=extra))
-        # First command now, not at the next timer tick; then restart the tick rhythm from here.
+        self._start(mission_id, text, list(plan.actions), planner, plan_closed=True)
+
+    def _start(self, mission_id: str, text: str, actions: list[Any], planner: str,
+               plan_closed: bool) -> None:
+        extra: dict[str, Any] = {'planner': planner}
+        if self.executor_core.home is not None:
+            extra['home'] = self.executor_core.home.as_dict()
+        self._emit(self.executor_core.start(mission_id, text, actions, time.monotonic(),
+                                            plan_closed=plan_closed, extra=extra))
+        # First command now, not at the next timer tick; then restart the tick rhythm here.
         self._control_tick()
         self.control_timer.reset()
 
     def halt(self, state: str, reason: str) -> None:
-        """The single stop path: end the running mission (if any) and publish a zero Twist."""
+        """The single stop path: end the running or planning mission and publish a zero Twist."""
+        for job in list(self._jobs.values()):
+            job.cancelled.set()
+            self._publish_status(MissionStatus(job.mission_id, state, job.text, message=reason))
+        self._jobs.clear()
         self._emit(self.executor_core.abort(state, reason))
+
+    # ---- LLM worker side (runs off the executor thread) ---------------------------------
+    def _post(self, *item: Any) -> None:
+        self._inbox.put(item)
+        self._wake.trigger()
+
+    def _post_metrics(self, metrics: LLMMetrics) -> None:
+        self._post('metrics', None, metrics)
+
+    def _plan_job(self, job: _PlanningJob) -> None:
+        stream = self.config.stream_execution
+
+        def on_action(action: Any) -> None:
+            job.cursor.check(action)  # EnvelopeViolation ends the stream at once
+            job.handed_over += 1
+            self._post('action', job.mission_id, action)
+
+        try:
+            plan, backend = self.llm.plan(job.text, on_action if stream else None,
+                                          job.cancelled.is_set)
+            if not stream:
+                for action in plan.actions:
+                    job.cursor.check(action)
+            self._post('done', job.mission_id, plan, backend)
+        except PlanningCancelled:
+            pass
+        except EnvelopeViolation as exc:
+            state = 'failed' if job.handed_over else 'rejected'
+            self._post(state, job.mission_id, f'outside the safety envelope: {exc}')
+        except PlanningFailed as exc:
+            self._post('failed', job.mission_id, str(exc))
+        except Exception as exc:  # never let a worker die silently
+            self._post('failed', job.mission_id, f'planner error: {type(exc).__name__}: {exc}')
+
+    def _validate_backends(self) -> None:
+        log = self.get_logger()
+
+        def on_check(check: Any) -> None:
+            line = f'backend check {check.name}: {check.level.upper()} — {check.message}'
+            {'ok': log.info, 'warn': log.warning, 'fail': log.error}[check.level](line)
+
+        reports = []
+        for backend in self.backends:
+            try:
+                report = validate_backend(backend, self.config.min_tokens_per_s, on_check)
+            except Exception as exc:
+                log.error(f'backend validation crashed: {exc}')
+                continue
+            reports.append(report)
+            if report.ok:
+                break
+        self._post('validated', None, reports)
+
+    # ---- executor-thread side ------------------------------------------------------------
+    def _drain_inbox(self) -> None:
+        while True:
+            try:
+                kind, mission_id, *rest = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if kind == 'metrics':
+                self.metrics_pub.publish(String(data=json.dumps(rest[0].as_dict())))
+            elif kind == 'validated':
+                self._on_validated(rest[0])
+            elif mission_id in self._jobs:
+                self._on_planner_event(kind, mission_id, rest)
+
+    def _on_validated(self, reports: list[Any]) -> None:
+        usable = next((r for r in reports if r.ok), None)
+        if usable is not None:
+            self.backend_state = 'ready'
+            self.get_logger().info(f'LLM backend usable: {usable.backend} {usable.model} at '
+                                   f'{usable.host}; accepting missions')
+            return
+        failure = reports[-1].first_failure() if reports else None
+        why = f'{failure.name}: {failure.message}' if failure else 'validation did not run'
+        self.get_logger().fatal(f'LLM backend not usable ({why}). Fix it, or start with '
+                                f'validate_on_startup:=false / backend:=none. Exiting.')
+        self.backend_state = 'failed'
+        self.exit_code = 1
+
+    def _on_planner_event(self, kind: str, mission_id: str, rest: list[Any]) -> None:
+        job = self._jobs[mission_id]
+        running = self.executor_core.mission is not None and \
+            self.executor_core.mission.mission_id == mission_id
+        if kind == 'action':
+            if running:
+                self.executor_core.add_action(rest[0])
+            else:
+                self._start(mission_id, job.text, [rest[0]], self._llm_name(), plan_closed=False)
+        elif kind == 'done':
+            del self._jobs[mission_id]
+            plan, backend = rest
+            if running:
+                self.executor_core.close_plan()
+            else:
+                self._start(mission_id, job.text, list(plan.actions), backend, plan_closed=True)
+        else:  # failed or rejected
+            del self._jobs[mission_id]
+            if running:
+                self._emit(self.executor_core.abort('failed', f'{rest[0]}; robot stopped'))
+            else:
+                self._publish_status(MissionStatus(mission_id, kind, job.text, message=rest[0]))
+                self._publish_cmd(ZERO)
 
     # ---- control ------------------------------------------------------------------------
     def _control_tick(self) -> None:
@@ -184,22 +345,27 @@ class MissionAgent(Node):
 
     def _publish_status(self, status: MissionStatus) -> None:
         self.status_pub.publish(String(data=status.to_json()))
-        log = self.get_logger()
         line = f'mission {status.mission_id} {status.state}: {status.message}'
         if status.state in ('failed', 'rejected'):
-            log.warning(line)
+            self.get_logger().warning(line)
         else:
-            log.info(line)
-
-    def publish_metrics(self, metrics: dict[str, Any]) -> None:
-        """One llm_metrics message (contract JSON)."""
-        self.metrics_pub.publish(String(data=json.dumps(metrics)))
+            self.get_logger().info(line)
 
     def shutdown_stop(self) -> None:
         """On SIGINT/SIGTERM: end the mission and make sure a zero Twist goes out."""
         self.halt('cancelled', 'agent shutting down; robot stopped')
         self._publish_cmd(ZERO)
         self.cmd_pub.wait_for_all_acked(Duration(seconds=0.5))
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    def destroy_node(self) -> None:
+        """Stop the worker threads with the node."""
+        for job in self._jobs.values():
+            job.cancelled.set()
+        self._workers.shutdown(wait=False, cancel_futures=True)
+        for backend in self.backends:
+            backend.close()
+        super().destroy_node()
 
 
 def main(args: list[str] | None = None) -> int:

@@ -79,8 +79,10 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
         node = factory()
         executor = SingleThreadedExecutor()
         executor.add_node(node)
-        while stop['signal'] is None and rclpy.ok():
+        # A node ends itself by setting ``exit_code`` (e.g. an unusable LLM backend).
+        while stop['signal'] is None and rclpy.ok() and getattr(node, 'exit_code', None) is None:
             executor.spin_once(timeout_sec=0.1)
+        code = getattr(node, 'exit_code', None) or 0
     except ConfigError as exc:
         print(f'[ERROR] invalid parameters: {exc}', file=sys.stderr)
         code = 2
