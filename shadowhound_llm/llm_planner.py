@@ -79,8 +79,9 @@ class LLMPlanner:
              cancelled: Callable[[], bool] = lambda: False) -> tuple[Plan, str]:
         """A validated plan and the backend name that produced it; PlanningFailed otherwise.
 
-        ``on_action`` (streamed execution) receives each validated action as it completes;
-        it may raise to reject the action (the envelope), which ends planning at once.
+        ``on_action(action, backend_name)`` (streamed execution) receives each validated
+        action as it completes; it may raise to reject the action (the envelope), which ends
+        planning at once.
         """
         errors = []
         for backend in self.backends:
@@ -106,7 +107,7 @@ class LLMPlanner:
                 return
             for raw in parser.feed(piece):
                 action = validate_action(raw)  # PlanError: stops the stream
-                on_action(action)
+                on_action(action, backend.name)
                 handed_over[0] += 1
 
         reply = ''
@@ -122,7 +123,7 @@ class LLMPlanner:
         if on_action is not None:
             streamed = handed_over[0]
             for action in plan.actions[streamed:]:
-                on_action(action)
+                on_action(action, backend.name)
                 handed_over[0] += 1
         return plan
 

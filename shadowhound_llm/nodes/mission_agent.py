@@ -38,8 +38,14 @@ from ..llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
 from ..params import AgentConfig
 from ..plan import Plan
 from ..rule_planner import is_stop_command, plan_from_rules
-from .ros_common import (CMD_VEL_QOS, COMMAND_QOS, declare_dataclass_params, run_node,
-                         SENSOR_QOS, STATUS_QOS)
+from .ros_common import (
+    CMD_VEL_QOS,
+    COMMAND_QOS,
+    declare_dataclass_params,
+    run_node,
+    SENSOR_QOS,
+    STATUS_QOS,
+)
 
 STOP_PLAN = {'actions': [{'type': 'stop'}]}
 RULES_HELP = ('the rule planner understands simple commands such as "move forward 1 m", '
@@ -216,10 +222,10 @@ class MissionAgent(Node):
     def _plan_job(self, job: _PlanningJob) -> None:
         stream = self.config.stream_execution
 
-        def on_action(action: Any) -> None:
+        def on_action(action: Any, backend: str) -> None:
             job.cursor.check(action)  # EnvelopeViolation ends the stream at once
             job.handed_over += 1
-            self._post('action', job.mission_id, action)
+            self._post('action', job.mission_id, action, backend)
 
         try:
             plan, backend = self.llm.plan(job.text, on_action if stream else None,
@@ -243,14 +249,20 @@ class MissionAgent(Node):
 
         def on_check(check: Any) -> None:
             line = f'backend check {check.name}: {check.level.upper()} — {check.message}'
-            {'ok': log.info, 'warn': log.warning, 'fail': log.error}[check.level](line)
+            # One call site per severity: rclpy refuses a call site that changes severity.
+            if check.level == 'ok':
+                log.info(line)
+            elif check.level == 'warn':
+                log.warning(line)
+            else:
+                log.error(line)
 
         reports = []
         for backend in self.backends:
             try:
                 report = validate_backend(backend, self.config.min_tokens_per_s, on_check)
-            except Exception as exc:
-                log.error(f'backend validation crashed: {exc}')
+            except Exception as exc:  # a bug, not a backend state: say so and go on
+                log.error(f'backend validation crashed: {type(exc).__name__}: {exc}')
                 continue
             reports.append(report)
             if report.ok:
@@ -290,10 +302,11 @@ class MissionAgent(Node):
         running = self.executor_core.mission is not None and \
             self.executor_core.mission.mission_id == mission_id
         if kind == 'action':
+            action, backend = rest
             if running:
-                self.executor_core.add_action(rest[0])
+                self.executor_core.add_action(action)
             else:
-                self._start(mission_id, job.text, [rest[0]], self._llm_name(), plan_closed=False)
+                self._start(mission_id, job.text, [action], backend, plan_closed=False)
         elif kind == 'done':
             del self._jobs[mission_id]
             plan, backend = rest
