@@ -1,0 +1,109 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""plan: print the validated JSON plan for one mission text (no robot, no ROS).
+
+Exit status: 0 a plan was printed; 1 the envelope rejected it or no backend produced one;
+2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+import sys
+
+from ..backends import make_backend
+from ..backends.base import LLMMetrics
+from ..envelope import check_plan, EnvelopeViolation, Limits
+from ..llm_planner import LLMPlanner, PlanningFailed
+from ..params import AgentConfig, load_params_file
+from ..rule_planner import plan_from_rules
+from .check_backend import default_ollama_host, url_problem
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface (see the package CONTRACT)."""
+    parser = argparse.ArgumentParser(prog='plan', description=__doc__.splitlines()[0])
+    parser.add_argument('text', help='the mission, e.g. "move forward 1 meter"')
+    parser.add_argument('--backend', choices=('ollama', 'openai', 'none'), default=None,
+                        help='LLM backend (default: the params file, else ollama)')
+    parser.add_argument('--host', default=None, help='server URL ($OLLAMA_HOST by default)')
+    parser.add_argument('--model', default=None, help='model name')
+    parser.add_argument('--params-file', default=None,
+                        help='mission_agent parameters YAML (limits, backend settings)')
+    parser.add_argument('--timeout', type=float, default=None, help='llm_timeout_s override')
+    return parser
+
+
+def config_from_args(opts: argparse.Namespace) -> AgentConfig:
+    """AgentConfig from the params file (if any) with the command-line overrides applied."""
+    config = AgentConfig()
+    if opts.params_file:
+        config = AgentConfig.from_mapping(load_params_file(opts.params_file))
+    backend = opts.backend or config.backend
+    overrides: dict = {'backend': backend}
+    if backend == 'ollama':
+        overrides['ollama_host'] = opts.host or (config.ollama_host if opts.params_file
+                                                 else default_ollama_host())
+        if opts.model:
+            overrides['model'] = opts.model
+    elif backend == 'openai':
+        if opts.host:
+            overrides['openai_base_url'] = opts.host
+        if opts.model:
+            overrides['openai_model'] = opts.model
+    if opts.timeout:
+        overrides['llm_timeout_s'] = opts.timeout
+    return replace(config, **overrides)
+
+
+def main(args: list[str] | None = None) -> int:
+    """Plan one mission and print it."""
+    parser = build_parser()
+    opts = parser.parse_args(args)
+    try:
+        config = config_from_args(opts)
+    except (OSError, ValueError) as exc:
+        print(f'plan: error: {exc}', file=sys.stderr)
+        return 2
+    problems = config.problems()
+    host = config.ollama_host if config.backend == 'ollama' else config.openai_base_url
+    if config.backend != 'none' and url_problem(host):
+        problems.append(url_problem(host))
+    if problems:
+        print(f'plan: error: {"; ".join(problems)}', file=sys.stderr)
+        return 2
+    plan, planner = plan_from_rules(opts.text), 'rule planner'
+    if plan is None:
+        if config.backend == 'none':
+            print('plan: this mission needs a language model and --backend is none',
+                  file=sys.stderr)
+            return 1
+        backend = make_backend(config.backend, config)
+
+        def report(m: LLMMetrics) -> None:
+            if m.ok and m.tokens_per_s:
+                print(f'plan: {m.backend} {m.model}: {m.eval_count} tokens at '
+                      f'{m.tokens_per_s:.1f} tok/s, {m.total_s:.2f} s', file=sys.stderr)
+
+        try:
+            plan, used = LLMPlanner([backend], config.max_actions, report).plan(opts.text)
+            planner = f'{used} {backend.model}'
+        except PlanningFailed as exc:
+            print(f'plan: no plan: {exc}', file=sys.stderr)
+            return 1
+        finally:
+            backend.close()
+    try:
+        check_plan(plan, Limits.from_config(config))
+    except EnvelopeViolation as exc:
+        print(f'plan: rejected by the safety envelope: {exc}', file=sys.stderr)
+        print(f'plan: (planned by the {planner}: {plan.to_json()})', file=sys.stderr)
+        return 1
+    print(plan.to_json())
+    print(f'plan: planned by the {planner}', file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
