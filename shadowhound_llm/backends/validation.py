@@ -90,7 +90,8 @@ class _Runner:
             self.on_check(result)
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
+def version_tuple(text: str) -> tuple[int, ...]:
+    """'0.12.6-rc1' -> (0, 12, 6); as far as the leading numbers go."""
     nums = []
     for part in text.split('-')[0].split('.')[:3]:
         try:
@@ -169,7 +170,7 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
         advice = ('On a Jetson (unified memory) the usual cause is page cache left by earlier '
                   'unloads: run `sync; echo 3 | sudo tee /proc/sys/vm/drop_caches`, then reload '
                   'the model')
-        if _version_tuple(state.get('version', '')) < FIXED_MEMAVAILABLE_VERSION:
+        if version_tuple(state.get('version', '')) < FIXED_MEMAVAILABLE_VERSION:
             advice += (f'; Ollama {state.get("version")} sizes the GPU share from free memory, '
                        f'0.12.6 and later use MemAvailable: update Ollama')
         else:

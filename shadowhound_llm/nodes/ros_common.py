@@ -99,3 +99,16 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
         for s, handler in old.items():
             signal.signal(s, handler)
     return code
+
+
+def diagnostic_array(node: Node, statuses: list[Any], hardware_id: str) -> Any:
+    """DiagnosticArray from plain DiagStatus objects, named "<node>: <task>"."""
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+    msg = DiagnosticArray()
+    msg.header.stamp = node.get_clock().now().to_msg()
+    for s in statuses:
+        msg.status.append(DiagnosticStatus(
+            level=bytes([s.level]), name=f'{node.get_name()}: {s.task}', message=s.message,
+            hardware_id=hardware_id, values=[KeyValue(key=k, value=v) for k, v in s.values]))
+    return msg

@@ -1,0 +1,155 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""gpu_monitor: GPU telemetry, Ollama's loaded models and the LLM's tokens/s on /diagnostics.
+
+A thin ROS skin: telemetry adapters, the degradation detector and the diagnostic tasks are
+plain Python. Ollama's /api/ps is polled on a background thread so a slow or dead server
+never delays the diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import json
+import socket
+import threading
+from typing import Any
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+from std_msgs.msg import String
+
+from ..backends import BackendError, OllamaClient
+from ..degradation import DegradationDetector
+from ..diagnostics import MonitorState, run_all
+from ..telemetry import choose_source, NoSource, TelemetryUnavailable
+from .ros_common import declare_dataclass_params, diagnostic_array, run_node
+
+SOURCE_RETRY_S = 30.0
+
+
+def _p(default: Any, description: str, lo: float | None = None, hi: float | None = None) -> Any:
+    return field(default=default, metadata={'description': description, 'min_value': lo,
+                                            'max_value': hi})
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """Parameters of gpu_monitor."""
+
+    period_s: float = _p(1.0, 'Diagnostics period (s)', 0.1, 60.0)
+    ollama_host: str = _p('http://localhost:11434', 'Ollama server URL (for /api/ps)')
+    telemetry: str = _p('auto', 'Telemetry source: auto (jtop, then NVML) | jtop | nvml | none')
+    baseline_tokens_per_s: float = _p(0.0, 'Expected decode speed; 0 learns it from the first '
+                                           'baseline_samples calls', 0.0, 10000.0)
+    baseline_samples: int = _p(3, 'Calls whose median becomes the learned baseline', 1, 100)
+    warn_ratio: float = _p(0.7, 'WARN below this fraction of the baseline', 0.0, 1.0)
+    error_ratio: float = _p(0.5, 'ERROR below this fraction of the baseline', 0.0, 1.0)
+    expected_num_ctx: int = _p(4096, 'num_ctx the agent asks for (to spot oversized contexts)',
+                               0, 1048576)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> MonitorConfig:
+        """Build from declared parameter values."""
+        return cls(**values)
+
+    def problems(self) -> list[str]:
+        """Inconsistent settings, as sentences."""
+        out = []
+        if self.telemetry not in ('auto', 'jtop', 'nvml', 'none'):
+            out.append(f'telemetry={self.telemetry!r}: use auto, jtop, nvml or none')
+        if self.error_ratio > self.warn_ratio:
+            out.append(f'error_ratio {self.error_ratio} must not exceed warn_ratio '
+                       f'{self.warn_ratio}')
+        return out
+
+
+class GpuMonitor(Node):
+    """Publishes gpu_monitor: GPU, Memory, Thermal, Power, LLM throughput, Ollama models."""
+
+    def __init__(self, source: Any = None, **kwargs: Any) -> None:
+        super().__init__('gpu_monitor', **kwargs)
+        cfg = self.config = declare_dataclass_params(self, MonitorConfig)
+        self._lock = threading.Lock()
+        self.source = source if source is not None else choose_source(cfg.telemetry)
+        self._since_retry = 0.0
+        self.state = MonitorState(
+            hardware_id=socket.gethostname(), ollama_host=cfg.ollama_host,
+            detector=DegradationDetector(cfg.baseline_tokens_per_s, cfg.baseline_samples,
+                                         cfg.warn_ratio, cfg.error_ratio),
+            expected_num_ctx=cfg.expected_num_ctx or None, ollama_error='not polled yet')
+        self.pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
+        self.create_timer(cfg.period_s, self._publish)
+        self._stop = threading.Event()
+        self._ollama = OllamaClient(cfg.ollama_host, timeout_s=max(0.5, cfg.period_s))
+        self._poller = threading.Thread(target=self._poll_ollama, daemon=True)
+        self._poller.start()
+        self.get_logger().info(f'telemetry: {getattr(self.source, "name", "custom")}; Ollama at '
+                               f'{cfg.ollama_host}; /diagnostics every {cfg.period_s:g} s')
+
+    def _on_metrics(self, msg: String) -> None:
+        try:
+            metrics = json.loads(msg.data)
+            tps = metrics.get('tokens_per_s')
+            if metrics.get('ok', True) and tps is not None:
+                with self._lock:
+                    self.state.detector.add(str(metrics.get('model')), float(tps))
+        except (ValueError, TypeError, AttributeError) as exc:
+            self.get_logger().warning(f'ignoring malformed llm_metrics message: {exc}')
+
+    def _poll_ollama(self) -> None:
+        while not self._stop.is_set():
+            try:
+                version = self.state.ollama_version or self._ollama.version()
+                models, error = self._ollama.ps(), ''
+            except BackendError as exc:
+                version, models, error = None, None, str(exc)
+            with self._lock:
+                self.state.ollama_version = version
+                self.state.ollama_models, self.state.ollama_error = models, error
+            self._stop.wait(self.config.period_s)
+
+    def _read_telemetry(self) -> None:
+        if isinstance(self.source, NoSource) and self.config.telemetry == 'auto':
+            self._since_retry += self.config.period_s
+            if self._since_retry >= SOURCE_RETRY_S:  # jtop.service may have come up
+                self._since_retry = 0.0
+                self.source = choose_source('auto')
+        try:
+            telemetry, error = self.source.read(), ''
+        except TelemetryUnavailable as exc:
+            telemetry, error = None, str(exc)
+        except Exception as exc:  # a source bug must not take the monitor down
+            telemetry, error = None, f'telemetry source failed: {type(exc).__name__}: {exc}'
+        with self._lock:
+            self.state.telemetry, self.state.telemetry_error = telemetry, error
+            if telemetry is not None:
+                self.state.hardware_id = telemetry.hardware_id
+
+    def _publish(self) -> None:
+        self._read_telemetry()
+        with self._lock:
+            statuses = run_all(self.state)
+            hardware_id = self.state.hardware_id
+        self.pub.publish(diagnostic_array(self, statuses, hardware_id))
+
+    def destroy_node(self) -> None:
+        """Stop the poller and release the telemetry source."""
+        self._stop.set()
+        self._poller.join(timeout=2.0)
+        self._ollama.close()
+        try:
+            self.source.close()
+        except Exception:  # closing a broken source must not block shutdown
+            pass
+        super().destroy_node()
+
+
+def main(args: list[str] | None = None) -> int:
+    """Entry point: ros2 run shadowhound_llm gpu_monitor."""
+    return run_node(GpuMonitor, args)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
