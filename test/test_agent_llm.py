@@ -216,3 +216,25 @@ def test_agent_exits_non_zero_on_an_unusable_backend(ollama):
     assert proc.returncode == 1
     out = proc.stdout + proc.stderr
     assert 'model_present' in out and 'ollama pull phi4:14b' in out and 'Exiting' in out
+
+
+def test_agent_reports_backend_and_mission_on_diagnostics(make_harness, ollama):
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    got = {}
+    ollama.script.models['phi4:14b'].vram_fraction = 0.5
+    h = make_harness(agent_params(ollama))
+    h.probe.create_subscription(
+        DiagnosticArray, '/diagnostics',
+        lambda msg: got.update({s.name: s for s in msg.status}), 10)
+    wait_backend_ready(h)
+
+    def warned():
+        backend = got.get('mission_agent: Backend')
+        return backend is not None and backend.level == b'\x01' and 'on the CPU' in \
+            backend.message
+
+    assert h.probe.wait(warned, 5.0), got
+    mission = got['mission_agent: Mission']
+    assert mission.level == b'\x00' and mission.hardware_id
+    assert ('governor clamps', '0') in [(v.key, v.value) for v in mission.values]

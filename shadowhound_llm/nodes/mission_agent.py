@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 import json
 import math
 import queue
+import socket
 import threading
 import time
 from typing import Any
 import uuid
 
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import Twist
 from nav_msgs.msg import Odometry
 from rclpy.duration import Duration
@@ -31,6 +33,7 @@ from ..backends import make_backend, validate_backend
 from ..backends.base import LLMMetrics
 from ..camera import ImageFrame, LatestFrame
 from ..control import Governor, Twist2D, ZERO
+from ..diagnostics import DiagStatus
 from ..envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..executor import MissionExecutor, MissionStatus, OdomSample, TickOutput
 from ..geometry import Pose2D, wrap_angle, yaw_from_quaternion
@@ -42,6 +45,7 @@ from .ros_common import (
     CMD_VEL_QOS,
     COMMAND_QOS,
     declare_dataclass_params,
+    diagnostic_array,
     run_node,
     SENSOR_QOS,
     STATUS_QOS,
@@ -92,6 +96,10 @@ class MissionAgent(Node):
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
         self.control_timer = self.create_timer(1.0 / cfg.control_rate_hz, self._control_tick)
         self._wake = self.create_guard_condition(self._drain_inbox)
+        self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self.create_timer(1.0, self._publish_diagnostics)
+        self._backend_note = ''
+        self._last_outcome = 'no mission yet'
 
         self.backends = [make_backend(kind, cfg) for kind in (cfg.backend, cfg.fallback_backend)
                          if kind and kind != 'none']
@@ -285,6 +293,8 @@ class MissionAgent(Node):
 
     def _on_validated(self, reports: list[Any]) -> None:
         usable = next((r for r in reports if r.ok), None)
+        warnings = [f'{c.name}: {c.message}' for r in reports for c in r.warnings]
+        self._backend_note = '; '.join(warnings)
         if usable is not None:
             self.backend_state = 'ready'
             self.get_logger().info(f'LLM backend usable: {usable.backend} {usable.model} at '
@@ -358,11 +368,48 @@ class MissionAgent(Node):
 
     def _publish_status(self, status: MissionStatus) -> None:
         self.status_pub.publish(String(data=status.to_json()))
+        if status.terminal:
+            self._last_outcome = f'{status.mission_id} {status.state}: {status.message}'
         line = f'mission {status.mission_id} {status.state}: {status.message}'
         if status.state in ('failed', 'rejected'):
             self.get_logger().warning(line)
         else:
             self.get_logger().info(line)
+
+    def _publish_diagnostics(self) -> None:
+        self.diag_pub.publish(diagnostic_array(self, [self._backend_diag(), self._mission_diag()],
+                                               socket.gethostname()))
+
+    def _backend_diag(self) -> DiagStatus:
+        values = [('planner', 'rules' + (f' + {self._llm_name()}' if self.llm else '')),
+                  ('state', self.backend_state)]
+        if self.llm is None:
+            return DiagStatus('Backend', 0, 'rule planner only (backend=none)', values)
+        if self.backend_state == 'validating':
+            return DiagStatus('Backend', 1, f'validating {self._llm_name()}', values)
+        if self.backend_state == 'failed':
+            return DiagStatus('Backend', 2, f'{self._llm_name()} not usable', values)
+        if self._backend_note:
+            return DiagStatus('Backend', 1, f'{self._llm_name()} usable with warnings: '
+                                            f'{self._backend_note}', values)
+        return DiagStatus('Backend', 0, f'{self._llm_name()} ready', values)
+
+    def _mission_diag(self) -> DiagStatus:
+        m = self.executor_core.mission
+        odom_age = time.monotonic() - self._odom[1] if self._odom else None
+        values = [('running', m.mission_id if m else 'none'),
+                  ('planning', ', '.join(self._jobs) or 'none'), ('last', self._last_outcome),
+                  ('odom age [s]', f'{odom_age:.2f}' if odom_age is not None else 'never'),
+                  ('governor clamps', str(self.governor.clamp_count))]
+        if self.governor.clamp_count:
+            return DiagStatus('Mission', 1, f'{self.governor.clamp_count} velocity command(s) '
+                                            f'clamped by the governor: a controller bug', values)
+        if self._odom is None:
+            return DiagStatus('Mission', 1, "no odometry on 'odom': motion is refused", values)
+        if m is not None:
+            return DiagStatus('Mission', 0, f'executing {m.mission_id}: step {m.index + 1}/'
+                                            f'{len(m.actions)}', values)
+        return DiagStatus('Mission', 0, f'idle; last: {self._last_outcome}', values)
 
     def shutdown_stop(self) -> None:
         """On SIGINT/SIGTERM: end the mission and make sure a zero Twist goes out."""
