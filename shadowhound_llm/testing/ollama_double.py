@@ -63,6 +63,9 @@ class Script:
     forced_context_length: int | None = None  # /api/ps reports this instead of num_ctx
     status_override: tuple[int, str] | None = None  # every chat answers (status, error)
     refuse_json_schema: bool = False    # /v1 refuses response_format json_schema (llama.cpp)
+    # The Thor story: after an unload, the next load lands partly on the CPU and decodes
+    # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}.
+    after_reload: dict[str, float] | None = None
 
 
 def _tokens(text: str) -> list[str]:
@@ -77,6 +80,7 @@ class OllamaDouble:
         self.script = script or Script()
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.loaded: dict[str, dict[str, Any]] = {}
+        self.unloaded: set[str] = set()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ''
@@ -155,9 +159,15 @@ class OllamaDouble:
         num_ctx = int((body.get('options') or {}).get('num_ctx') or 4096)
         keep_alive = body.get('keep_alive', '5m')
         if keep_alive in (0, '0', '0s'):
-            self.loaded.pop(spec.name, None)
+            if self.loaded.pop(spec.name, None) is not None:
+                self.unloaded.add(spec.name)
             return 0.0, None
         first = spec.name not in self.loaded
+        if first and spec.name in self.unloaded and self.script.after_reload:
+            spec.vram_fraction = self.script.after_reload.get('vram_fraction',
+                                                              spec.vram_fraction)
+            self.script.tokens_per_s = self.script.after_reload.get('tokens_per_s',
+                                                                    self.script.tokens_per_s)
         self.loaded[spec.name] = {
             'context_length': self.script.forced_context_length or num_ctx,
             'keep_alive': keep_alive}
