@@ -81,6 +81,8 @@ class OllamaDouble:
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.loaded: dict[str, dict[str, Any]] = {}
         self.unloaded: set[str] = set()
+        # (path, perf_counter at request, perf_counter when the reply was fully sent)
+        self.timings: list[tuple[str, float, float]] = []
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ''
@@ -276,8 +278,15 @@ class OllamaDouble:
                 await asyncio.sleep(len(tokens) / self.script.tokens_per_s)
             final[field_name] = _piece(field_name, ''.join(tokens))
             return JSONResponse(final)
-        return StreamingResponse(self._stream(tokens, final, field_name, spec.name),
+        return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name),
+                                             request.url.path, time.perf_counter()),
                                  media_type='application/x-ndjson')
+
+    async def _timed(self, body: AsyncIterator[bytes], path: str, start: float
+                     ) -> AsyncIterator[bytes]:
+        async for chunk in body:
+            yield chunk
+        self.timings.append((path, start, time.perf_counter()))
 
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
                       model: str) -> AsyncIterator[bytes]:
