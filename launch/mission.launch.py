@@ -18,7 +18,7 @@ from launch import LaunchDescription
 
 PACKAGE = 'shadowhound_llm'
 EXECUTABLES = ('mission_agent', 'gpu_monitor', 'sim_robot')
-PARAM_FILES = ('mission_agent.yaml', 'sim_robot.yaml')
+PARAM_FILES = ('mission_agent.yaml', 'sim_robot.yaml', 'gpu_monitor.yaml')
 
 
 def generate_launch_description():
@@ -49,7 +49,8 @@ def generate_launch_description():
              parameters=[params_file, {'model': model, 'ollama_host': ollama_host}]),
         Node(package=PACKAGE, executable='gpu_monitor', name='gpu_monitor',
              namespace=namespace, output='screen',
-             parameters=[{'ollama_host': ollama_host}],
+             parameters=[os.path.join(config_dir, 'gpu_monitor.yaml'),
+                         {'ollama_host': ollama_host}],
              condition=IfCondition(LaunchConfiguration('gpu_monitor'))),
         Node(package=PACKAGE, executable='sim_robot', name='sim_robot',
              namespace=namespace, output='screen',

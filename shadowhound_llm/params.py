@@ -138,12 +138,12 @@ def load_params_file(path: str | Path, node_name: str = 'mission_agent') -> dict
     raise ValueError(f'{path}: no "{node_name}: ros__parameters:" section')
 
 
-def render_params_yaml() -> str:
-    """config/mission_agent.yaml as generated from AgentConfig (a test keeps the file in sync)."""
-    lines = ['# mission_agent parameters and their defaults (SI units; tolerances in deg).',
-             '# Generated from shadowhound_llm/params.py: python -m shadowhound_llm.params',
-             'mission_agent:', '  ros__parameters:']
-    for name, default, description, lo, hi in param_specs():
+def render_params_yaml(config_cls: type = AgentConfig, node_name: str = 'mission_agent') -> str:
+    """A node's params YAML generated from its config dataclass (tests keep config/ in sync)."""
+    lines = [f'# {node_name} parameters and their defaults (SI units unless the name says).',
+             '# Generated: python -m shadowhound_llm.params ' + node_name,
+             f'{node_name}:', '  ros__parameters:']
+    for name, default, description, lo, hi in param_specs(config_cls):
         bounds = f' [{lo:g} .. {hi:g}]' if lo is not None else ''
         lines.append(f'    # {description}{bounds}')
         if isinstance(default, bool):
@@ -157,4 +157,10 @@ def render_params_yaml() -> str:
 
 
 if __name__ == '__main__':
-    print(render_params_yaml(), end='')
+    import sys
+
+    if sys.argv[1:] == ['gpu_monitor']:
+        from .nodes.gpu_monitor import MonitorConfig
+        print(render_params_yaml(MonitorConfig, 'gpu_monitor'), end='')
+    else:
+        print(render_params_yaml(), end='')

@@ -91,6 +91,15 @@ def test_llm_cannot_set_speeds():
         parse_plan({'actions': [{'type': 'move', 'distance_m': 1, 'speed_mps': 5}]})
 
 
+def test_test_plan_missions_serialize_to_at_most_80_characters():
+    # Every output token costs ~60 ms at 15 tok/s on the robot: plans must stay short.
+    from shadowhound_llm.rule_planner import plan_from_rules
+    for text in ('Move forward 1 meter', 'Rotate 90 degrees to the left',
+                 'Move to coordinates x=2.0, y=1.0', 'Take a photo',
+                 'Return to starting position'):
+        assert len(plan_from_rules(text).to_json()) <= 80, text
+
+
 def test_schema_is_compact_json():
     p = plan({'type': 'move', 'distance_m': 1.0})
     assert p.to_json() == '{"actions":[{"type":"move","distance_m":1.0}]}'

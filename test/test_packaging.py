@@ -98,6 +98,16 @@ def test_params_file_holds_every_parameter_with_its_default():
     assert AgentConfig.from_mapping(values) == AgentConfig()
 
 
+def test_gpu_monitor_params_file_is_in_sync():
+    from shadowhound_llm.nodes.gpu_monitor import MonitorConfig
+    text = (ROOT / 'config' / 'gpu_monitor.yaml').read_text(encoding='utf-8')
+    assert text == render_params_yaml(MonitorConfig, 'gpu_monitor'), \
+        'regenerate: python -m shadowhound_llm.params gpu_monitor'
+    values = load_params_file(ROOT / 'config' / 'gpu_monitor.yaml', 'gpu_monitor')
+    assert values['period_s'] == 1.0 and values['telemetry'] == 'auto'
+    assert values['baseline_samples'] == 3 and values['warn_ratio'] == 0.7
+
+
 def test_contract_parameter_defaults():
     c = AgentConfig()
     assert (c.backend, c.ollama_host, c.model, c.keep_alive, c.num_ctx) == (
