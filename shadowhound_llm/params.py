@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 
 
-def _p(default: Any, description: str, min_value: float | None = None,
-       max_value: float | None = None) -> Any:
+def param(default: Any, description: str, min_value: float | None = None,
+          max_value: float | None = None) -> Any:
+    """A dataclass field that is also a ROS parameter: default, description, range."""
     return field(default=default, metadata={
         'description': description, 'min_value': min_value, 'max_value': max_value})
 
@@ -25,47 +26,48 @@ def _p(default: Any, description: str, min_value: float | None = None,
 class AgentConfig:
     """Typed mission_agent parameters (SI units); each field carries its description and range."""
 
-    backend: str = _p('ollama', 'LLM backend: ollama | openai | none (rule planner only)')
-    ollama_host: str = _p('http://localhost:11434', 'Ollama server URL')
-    model: str = _p('phi4:14b', 'Ollama model used for planning')
-    keep_alive: str = _p('-1', 'Ollama keep_alive: seconds or Go duration; -1 keeps it loaded')
-    num_ctx: int = _p(4096, 'LLM context length in tokens (set explicitly)', 512, 262144)
-    temperature: float = _p(0.0, 'LLM sampling temperature', 0.0, 2.0)
-    llm_timeout_s: float = _p(30.0, 'Cancel an LLM call after this many seconds', 0.1, 600.0)
-    validate_on_startup: bool = _p(True, 'Check the LLM backend before accepting missions')
-    min_tokens_per_s: float = _p(5.0, 'Warn when warm decode speed is below this', 0.0, 10000.0)
-    stream_execution: bool = _p(True, 'Start executing actions while the plan streams in')
-    fallback_backend: str = _p('', 'Backend used when the primary fails: "" | openai')
-    openai_base_url: str = _p(
+    backend: str = param('ollama', 'LLM backend: ollama | openai | none (rule planner only)')
+    ollama_host: str = param('http://localhost:11434', 'Ollama server URL')
+    model: str = param('phi4:14b', 'Ollama model used for planning')
+    keep_alive: str = param('-1', 'Ollama keep_alive: seconds or Go duration; -1 keeps it loaded')
+    num_ctx: int = param(4096, 'LLM context length in tokens (set explicitly)', 512, 262144)
+    temperature: float = param(0.0, 'LLM sampling temperature', 0.0, 2.0)
+    llm_timeout_s: float = param(30.0, 'Cancel an LLM call after this many seconds', 0.1, 600.0)
+    validate_on_startup: bool = param(True, 'Check the LLM backend before accepting missions')
+    min_tokens_per_s: float = param(5.0, 'Warn when warm decode speed is below this', 0.0, 10000.0)
+    stream_execution: bool = param(True, 'Start executing actions while the plan streams in')
+    fallback_backend: str = param('', 'Backend used when the primary fails: "" | openai')
+    openai_base_url: str = param(
         'https://api.openai.com/v1',
         'OpenAI-compatible base URL (API key only from $OPENAI_API_KEY)')
-    openai_model: str = _p('gpt-4o-mini', 'Model name on the OpenAI-compatible backend')
-    openai_response_format: str = _p(
+    openai_model: str = param('gpt-4o-mini', 'Model name on the OpenAI-compatible backend')
+    openai_response_format: str = param(
         'json_schema', 'Structured output style: json_schema (OpenAI, vLLM, Ollama) or '
         'json_object (llama.cpp server)')
-    control_rate_hz: float = _p(20.0, 'cmd_vel stream rate while moving (Hz)', 2.5, 200.0)
-    max_linear_speed: float = _p(0.5, 'Hard limit on |linear.x| (m/s)', 0.01, 3.0)
-    max_angular_speed: float = _p(1.0, 'Hard limit on |angular.z| (rad/s)', 0.01, 6.0)
-    cruise_linear_speed: float = _p(0.3, 'Linear speed for move/goto (m/s)', 0.01, 3.0)
-    cruise_angular_speed: float = _p(0.6, 'Angular speed for rotate (rad/s)', 0.01, 6.0)
-    linear_accel: float = _p(0.5, 'Ramp acceleration for linear speed (m/s^2)', 0.01, 10.0)
-    angular_accel: float = _p(1.5, 'Ramp acceleration for angular speed (rad/s^2)', 0.01, 20.0)
-    max_move_distance_m: float = _p(5.0, 'Longest single move (m)', 0.0, 100.0)
-    max_goto_radius_m: float = _p(
+    control_rate_hz: float = param(20.0, 'cmd_vel stream rate while moving (Hz)', 2.5, 200.0)
+    max_linear_speed: float = param(0.5, 'Hard limit on |linear.x| (m/s)', 0.01, 3.0)
+    max_angular_speed: float = param(1.0, 'Hard limit on |angular.z| (rad/s)', 0.01, 6.0)
+    cruise_linear_speed: float = param(0.3, 'Linear speed for move/goto (m/s)', 0.01, 3.0)
+    cruise_angular_speed: float = param(0.6, 'Angular speed for rotate (rad/s)', 0.01, 6.0)
+    linear_accel: float = param(0.5, 'Ramp acceleration for linear speed (m/s^2)', 0.01, 10.0)
+    angular_accel: float = param(1.5, 'Ramp acceleration for angular speed (rad/s^2)', 0.01, 20.0)
+    max_move_distance_m: float = param(5.0, 'Longest single move (m)', 0.0, 100.0)
+    max_goto_radius_m: float = param(
         10.0, 'Geofence: farthest any step may end from home (m)', 0.0, 1000.0)
-    max_rotate_deg: float = _p(720.0, 'Largest single rotation (deg)', 0.0, 3600.0)
-    max_actions: int = _p(20, 'Most actions in one plan', 1, 1000)
-    max_mission_chars: int = _p(2000, 'Longest accepted mission text', 1, 100000)
-    position_tolerance_m: float = _p(0.05, 'Position tolerance for move/goto (m)', 0.001, 1.0)
-    yaw_tolerance_deg: float = _p(3.0, 'Heading tolerance for rotate (deg)', 0.1, 45.0)
-    odom_timeout_s: float = _p(
+    max_rotate_deg: float = param(720.0, 'Largest single rotation (deg)', 0.0, 3600.0)
+    max_actions: int = param(20, 'Most actions in one plan', 1, 1000)
+    max_mission_chars: int = param(2000, 'Longest accepted mission text', 1, 100000)
+    position_tolerance_m: float = param(0.05, 'Position tolerance for move/goto (m)', 0.001, 1.0)
+    yaw_tolerance_deg: float = param(3.0, 'Heading tolerance for rotate (deg)', 0.1, 45.0)
+    odom_timeout_s: float = param(
         0.5, 'Fail the mission when odom is older than this while moving', 0.05, 10.0)
-    allow_open_loop: bool = _p(False, 'Without odom, dead-reckon from commands (unsafe)')
-    max_mission_duration_s: float = _p(120.0, 'Fail a mission that runs longer (s)', 1.0, 3600.0)
-    stall_timeout_s: float = _p(
+    allow_open_loop: bool = param(False, 'Without odom, dead-reckon from commands (unsafe)')
+    max_mission_duration_s: float = param(
+        120.0, 'Fail a mission that runs longer (s)', 1.0, 3600.0)
+    stall_timeout_s: float = param(
         3.0, 'Fail a step that makes no progress for this long (s)', 0.5, 60.0)
-    photo_timeout_s: float = _p(2.0, 'Wait this long for a camera frame (s)', 0.1, 30.0)
-    photo_dir: str = _p('~/.shadowhound/photos', 'Where photo actions save PNG files')
+    photo_timeout_s: float = param(2.0, 'Wait this long for a camera frame (s)', 0.1, 30.0)
+    photo_dir: str = param('~/.shadowhound/photos', 'Where photo actions save PNG files')
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> AgentConfig:

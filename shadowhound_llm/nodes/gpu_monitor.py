@@ -9,7 +9,7 @@ never delays the diagnostics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import json
 import socket
 import threading
@@ -22,30 +22,26 @@ from std_msgs.msg import String
 from ..backends import BackendError, OllamaClient
 from ..degradation import DegradationDetector
 from ..diagnostics import MonitorState, run_all
+from ..params import param
 from ..telemetry import choose_source, NoSource, TelemetryUnavailable
 from .ros_common import declare_dataclass_params, diagnostic_array, run_node
 
 SOURCE_RETRY_S = 30.0
 
 
-def _p(default: Any, description: str, lo: float | None = None, hi: float | None = None) -> Any:
-    return field(default=default, metadata={'description': description, 'min_value': lo,
-                                            'max_value': hi})
-
-
 @dataclass(frozen=True)
 class MonitorConfig:
     """Parameters of gpu_monitor."""
 
-    period_s: float = _p(1.0, 'Diagnostics period (s)', 0.1, 60.0)
-    ollama_host: str = _p('http://localhost:11434', 'Ollama server URL (for /api/ps)')
-    telemetry: str = _p('auto', 'Telemetry source: auto (jtop, then NVML) | jtop | nvml | none')
-    baseline_tokens_per_s: float = _p(0.0, 'Expected decode speed; 0 learns it from the first '
+    period_s: float = param(1.0, 'Diagnostics period (s)', 0.1, 60.0)
+    ollama_host: str = param('http://localhost:11434', 'Ollama server URL (for /api/ps)')
+    telemetry: str = param('auto', 'Telemetry source: auto (jtop, then NVML) | jtop | nvml | none')
+    baseline_tokens_per_s: float = param(0.0, 'Expected decode speed; 0 learns it from the first '
                                            'baseline_samples calls', 0.0, 10000.0)
-    baseline_samples: int = _p(3, 'Calls whose median becomes the learned baseline', 1, 100)
-    warn_ratio: float = _p(0.7, 'WARN below this fraction of the baseline', 0.0, 1.0)
-    error_ratio: float = _p(0.5, 'ERROR below this fraction of the baseline', 0.0, 1.0)
-    expected_num_ctx: int = _p(4096, 'num_ctx the agent asks for (to spot oversized contexts)',
+    baseline_samples: int = param(3, 'Calls whose median becomes the learned baseline', 1, 100)
+    warn_ratio: float = param(0.7, 'WARN below this fraction of the baseline', 0.0, 1.0)
+    error_ratio: float = param(0.5, 'ERROR below this fraction of the baseline', 0.0, 1.0)
+    expected_num_ctx: int = param(4096, 'num_ctx the agent asks for (to spot oversized contexts)',
                                0, 1048576)
 
     @classmethod

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import math
 import time
 from typing import Any
@@ -17,34 +17,30 @@ from sensor_msgs.msg import Image
 
 from ..control import Twist2D
 from ..geometry import Pose2D, quaternion_from_yaw
+from ..params import param
 from ..sim_model import SimLimits, UnicycleSim
 from .ros_common import CMD_VEL_QOS, declare_dataclass_params, run_node, SENSOR_QOS
-
-
-def _p(default: Any, description: str, lo: float | None = None, hi: float | None = None) -> Any:
-    return field(default=default, metadata={'description': description, 'min_value': lo,
-                                            'max_value': hi})
 
 
 @dataclass(frozen=True)
 class SimConfig:
     """Parameters of sim_robot."""
 
-    x: float = _p(0.0, 'Start x in the odom frame (m)')
-    y: float = _p(0.0, 'Start y in the odom frame (m)')
-    yaw: float = _p(0.0, 'Start heading (rad, counter-clockwise from x)')
-    rate_hz: float = _p(50.0, 'odom publish and integration rate (Hz)', 1.0, 1000.0)
-    cmd_timeout_s: float = _p(0.5, 'Stop when cmd_vel is quiet this long (s), like twist_mux',
+    x: float = param(0.0, 'Start x in the odom frame (m)')
+    y: float = param(0.0, 'Start y in the odom frame (m)')
+    yaw: float = param(0.0, 'Start heading (rad, counter-clockwise from x)')
+    rate_hz: float = param(50.0, 'odom publish and integration rate (Hz)', 1.0, 1000.0)
+    cmd_timeout_s: float = param(0.5, 'Stop when cmd_vel is quiet this long (s), like twist_mux',
                               0.01, 10.0)
-    max_linear_speed: float = _p(1.5, 'GO2 speed limit (m/s)', 0.01, 5.0)
-    max_angular_speed: float = _p(2.0, 'GO2 turn-rate limit (rad/s)', 0.01, 10.0)
-    linear_accel: float = _p(1.0, 'Linear acceleration limit (m/s^2)', 0.01, 20.0)
-    angular_accel: float = _p(3.0, 'Angular acceleration limit (rad/s^2)', 0.01, 50.0)
-    publish_odom: bool = _p(True, 'Publish odom (set false at run time to simulate odom loss)')
-    camera_rate_hz: float = _p(2.0, 'Synthetic camera/image_raw rate (Hz); 0 disables', 0.0,
+    max_linear_speed: float = param(1.5, 'GO2 speed limit (m/s)', 0.01, 5.0)
+    max_angular_speed: float = param(2.0, 'GO2 turn-rate limit (rad/s)', 0.01, 10.0)
+    linear_accel: float = param(1.0, 'Linear acceleration limit (m/s^2)', 0.01, 20.0)
+    angular_accel: float = param(3.0, 'Angular acceleration limit (rad/s^2)', 0.01, 50.0)
+    publish_odom: bool = param(True, 'Publish odom (set false at run time to simulate odom loss)')
+    camera_rate_hz: float = param(2.0, 'Synthetic camera/image_raw rate (Hz); 0 disables', 0.0,
                                60.0)
-    odom_frame: str = _p('odom', 'Frame id of the odometry pose')
-    base_frame: str = _p('base_link', 'Child frame id (the robot body)')
+    odom_frame: str = param('odom', 'Frame id of the odometry pose')
+    base_frame: str = param('base_link', 'Child frame id (the robot body)')
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> SimConfig:
@@ -76,9 +72,9 @@ class SimRobot(Node):
                                f'odom at {cfg.rate_hz:g} Hz')
 
     def _on_set_parameters(self, params: list[Any]) -> SetParametersResult:
-        for param in params:
-            if param.name == 'publish_odom':
-                self.publish_odom = bool(param.value)
+        for changed in params:
+            if changed.name == 'publish_odom':
+                self.publish_odom = bool(changed.value)
                 self.get_logger().warning(f'publish_odom set to {self.publish_odom}')
         return SetParametersResult(successful=True)
 

@@ -25,7 +25,7 @@ from ..params import AgentConfig
 from ..plan import plan_json_schema
 from ..prompt import planning_messages
 from ..quality import load_corpus, overall, score_reply
-from .check_backend import default_ollama_host, url_problem
+from .check_backend import config_from_options, url_problem
 
 SPEED_PROMPT = 'Patrol a one-meter square and come back'
 DEGRADED_RATIO = 0.7
@@ -125,15 +125,9 @@ def _fmt(value: float | None, unit: str) -> str:
 def main(args: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 when it ran, 1 when the backend failed or degraded."""
     opts = build_parser().parse_args(args)
-    if opts.backend == 'ollama':
-        host = opts.host or default_ollama_host()
-        config = AgentConfig(ollama_host=host, model=opts.model or AgentConfig.model,
-                             llm_timeout_s=opts.timeout)
-    else:
-        host = opts.host or AgentConfig.openai_base_url
-        config = AgentConfig(openai_base_url=host, openai_model=opts.model or
-                             AgentConfig.openai_model, llm_timeout_s=opts.timeout,
-                             openai_response_format=opts.response_format)
+    config, host = config_from_options(opts.backend, opts.host, opts.model,
+                                       llm_timeout_s=opts.timeout,
+                                       openai_response_format=opts.response_format)
     if url_problem(host):
         print(f'benchmark: error: {url_problem(host)}', file=sys.stderr)
         return 2

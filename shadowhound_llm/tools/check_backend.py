@@ -67,6 +67,21 @@ def url_problem(url: str) -> str:
     return ''
 
 
+def config_from_options(backend: str, host: str | None, model: str | None,
+                        **settings: object) -> tuple[AgentConfig, str]:
+    """AgentConfig for one backend chosen on a command line, and the server URL it uses.
+
+    ``settings`` are further AgentConfig fields (llm_timeout_s, num_ctx, ...).
+    """
+    if backend == 'ollama':
+        host = host or default_ollama_host()
+        return AgentConfig(ollama_host=host, model=model or AgentConfig.model,
+                           **settings), host
+    host = host or AgentConfig.openai_base_url
+    return AgentConfig(openai_base_url=host, openai_model=model or AgentConfig.openai_model,
+                       **settings), host
+
+
 def format_line(check: CheckResult) -> str:
     """One human-readable line per check."""
     return (f'{LEVEL_TEXT[check.level]:<4}  {check.name:<17} {check.message}  '
@@ -79,16 +94,9 @@ def main(args: list[str] | None = None) -> int:
     if opts.timeout <= 0:
         print('check_backend: error: --timeout must be positive', file=sys.stderr)
         return 2
-    if opts.backend == 'ollama':
-        host = opts.host or default_ollama_host()
-        config = AgentConfig(ollama_host=host, model=opts.model or AgentConfig.model,
-                             llm_timeout_s=opts.timeout, num_ctx=opts.num_ctx,
-                             keep_alive=opts.keep_alive)
-    else:
-        host = opts.host or AgentConfig.openai_base_url
-        config = AgentConfig(openai_base_url=host, openai_model=opts.model or
-                             AgentConfig.openai_model, llm_timeout_s=opts.timeout,
-                             openai_response_format=opts.response_format)
+    config, host = config_from_options(
+        opts.backend, opts.host, opts.model, llm_timeout_s=opts.timeout, num_ctx=opts.num_ctx,
+        keep_alive=opts.keep_alive, openai_response_format=opts.response_format)
     problem = url_problem(host)
     if problem:
         print(f'check_backend: error: {problem}', file=sys.stderr)
