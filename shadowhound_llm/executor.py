@@ -267,13 +267,11 @@ class _Step:
             return ZERO
         ctrl = self.controllers[0]
         cmd = ctrl.update(odom.pose, 1.0 / cfg.control_rate_hz)
-        if ctrl.done:
+        if ctrl.done:  # the next controller (if any) starts on the next tick
             self.controllers.pop(0)
             self._best = math.inf
-            if not self.controllers:
-                self.finished = True
-                self.note = ''
-            return ZERO if not self.controllers else cmd
+            self.finished = not self.controllers
+            return ZERO
         self._check_progress(now, ctrl.remaining)
         return cmd
 

@@ -162,9 +162,7 @@ class MissionAgent(Node):
         if reason:
             self._publish_status(MissionStatus(mission_id, 'rejected', text, message=reason))
             return mission_id
-        start = self._odom[0] if self._odom else Pose2D()
-        job = _PlanningJob(mission_id, text, EnvelopeCursor(
-            self.limits, start, self.executor_core.home or start))
+        job = _PlanningJob(mission_id, text, self._envelope_cursor())
         self._jobs[mission_id] = job
         self._publish_status(MissionStatus(mission_id, 'planning', text,
                                            message=f'planning with {self._llm_name()}'))
@@ -188,9 +186,13 @@ class MissionAgent(Node):
                     f'{self.config.max_mission_chars} (max_mission_chars)')
         return ''
 
-    def _start_checked(self, mission_id: str, text: str, plan: Plan, planner: str) -> None:
+    def _envelope_cursor(self) -> EnvelopeCursor:
+        """The envelope, walking from the robot's pose now, with the geofence around home."""
         start = self._odom[0] if self._odom else Pose2D()
-        cursor = EnvelopeCursor(self.limits, start, self.executor_core.home or start)
+        return EnvelopeCursor(self.limits, start, self.executor_core.home or start)
+
+    def _start_checked(self, mission_id: str, text: str, plan: Plan, planner: str) -> None:
+        cursor = self._envelope_cursor()
         try:
             for action in plan.actions:
                 cursor.check(action)
