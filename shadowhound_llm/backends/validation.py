@@ -131,6 +131,19 @@ def _speed(result: Any, min_tps: float) -> tuple[str, str]:
     return OK, f'warm decode {m.tokens_per_s:.1f} tok/s ({m.eval_count} tokens)'
 
 
+def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float) -> None:
+    """The checks every backend shares: a schema-constrained plan, then its decode speed."""
+    result: list[Any] = []
+
+    def structured() -> tuple[str, str]:
+        level, message, reply = _structured_output(client.chat)
+        result.append(reply)
+        return level, message
+
+    runner.run('structured_output', structured)
+    runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
+
+
 def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
                     on_check: Callable[[CheckResult], None] | None = None
                     ) -> ValidationReport:
@@ -190,17 +203,12 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
                           f'(ollama stop {model}) so it reloads with num_ctx {asked}')
         return OK, f'context length {loaded} as requested'
 
-    def structured() -> tuple[str, str]:
-        level, message, state['result'] = _structured_output(client.chat)
-        return level, message
-
     runner.run('reachable', reachable)
     runner.run('model_present', present)
     runner.run('load', load)
     runner.run('gpu_residency', residency)
     runner.run('context', context)
-    runner.run('structured_output', structured)
-    runner.run('decode_speed', lambda: _speed(state['result'], min_tokens_per_s))
+    _generation_checks(runner, client, min_tokens_per_s)
     return ValidationReport('ollama', host, model, runner.checks)
 
 
@@ -221,12 +229,7 @@ def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float = 5.0,
         return FAIL, (f'model {client.model!r} is not served by {client.base_url} (served: '
                       f'{", ".join(state["models"][:10])}); set openai_model')
 
-    def structured() -> tuple[str, str]:
-        level, message, state['result'] = _structured_output(client.chat)
-        return level, message
-
     runner.run('reachable', reachable)
     runner.run('model_present', listed)
-    runner.run('structured_output', structured)
-    runner.run('decode_speed', lambda: _speed(state['result'], min_tokens_per_s))
+    _generation_checks(runner, client, min_tokens_per_s)
     return ValidationReport('openai', client.base_url, client.model, runner.checks)
