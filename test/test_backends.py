@@ -104,6 +104,26 @@ def test_stalled_server_times_out(ollama):
     assert 'llm_timeout_s' in str(info.value)
 
 
+def test_stall_mid_stream_is_cut_at_llm_timeout(ollama):
+    ollama.script.stall_after_tokens = 3
+    ollama.script.stall_s = 5.0
+    pieces = []
+    start = time.monotonic()
+    with pytest.raises(BackendError) as info:
+        client(ollama, timeout_s=0.6).chat(MESSAGES, on_text=pieces.append)
+    assert 0.55 < time.monotonic() - start < 1.0, 'cancelled at llm_timeout_s, not later'
+    assert len(pieces) == 3 and 'llm_timeout_s' in str(info.value)
+
+
+def test_openai_stall_mid_stream_is_cut_at_llm_timeout(ollama):
+    ollama.script.stall_after_tokens = 2
+    ollama.script.stall_s = 5.0
+    start = time.monotonic()
+    with pytest.raises(BackendError) as info:
+        OpenAICompatClient(f'{ollama.url}/v1', 'phi4:14b', timeout_s=0.6).chat(MESSAGES)
+    assert time.monotonic() - start < 1.0 and 'llm_timeout_s' in str(info.value)
+
+
 def test_unknown_model_is_404_with_pull_hint(ollama):
     with pytest.raises(BackendError) as info:
         client(ollama, model='llama9').chat(MESSAGES)

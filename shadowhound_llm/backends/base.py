@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+import socket
+import threading
 import time
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 # Called with each new piece of generated text as it streams in.
 TextCallback = Callable[[str], None]
@@ -71,11 +74,43 @@ class ChatBackend(Protocol):
 
 
 class Deadline:
-    """A wall-clock budget for one request: httpx timeouts are per read, not per request."""
+    """A wall-clock budget for one request: httpx timeouts are per read, not per request.
+
+    ``watch(response)`` arms a timer that shuts the response's socket down when the budget is
+    spent, which wakes a read blocked on a stalled server (closing the socket would not).
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.start = time.monotonic()
+        self.expired = False
+
+    @contextmanager
+    def watch(self, response: Any) -> Iterator[None]:
+        """Cut the response's connection if it is still open when the budget runs out."""
+        sock = (getattr(response, 'extensions', None) or {}).get('network_stream')
+        sock = sock.get_extra_info('socket') if sock is not None else None
+
+        def expire() -> None:
+            self.expired = True
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:  # already closed: nothing left to cut
+                    pass
+
+        timer = threading.Timer(max(0.0, self.seconds - self.elapsed), expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def timeout_error(self, what: str) -> BackendError:
+        """The operator-facing error for a spent budget."""
+        return BackendError(f'{what} took longer than {self.seconds:g} s (llm_timeout_s); '
+                            f'request cancelled')
 
     @property
     def elapsed(self) -> float:
@@ -84,9 +119,8 @@ class Deadline:
 
     def check(self, what: str) -> None:
         """Raise BackendError once the budget is spent."""
-        if self.elapsed > self.seconds:
-            raise BackendError(f'{what} took longer than {self.seconds:g} s (llm_timeout_s); '
-                               f'request cancelled')
+        if self.expired or self.elapsed > self.seconds:
+            raise self.timeout_error(what)
 
 
 def rate(count: int | None, seconds: float | None) -> float | None:

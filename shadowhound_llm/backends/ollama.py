@@ -161,8 +161,11 @@ class OllamaClient:
                 if response.status_code >= 400:
                     response.read()
                     raise BackendError(self._chat_error(response), response.status_code)
-                yield (line for line in response.iter_lines() if line.strip())
+                with deadline.watch(response):
+                    yield (line for line in response.iter_lines() if line.strip())
         except httpx.HTTPError as exc:
+            if deadline.expired:
+                raise deadline.timeout_error('the LLM reply') from None
             if isinstance(exc, httpx.ReadTimeout):
                 raise BackendError(f'Ollama at {self.host} sent nothing for '
                                    f'{deadline.seconds:g} s (llm_timeout_s); request '

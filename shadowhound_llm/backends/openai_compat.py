@@ -8,6 +8,7 @@ error message: it never reaches a log or a status.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 import json
 import os
 from typing import Any
@@ -18,6 +19,17 @@ from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, TextCallb
 from .ollama import CONNECT_TIMEOUT_S, error_body, http_error_message
 
 RESPONSE_FORMAT_STYLES = ('json_schema', 'json_object')
+
+
+@dataclass
+class _Reply:
+    """What came back: text pieces, usage, time to first token, finish reason, completeness."""
+
+    parts: list[str] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    ttft: float | None = None
+    finish: str | None = None
+    finished: bool = False
 
 
 class OpenAICompatClient:
@@ -103,11 +115,6 @@ class OpenAICompatClient:
         if schema is not None:
             body['response_format'] = self._response_format(schema)
         deadline = Deadline(timeout_s or self.timeout_s)
-        parts: list[str] = []
-        usage: dict[str, Any] = {}
-        ttft: float | None = None
-        finish: str | None = None
-        finished = False
         try:
             with self._http.stream('POST', '/chat/completions', json=body, timeout=httpx.Timeout(
                     deadline.seconds, connect=CONNECT_TIMEOUT_S)) as response:
@@ -116,45 +123,59 @@ class OpenAICompatClient:
                     raise BackendError(self._scrub(
                         f'{self.base_url}/chat/completions answered {response.status_code}: '
                         f'{error_body(response)}'), response.status_code)
-                if not stream:
-                    response.read()
-                    data = response.json()
-                    choice = (data.get('choices') or [{}])[0]
-                    parts.append((choice.get('message') or {}).get('content') or '')
-                    ttft, usage = deadline.elapsed, data.get('usage') or {}
-                    finish, finished = choice.get('finish_reason'), True
-                else:
-                    for line in response.iter_lines():
-                        deadline.check('the LLM reply')
-                        if not line.startswith('data:'):
-                            continue
-                        payload = line[5:].strip()
-                        if payload == '[DONE]':
-                            finished = True
-                            break
-                        event = self._event(payload)
-                        usage = event.get('usage') or usage
-                        for choice in event.get('choices') or []:
-                            piece = (choice.get('delta') or {}).get('content') or ''
-                            if piece:
-                                ttft = ttft if ttft is not None else deadline.elapsed
-                                parts.append(piece)
-                                if on_text is not None:
-                                    on_text(piece)
-                            finish = choice.get('finish_reason') or finish
-        except httpx.ReadTimeout:
+                with deadline.watch(response):
+                    reply = (self._read_sse(response, deadline, on_text) if stream
+                             else self._read_whole(response, deadline))
+        except httpx.HTTPError as exc:
+            if deadline.expired:
+                raise deadline.timeout_error('the LLM reply') from None
+            if not isinstance(exc, httpx.ReadTimeout):
+                raise self._error(exc) from None
             raise BackendError(f'{self.base_url} sent nothing for {deadline.seconds:g} s '
                                f'(llm_timeout_s); request cancelled') from None
-        except httpx.HTTPError as exc:
-            raise self._error(exc) from None
-        if not finished:
+        if not reply.finished:
             raise BackendError('the reply stream ended before [DONE] (connection cut); partial '
                                'output discarded')
+        usage = reply.usage
         if stream and 'completion_tokens' not in usage:
             # llama.cpp's server sends no usage when streaming: one chunk is about one token.
-            usage = {**usage, 'completion_tokens': len(parts)}
-        return LLMResult(''.join(parts), self._metrics(usage, ttft, deadline.elapsed, stream),
-                         finish)
+            usage = {**usage, 'completion_tokens': len(reply.parts)}
+        return LLMResult(''.join(reply.parts),
+                         self._metrics(usage, reply.ttft, deadline.elapsed, stream),
+                         reply.finish)
+
+    @staticmethod
+    def _read_whole(response: httpx.Response, deadline: Deadline) -> _Reply:
+        response.read()
+        data = response.json()
+        choice = (data.get('choices') or [{}])[0]
+        return _Reply([(choice.get('message') or {}).get('content') or ''],
+                      data.get('usage') or {}, deadline.elapsed, choice.get('finish_reason'),
+                      True)
+
+    def _read_sse(self, response: httpx.Response, deadline: Deadline,
+                  on_text: TextCallback | None) -> _Reply:
+        reply = _Reply()
+        for line in response.iter_lines():
+            deadline.check('the LLM reply')
+            if not line.startswith('data:'):
+                continue
+            payload = line[5:].strip()
+            if payload == '[DONE]':
+                reply.finished = True
+                break
+            event = self._event(payload)
+            reply.usage = event.get('usage') or reply.usage
+            for choice in event.get('choices') or []:
+                piece = (choice.get('delta') or {}).get('content') or ''
+                if piece:
+                    if reply.ttft is None:
+                        reply.ttft = deadline.elapsed
+                    reply.parts.append(piece)
+                    if on_text is not None:
+                        on_text(piece)
+                reply.finish = choice.get('finish_reason') or reply.finish
+        return reply
 
     def _event(self, payload: str) -> dict[str, Any]:
         try:

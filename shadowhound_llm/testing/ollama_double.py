@@ -60,6 +60,7 @@ class Script:
     stream_error: str = RUNNER_DIED
     drop_after_tokens: int | None = None    # close the connection mid-stream
     stall_s: float = 0.0                # delay before the first byte of a chat reply
+    stall_after_tokens: int | None = None  # ...or after this many tokens (a stuck runner)
     forced_context_length: int | None = None  # /api/ps reports this instead of num_ctx
     status_override: tuple[int, str] | None = None  # every chat answers (status, error)
     refuse_json_schema: bool = False    # /v1 refuses response_format json_schema (llama.cpp)
@@ -290,11 +291,13 @@ class OllamaDouble:
 
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
                       model: str) -> AsyncIterator[bytes]:
-        if self.script.stall_s:
+        if self.script.stall_s and self.script.stall_after_tokens is None:
             await asyncio.sleep(self.script.stall_s)
         for i, token in enumerate(tokens):
             if self.script.drop_after_tokens is not None and i >= self.script.drop_after_tokens:
                 raise ConnectionAbortedError('Ollama double drops the connection')
+            if i == self.script.stall_after_tokens:
+                await asyncio.sleep(self.script.stall_s)
             if self.script.error_after_tokens is not None and i >= self.script.error_after_tokens:
                 yield (json.dumps({'error': self.script.stream_error}) + '\n').encode()
                 return
@@ -345,11 +348,13 @@ class OllamaDouble:
         return StreamingResponse(self._sse(tokens, usage), media_type='text/event-stream')
 
     async def _sse(self, tokens: list[str], usage: dict[str, Any]) -> AsyncIterator[bytes]:
-        if self.script.stall_s:
+        if self.script.stall_s and self.script.stall_after_tokens is None:
             await asyncio.sleep(self.script.stall_s)
         for i, token in enumerate(tokens):
             if self.script.drop_after_tokens is not None and i >= self.script.drop_after_tokens:
                 raise ConnectionAbortedError('Ollama double drops the connection')
+            if i == self.script.stall_after_tokens:
+                await asyncio.sleep(self.script.stall_s)
             if self.script.real_time:
                 await asyncio.sleep(1.0 / self.script.tokens_per_s)
             event = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
