@@ -9,6 +9,7 @@ start the first one while the rest is still being generated.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 import pydantic_core
@@ -76,18 +77,19 @@ class LLMPlanner:
         self.on_metrics = on_metrics
 
     def plan(self, text: str, on_action: Callable[[Any], None] | None = None,
-             cancelled: Callable[[], bool] = lambda: False) -> tuple[Plan, str]:
+             cancel: threading.Event | None = None) -> tuple[Plan, str]:
         """A validated plan and the backend name that produced it; PlanningFailed otherwise.
 
         ``on_action(action, backend_name)`` (streamed execution) receives each validated
         action as it completes; it may raise to reject the action (the envelope), which ends
-        planning at once.
+        planning at once. Setting ``cancel`` aborts the LLM call in flight.
         """
+        cancel = cancel or threading.Event()
         errors = []
         for backend in self.backends:
             handed_over = [0]
             try:
-                return self._plan_with(backend, text, on_action, cancelled, handed_over), \
+                return self._plan_with(backend, text, on_action, cancel, handed_over), \
                     backend.name
             except BackendError as exc:
                 errors.append(f'{backend.name} ({backend.model}): {exc}')
@@ -96,12 +98,10 @@ class LLMPlanner:
         raise PlanningFailed('no LLM backend produced a plan: ' + '; '.join(errors))
 
     def _plan_with(self, backend: ChatBackend, text: str, on_action: Callable[[Any], None] | None,
-                   cancelled: Callable[[], bool], handed_over: list[int]) -> Plan:
+                   cancel: threading.Event, handed_over: list[int]) -> Plan:
         parser = StreamingPlanParser()
 
         def on_text(piece: str) -> None:
-            if cancelled():
-                raise PlanningCancelled('cancelled while planning')
             if on_action is None:
                 parser.text += piece
                 return
@@ -112,14 +112,14 @@ class LLMPlanner:
 
         reply = ''
         try:
-            result = self._call(backend, planning_messages(text), on_text)
+            result = self._call(backend, planning_messages(text), on_text, cancel)
             reply = result.text
             plan = parse_plan(reply)
         except PlanError as exc:
             if handed_over[0]:
                 raise PlanningFailed(f'the plan turned invalid while streaming: {exc}',
                                      started=True) from None
-            plan = self._repair(backend, text, reply or parser.text, str(exc), cancelled)
+            plan = self._repair(backend, text, reply or parser.text, str(exc), cancel)
         if on_action is not None:
             streamed = handed_over[0]
             for action in plan.actions[streamed:]:
@@ -128,12 +128,8 @@ class LLMPlanner:
         return plan
 
     def _repair(self, backend: ChatBackend, text: str, bad: str, error: str,
-                cancelled: Callable[[], bool]) -> Plan:
-        def check_cancel(_piece: str) -> None:
-            if cancelled():
-                raise PlanningCancelled('cancelled while planning')
-
-        result = self._call(backend, repair_messages(text, bad, error), check_cancel)
+                cancel: threading.Event) -> Plan:
+        result = self._call(backend, repair_messages(text, bad, error), None, cancel)
         try:
             return parse_plan(result.text)
         except PlanError as exc:
@@ -141,12 +137,14 @@ class LLMPlanner:
                                  f'one repair attempt: {exc}') from None
 
     def _call(self, backend: ChatBackend, messages: list[dict[str, str]],
-              on_text: Callable[[str], None]) -> Any:
+              on_text: Callable[[str], None] | None, cancel: threading.Event) -> Any:
         try:
             result = backend.chat(messages, schema=self.schema, stream=True, on_text=on_text,
-                                  options={'num_predict': MAX_PLAN_TOKENS})
+                                  options={'num_predict': MAX_PLAN_TOKENS}, cancel=cancel)
         except Exception as exc:  # backend failure, cancellation, or an on_action veto
             self._metrics(LLMMetrics(backend.name, backend.model, ok=False, error=str(exc)))
+            if cancel.is_set():
+                raise PlanningCancelled('cancelled while planning') from None
             raise
         self._metrics(result.metrics)
         return result

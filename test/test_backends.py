@@ -124,6 +124,32 @@ def test_openai_stall_mid_stream_is_cut_at_llm_timeout(ollama):
     assert time.monotonic() - start < 1.0 and 'llm_timeout_s' in str(info.value)
 
 
+@pytest.mark.parametrize('openai', [False, True])
+def test_cancel_aborts_a_call_in_flight(ollama, openai):
+    import threading
+    ollama.script.stall_after_tokens = 2
+    ollama.script.stall_s = 5.0
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    c = (OpenAICompatClient(f'{ollama.url}/v1', 'phi4:14b', timeout_s=10) if openai
+         else client(ollama, timeout_s=10))
+    start = time.monotonic()
+    with pytest.raises(BackendError) as info:
+        c.chat(MESSAGES, cancel=cancel)
+    assert time.monotonic() - start < 0.6 and 'cancelled' in str(info.value)
+
+
+def test_planner_reports_cancellation_not_failure(ollama):
+    import threading
+
+    from shadowhound_llm.llm_planner import LLMPlanner, PlanningCancelled
+    ollama.script.stall_s = 5.0
+    cancel = threading.Event()
+    threading.Timer(0.2, cancel.set).start()
+    with pytest.raises(PlanningCancelled):
+        LLMPlanner([client(ollama, timeout_s=10)]).plan('patrol', cancel=cancel)
+
+
 def test_unknown_model_is_404_with_pull_hint(ollama):
     with pytest.raises(BackendError) as info:
         client(ollama, model='llama9').chat(MESSAGES)

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any, Callable, Iterator, Protocol
 
+WATCHDOG_PERIOD_S = 0.02
 # Called with each new piece of generated text as it streams in.
 TextCallback = Callable[[str], None]
 
@@ -66,8 +67,9 @@ class ChatBackend(Protocol):
 
     def chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
              stream: bool = True, on_text: TextCallback | None = None,
-             timeout_s: float | None = None) -> LLMResult:
-        """Generate a reply (schema-constrained when a schema is given)."""
+             timeout_s: float | None = None, options: dict[str, Any] | None = None,
+             cancel: threading.Event | None = None) -> LLMResult:
+        """Generate a reply (schema-constrained when a schema is given); ``cancel`` aborts it."""
 
     def close(self) -> None:
         """Release the HTTP connection pool."""
@@ -76,13 +78,15 @@ class ChatBackend(Protocol):
 class Deadline:
     """A wall-clock budget for one request: httpx timeouts are per read, not per request.
 
-    ``watch(response)`` arms a timer that shuts the response's socket down when the budget is
-    spent, which wakes a read blocked on a stalled server (closing the socket would not).
+    ``watch(response)`` shuts the response's socket down when the budget is spent or the
+    ``cancel`` event is set, which wakes a read blocked on a stalled server (closing the socket
+    would not) and frees the server from a reply nobody wants.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, cancel: threading.Event | None = None) -> None:
         self.seconds = seconds
         self.start = time.monotonic()
+        self.cancel = cancel
         self.expired = False
 
     @contextmanager
@@ -91,21 +95,32 @@ class Deadline:
         sock = (getattr(response, 'extensions', None) or {}).get('network_stream')
         sock = sock.get_extra_info('socket') if sock is not None else None
 
-        def expire() -> None:
-            self.expired = True
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:  # already closed: nothing left to cut
-                    pass
+        done = threading.Event()
 
-        timer = threading.Timer(max(0.0, self.seconds - self.elapsed), expire)
-        timer.daemon = True
-        timer.start()
+        def watchdog() -> None:
+            while not done.wait(WATCHDOG_PERIOD_S):
+                if self.elapsed > self.seconds:
+                    self.expired = True
+                elif not self.cancelled:
+                    continue
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:  # already closed: nothing left to cut
+                        pass
+                return
+
+        thread = threading.Thread(target=watchdog, daemon=True)
+        thread.start()
         try:
             yield
         finally:
-            timer.cancel()
+            done.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the caller no longer wants the reply."""
+        return self.cancel is not None and self.cancel.is_set()
 
     def timeout_error(self, what: str) -> BackendError:
         """The operator-facing error for a spent budget."""
@@ -119,6 +134,8 @@ class Deadline:
 
     def check(self, what: str) -> None:
         """Raise BackendError once the budget is spent."""
+        if self.cancelled:
+            raise BackendError('request cancelled by the caller')
         if self.expired or self.elapsed > self.seconds:
             raise self.timeout_error(what)
 

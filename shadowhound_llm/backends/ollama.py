@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 import json
+import threading
 import time
 from typing import Any, Iterator
 
@@ -120,15 +121,18 @@ class OllamaClient:
     # ---- chat -----------------------------------------------------------------------------
     def chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
              stream: bool = True, on_text: TextCallback | None = None,
-             timeout_s: float | None = None, options: dict[str, Any] | None = None
-             ) -> LLMResult:
-        """Chat completion; with a schema, Ollama constrains the reply to it (``format``)."""
+             timeout_s: float | None = None, options: dict[str, Any] | None = None,
+             cancel: threading.Event | None = None) -> LLMResult:
+        """Chat completion; with a schema, Ollama constrains the reply to it (``format``).
+
+        Setting ``cancel`` aborts the request at once (the connection is cut).
+        """
         body: dict[str, Any] = {'model': self.model, 'messages': messages, 'stream': stream,
                                 'keep_alive': self.keep_alive,
                                 'options': {**self.options, **(options or {})}}
         if schema is not None:
             body['format'] = schema
-        deadline = Deadline(timeout_s or self.timeout_s)
+        deadline = Deadline(timeout_s or self.timeout_s, cancel)
         parts: list[str] = []
         ttft: float | None = None
         final: dict[str, Any] = {}
@@ -164,8 +168,7 @@ class OllamaClient:
                 with deadline.watch(response):
                     yield (line for line in response.iter_lines() if line.strip())
         except httpx.HTTPError as exc:
-            if deadline.expired:
-                raise deadline.timeout_error('the LLM reply') from None
+            deadline.check('the LLM reply')  # a cut made by the watchdog: say why
             if isinstance(exc, httpx.ReadTimeout):
                 raise BackendError(f'Ollama at {self.host} sent nothing for '
                                    f'{deadline.seconds:g} s (llm_timeout_s); request '

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import json
 import os
+import threading
 from typing import Any
 
 import httpx
@@ -86,11 +87,12 @@ class OpenAICompatClient:
 
     def chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None = None,
              stream: bool = True, on_text: TextCallback | None = None,
-             timeout_s: float | None = None, options: dict[str, Any] | None = None
-             ) -> LLMResult:
-        """Chat completion, schema-constrained when a schema is given."""
+             timeout_s: float | None = None, options: dict[str, Any] | None = None,
+             cancel: threading.Event | None = None) -> LLMResult:
+        """Chat completion, schema-constrained when a schema is given; ``cancel`` aborts it."""
+        deadline = Deadline(timeout_s or self.timeout_s, cancel)
         try:
-            return self._chat(messages, schema, stream, on_text, timeout_s, options)
+            return self._chat(messages, schema, stream, on_text, deadline, options)
         except BackendError as exc:
             # Some servers refuse json_schema but take json_object + schema: switch once.
             refused = str(exc).lower()
@@ -98,11 +100,11 @@ class OpenAICompatClient:
             if (schema is not None and self.style == 'json_schema'
                     and exc.status_code in (400, 422, 500) and refused_style):
                 self.style = 'json_object'
-                return self._chat(messages, schema, stream, on_text, timeout_s, options)
+                return self._chat(messages, schema, stream, on_text, deadline, options)
             raise
 
     def _chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None,
-              stream: bool, on_text: TextCallback | None, timeout_s: float | None,
+              stream: bool, on_text: TextCallback | None, deadline: Deadline,
               options: dict[str, Any] | None) -> LLMResult:
         body: dict[str, Any] = {'model': self.model, 'messages': messages,
                                 'temperature': self.temperature, 'stream': stream}
@@ -114,7 +116,6 @@ class OpenAICompatClient:
             body['stream_options'] = {'include_usage': True}
         if schema is not None:
             body['response_format'] = self._response_format(schema)
-        deadline = Deadline(timeout_s or self.timeout_s)
         try:
             with self._http.stream('POST', '/chat/completions', json=body, timeout=httpx.Timeout(
                     deadline.seconds, connect=CONNECT_TIMEOUT_S)) as response:
@@ -127,8 +128,7 @@ class OpenAICompatClient:
                     reply = (self._read_sse(response, deadline, on_text) if stream
                              else self._read_whole(response, deadline))
         except httpx.HTTPError as exc:
-            if deadline.expired:
-                raise deadline.timeout_error('the LLM reply') from None
+            deadline.check('the LLM reply')  # a cut made by the watchdog: say why
             if not isinstance(exc, httpx.ReadTimeout):
                 raise self._error(exc) from None
             raise BackendError(f'{self.base_url} sent nothing for {deadline.seconds:g} s '

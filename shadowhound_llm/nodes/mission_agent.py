@@ -239,7 +239,7 @@ class MissionAgent(Node):
 
         try:
             plan, backend = self.llm.plan(job.text, on_action if stream else None,
-                                          job.cancelled.is_set)
+                                          job.cancelled)
             if not stream:
                 for action in plan.actions:
                     job.cursor.check(action)
