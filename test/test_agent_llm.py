@@ -238,3 +238,22 @@ def test_agent_reports_backend_and_mission_on_diagnostics(make_harness, ollama):
     mission = got['mission_agent: Mission']
     assert mission.level == b'\x00' and mission.hardware_id
     assert ('governor clamps', '0') in [(v.key, v.value) for v in mission.values]
+
+
+def test_fault_while_the_plan_still_streams_ends_the_mission_for_good(make_harness, ollama):
+    from rclpy.parameter import Parameter
+    ollama.script.reply = ('{"actions":[{"type":"move","distance_m":1.0},'
+                           '{"type":"rotate","angle_deg":30},{"type":"move","distance_m":0.3}]}')
+    ollama.script.real_time = True
+    ollama.script.tokens_per_s = 6.0  # ~6 s of streaming
+    h = make_harness(agent_params(ollama, validate_on_startup=False))
+    h.send(LLM_TEXT)
+    assert h.probe.wait(lambda: h.probe.pose.x > 0.1, 10.0)
+    h.sim.set_parameters([Parameter('publish_odom', value=False)])
+    final = h.wait_state(LLM_TEXT, ('failed',), 3.0)
+    assert final is not None and 'odometry lost' in final['message']
+    time.sleep(5.0)  # the rest of the plan streams in meanwhile
+    mine = h.probe.statuses_for(final['mission_id'])
+    terminal = [s for s in mine if s['state'] in ('succeeded', 'failed', 'cancelled', 'rejected')]
+    assert len(terminal) == 1, [s['message'] for s in terminal]
+    assert h.probe.cmds[-1][1:] == (0.0, 0.0)

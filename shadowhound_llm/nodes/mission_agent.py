@@ -372,6 +372,11 @@ class MissionAgent(Node):
         self.status_pub.publish(String(data=status.to_json()))
         if status.terminal:
             self._last_outcome = f'{status.mission_id} {status.state}: {status.message}'
+            # A mission that ended (a fault mid-execution, say) must not be restarted by the
+            # rest of its plan still streaming in: end its planning too.
+            job = self._jobs.pop(status.mission_id, None)
+            if job is not None:
+                job.cancelled.set()
         line = f'mission {status.mission_id} {status.state}: {status.message}'
         if status.state in ('failed', 'rejected'):
             self.get_logger().warning(line)
