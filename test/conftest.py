@@ -6,11 +6,14 @@ import os
 import random
 import tempfile
 
-# Before anything imports rclpy: shared-memory transport only (no UDP socket is opened),
-# localhost discovery, and a domain of our own so parallel runs do not see each other.
+# Before anything imports rclpy: Fast DDS's shared-memory transport only, so no UDP socket
+# is opened at all, and a domain of our own so parallel runs do not see each other.
+# ROS_AUTOMATIC_DISCOVERY_RANGE must stay unset: LOCALHOST makes rmw_fastrtps add its own
+# UDP transport (see shadowhound_llm/local_dds.py and test_no_udp_sockets).
 os.environ['FASTDDS_BUILTIN_TRANSPORTS'] = 'SHM'
-os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
-os.environ['ROS_DOMAIN_ID'] = str(random.randint(1, 100))
+for _key in ('ROS_AUTOMATIC_DISCOVERY_RANGE', 'ROS_STATIC_PEERS', 'ROS_LOCALHOST_ONLY'):
+    os.environ.pop(_key, None)
+os.environ['ROS_DOMAIN_ID'] = str(random.randint(1, 200))
 os.environ['RMW_IMPLEMENTATION'] = 'rmw_fastrtps_cpp'
 os.environ.setdefault('ROS_LOG_DIR', tempfile.mkdtemp(prefix='shadowhound-roslog-'))
 
