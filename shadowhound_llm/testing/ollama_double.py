@@ -289,20 +289,31 @@ class OllamaDouble:
             yield chunk
         self.timings.append((path, start, time.perf_counter()))
 
+    async def _paced(self, tokens: list[str], with_error_line: bool = False
+                     ) -> AsyncIterator[tuple[str, str | None]]:
+        """Tokens as the script paces and breaks them: (token, None) or ('', error text)."""
+        script = self.script
+        if script.stall_s and script.stall_after_tokens is None:
+            await asyncio.sleep(script.stall_s)
+        for i, token in enumerate(tokens):
+            if script.drop_after_tokens is not None and i >= script.drop_after_tokens:
+                raise ConnectionAbortedError('Ollama double drops the connection')
+            if i == script.stall_after_tokens:
+                await asyncio.sleep(script.stall_s)
+            if with_error_line and script.error_after_tokens is not None \
+                    and i >= script.error_after_tokens:
+                yield '', script.stream_error
+                return
+            if script.real_time:
+                await asyncio.sleep(1.0 / script.tokens_per_s)
+            yield token, None
+
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
                       model: str) -> AsyncIterator[bytes]:
-        if self.script.stall_s and self.script.stall_after_tokens is None:
-            await asyncio.sleep(self.script.stall_s)
-        for i, token in enumerate(tokens):
-            if self.script.drop_after_tokens is not None and i >= self.script.drop_after_tokens:
-                raise ConnectionAbortedError('Ollama double drops the connection')
-            if i == self.script.stall_after_tokens:
-                await asyncio.sleep(self.script.stall_s)
-            if self.script.error_after_tokens is not None and i >= self.script.error_after_tokens:
-                yield (json.dumps({'error': self.script.stream_error}) + '\n').encode()
+        async for token, error in self._paced(tokens, with_error_line=True):
+            if error is not None:
+                yield (json.dumps({'error': error}) + '\n').encode()
                 return
-            if self.script.real_time:
-                await asyncio.sleep(1.0 / self.script.tokens_per_s)
             chunk = {'model': model, 'created_at': _now(), field_name: _piece(field_name, token),
                      'done': False}
             yield (json.dumps(chunk) + '\n').encode()
@@ -348,15 +359,7 @@ class OllamaDouble:
         return StreamingResponse(self._sse(tokens, usage), media_type='text/event-stream')
 
     async def _sse(self, tokens: list[str], usage: dict[str, Any]) -> AsyncIterator[bytes]:
-        if self.script.stall_s and self.script.stall_after_tokens is None:
-            await asyncio.sleep(self.script.stall_s)
-        for i, token in enumerate(tokens):
-            if self.script.drop_after_tokens is not None and i >= self.script.drop_after_tokens:
-                raise ConnectionAbortedError('Ollama double drops the connection')
-            if i == self.script.stall_after_tokens:
-                await asyncio.sleep(self.script.stall_s)
-            if self.script.real_time:
-                await asyncio.sleep(1.0 / self.script.tokens_per_s)
+        async for token, _ in self._paced(tokens):
             event = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
                 {'index': 0, 'delta': {'content': token}, 'finish_reason': None}]}
             yield f'data: {json.dumps(event)}\n\n'.encode()
