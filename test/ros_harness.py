@@ -136,6 +136,15 @@ class Harness:
         assert final is not None, f'mission {text!r} did not finish within {timeout} s'
         return final
 
+    def stopped(self, timeout: float = 1.0) -> bool:
+        """True once the last cmd_vel the probe heard is a zero Twist.
+
+        cmd_vel and mission_status are separate topics, so the probe may hear a terminal
+        status a moment before the zero Twist the agent published ahead of it.
+        """
+        return bool(self.probe.wait(
+            lambda: bool(self.probe.cmds) and self.probe.cmds[-1][1:] == (0.0, 0.0), timeout))
+
     def settle(self, seconds: float = 0.4) -> Pose2D:
         """Wait for the robot to come to rest and return its odometry pose."""
         time.sleep(seconds)
