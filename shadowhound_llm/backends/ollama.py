@@ -4,49 +4,17 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 import json
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, TextCallback
+from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
 
 NS = 1e-9
-CONNECT_TIMEOUT_S = 2.0
-
-
-def http_error_message(exc: Exception, url: str, what: str) -> BackendError:
-    """Turn an httpx exception into an operator-facing BackendError naming the URL."""
-    if isinstance(exc, httpx.ConnectError):
-        reason = str(exc) or 'connection failed'
-        if 'refused' in reason.lower():
-            reason = 'connection refused'
-        return BackendError(f'cannot reach {what} at {url}: {reason}. Is the server running '
-                            f'and is the URL right?')
-    if isinstance(exc, httpx.ConnectTimeout):
-        return BackendError(f'cannot reach {what} at {url}: no answer within '
-                            f'{CONNECT_TIMEOUT_S:g} s (host down or firewalled?)')
-    if isinstance(exc, httpx.ReadTimeout):
-        return BackendError(f'{what} at {url} stopped answering (read timeout)')
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return BackendError(f'{what} at {url} dropped the connection mid-reply '
-                            f'(server crashed or restarted?): {exc}')
-    return BackendError(f'{what} at {url}: {type(exc).__name__}: {exc}')
-
-
-def error_body(response: httpx.Response) -> str:
-    """The server's error text: Ollama's {"error": "..."} or OpenAI's {"error": {"message"}}."""
-    try:
-        body = response.json()
-    except (ValueError, json.JSONDecodeError):
-        return response.text.strip()[:500] or response.reason_phrase
-    err = body.get('error') if isinstance(body, dict) else None
-    if isinstance(err, dict):
-        return str(err.get('message') or err)
-    return str(err or body)[:500]
 
 
 class OllamaClient:
@@ -78,7 +46,7 @@ class OllamaClient:
             response = self._http.request(method, path, json=body,
                                           timeout=timeout if timeout else httpx.USE_CLIENT_DEFAULT)
         except httpx.HTTPError as exc:
-            raise http_error_message(exc, self.host, 'Ollama') from None
+            raise self._transport_error(exc) from None
         if response.status_code >= 400:
             raise BackendError(f'Ollama {path} answered {response.status_code}: '
                                f'{error_body(response)}', response.status_code)
@@ -136,8 +104,11 @@ class OllamaClient:
         parts: list[str] = []
         ttft: float | None = None
         final: dict[str, Any] = {}
-        with self._open_stream(body, deadline) as lines:
-            for line in lines:
+        with stream_post(self._http, '/api/chat', body, deadline, f'Ollama at {self.host}',
+                         self._status_error, self._transport_error) as response:
+            for line in response.iter_lines():
+                if not line.strip():
+                    continue
                 deadline.check('the LLM reply')
                 chunk = _parse_line(line)
                 piece = (chunk.get('message') or {}).get('content') or ''
@@ -156,34 +127,19 @@ class OllamaClient:
         return LLMResult(''.join(parts), self._metrics(final, ttft, deadline.elapsed),
                          final.get('done_reason'))
 
-    @contextmanager
-    def _open_stream(self, body: dict[str, Any], deadline: Deadline) -> Iterator[Iterator[str]]:
-        try:
-            with self._http.stream('POST', '/api/chat', json=body,
-                                   timeout=httpx.Timeout(deadline.seconds,
-                                                         connect=CONNECT_TIMEOUT_S)) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise BackendError(self._chat_error(response), response.status_code)
-                with deadline.watch(response):
-                    yield (line for line in response.iter_lines() if line.strip())
-        except httpx.HTTPError as exc:
-            deadline.check('the LLM reply')  # a cut made by the watchdog: say why
-            if isinstance(exc, httpx.ReadTimeout):
-                raise BackendError(f'Ollama at {self.host} sent nothing for '
-                                   f'{deadline.seconds:g} s (llm_timeout_s); request '
-                                   f'cancelled') from None
-            raise http_error_message(exc, self.host, 'Ollama') from None
-
-    def _chat_error(self, response: httpx.Response) -> str:
-        text = error_body(response)
-        if response.status_code == 404:
-            return (f'model {self.model!r} is not available on {self.host} ({text}). '
-                    f'Fix: ollama pull {self.model}')
+    def _status_error(self, response: httpx.Response) -> BackendError:
+        text, code = error_body(response), response.status_code
+        if code == 404:
+            return BackendError(f'model {self.model!r} is not available on {self.host} '
+                                f'({text}). Fix: ollama pull {self.model}', code)
         if 'memory' in text.lower():
-            return (f'Ollama could not load {self.model!r}: {text}. Free memory (unload other '
-                    f'models, smaller num_ctx) or use a smaller quantization')
-        return f'Ollama /api/chat answered {response.status_code}: {text}'
+            return BackendError(f'Ollama could not load {self.model!r}: {text}. Free memory '
+                                f'(unload other models, smaller num_ctx) or use a smaller '
+                                f'quantization', code)
+        return BackendError(f'Ollama /api/chat answered {code}: {text}', code)
+
+    def _transport_error(self, exc: Exception) -> BackendError:
+        return http_error_message(exc, self.host, 'Ollama')
 
     def _metrics(self, final: dict[str, Any], ttft: float | None, total: float) -> LLMMetrics:
         def sec(key: str) -> float | None:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, TextCallback
-from .ollama import CONNECT_TIMEOUT_S, error_body, http_error_message
+from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
 
 RESPONSE_FORMAT_STYLES = ('json_schema', 'json_object')
 
@@ -64,6 +64,11 @@ class OpenAICompatClient:
     def _error(self, exc: Exception) -> BackendError:
         err = http_error_message(exc, self.base_url, 'the OpenAI-compatible server')
         return BackendError(self._scrub(str(err)), err.status_code)
+
+    def _status_error(self, response: httpx.Response) -> BackendError:
+        return BackendError(self._scrub(f'{self.base_url}/chat/completions answered '
+                                        f'{response.status_code}: {error_body(response)}'),
+                            response.status_code)
 
     def models(self) -> list[str]:
         """Model ids the server lists (GET /models)."""
@@ -116,23 +121,10 @@ class OpenAICompatClient:
             body['stream_options'] = {'include_usage': True}
         if schema is not None:
             body['response_format'] = self._response_format(schema)
-        try:
-            with self._http.stream('POST', '/chat/completions', json=body, timeout=httpx.Timeout(
-                    deadline.seconds, connect=CONNECT_TIMEOUT_S)) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise BackendError(self._scrub(
-                        f'{self.base_url}/chat/completions answered {response.status_code}: '
-                        f'{error_body(response)}'), response.status_code)
-                with deadline.watch(response):
-                    reply = (self._read_sse(response, deadline, on_text) if stream
-                             else self._read_whole(response, deadline))
-        except httpx.HTTPError as exc:
-            deadline.check('the LLM reply')  # a cut made by the watchdog: say why
-            if not isinstance(exc, httpx.ReadTimeout):
-                raise self._error(exc) from None
-            raise BackendError(f'{self.base_url} sent nothing for {deadline.seconds:g} s '
-                               f'(llm_timeout_s); request cancelled') from None
+        with stream_post(self._http, '/chat/completions', body, deadline, self.base_url,
+                         self._status_error, self._error) as response:
+            reply = (self._read_sse(response, deadline, on_text) if stream
+                     else self._read_whole(response, deadline))
         if not reply.finished:
             raise BackendError('the reply stream ended before [DONE] (connection cut); partial '
                                'output discarded')
