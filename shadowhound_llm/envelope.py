@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-from typing import Any
+from typing import Any, Iterable
 
 from .geometry import Pose2D, wrap_angle
 from .params import AgentConfig
@@ -86,6 +86,11 @@ class EnvelopeCursor:
         self._check_duration(where, seconds)
         self.pose = pose
 
+    def check_all(self, actions: Iterable[Any]) -> None:
+        """Check each action in turn (raises at the first one outside the envelope)."""
+        for action in actions:
+            self.check(action)
+
     def _check_radius(self, where: str, action: Any, pose: Pose2D) -> None:
         radius = self.home.distance_to(pose.x, pose.y)
         if radius > self.limits.max_goto_radius_m + 1e-9:
@@ -108,6 +113,4 @@ def check_plan(plan: Plan, limits: Limits, start: Pose2D | None = None,
                home: Pose2D | None = None) -> None:
     """Raise EnvelopeViolation if any action of the plan is outside the limits."""
     start = start or Pose2D()
-    cursor = EnvelopeCursor(limits, start, home or start)
-    for action in plan.actions:
-        cursor.check(action)
+    EnvelopeCursor(limits, start, home or start).check_all(plan.actions)

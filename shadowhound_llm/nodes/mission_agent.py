@@ -192,10 +192,8 @@ class MissionAgent(Node):
         return EnvelopeCursor(self.limits, start, self.executor_core.home or start)
 
     def _start_checked(self, mission_id: str, text: str, plan: Plan, planner: str) -> None:
-        cursor = self._envelope_cursor()
         try:
-            for action in plan.actions:
-                cursor.check(action)
+            self._envelope_cursor().check_all(plan.actions)
         except EnvelopeViolation as exc:
             self._publish_status(MissionStatus(mission_id, 'rejected', text, plan.to_dict(),
                                                message=f'outside the safety envelope: {exc}'))
@@ -241,8 +239,7 @@ class MissionAgent(Node):
             plan, backend = self.llm.plan(job.text, on_action if stream else None,
                                           job.cancelled)
             if not stream:
-                for action in plan.actions:
-                    job.cursor.check(action)
+                job.cursor.check_all(plan.actions)
             self._post('done', job.mission_id, plan, backend)
         except PlanningCancelled:
             pass
