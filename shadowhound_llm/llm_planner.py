@@ -16,9 +16,7 @@ import pydantic_core
 
 from .backends.base import BackendError, ChatBackend, LLMMetrics
 from .plan import parse_plan, Plan, plan_json_schema, PlanError, validate_action
-from .prompt import planning_messages, repair_messages
-
-MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
+from .prompt import MAX_PLAN_TOKENS, planning_messages, repair_messages
 
 
 class PlanningFailed(RuntimeError):

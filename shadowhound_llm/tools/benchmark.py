@@ -20,10 +20,9 @@ from typing import Any
 
 from ..backends import BackendError, make_backend, OllamaClient
 from ..degradation import Evidence, explain
-from ..llm_planner import MAX_PLAN_TOKENS
 from ..params import AgentConfig
 from ..plan import plan_json_schema
-from ..prompt import planning_messages
+from ..prompt import MAX_PLAN_TOKENS, planning_messages
 from ..quality import load_corpus, overall, score_reply
 from .check_backend import config_from_options, url_problem
 
