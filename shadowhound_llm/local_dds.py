@@ -13,13 +13,16 @@ from __future__ import annotations
 import os
 import random
 
+# Variables that would widen discovery beyond shared memory (or add UDP transports).
+WIDENING_VARS = ('ROS_AUTOMATIC_DISCOVERY_RANGE', 'ROS_STATIC_PEERS', 'ROS_LOCALHOST_ONLY')
+
 
 def local_dds_env(domain_id: int | None = None, base: dict[str, str] | None = None
                   ) -> dict[str, str]:
     """An environment whose ROS 2 processes talk over shared memory only (no UDP at all)."""
     env = dict(os.environ if base is None else base)
     env['FASTDDS_BUILTIN_TRANSPORTS'] = 'SHM'
-    for key in ('ROS_AUTOMATIC_DISCOVERY_RANGE', 'ROS_STATIC_PEERS', 'ROS_LOCALHOST_ONLY'):
+    for key in WIDENING_VARS:
         env.pop(key, None)
     if domain_id is not None or 'ROS_DOMAIN_ID' not in env:
         env['ROS_DOMAIN_ID'] = str(domain_id if domain_id is not None else random.randint(1, 100))
@@ -30,8 +33,7 @@ def local_dds_env(domain_id: int | None = None, base: dict[str, str] | None = No
 def apply_local_dds(domain_id: int | None = None) -> dict[str, str]:
     """Set the shared-memory DDS variables in this process (before rclpy.init)."""
     env = local_dds_env(domain_id)
-    for key in ('ROS_AUTOMATIC_DISCOVERY_RANGE', 'ROS_STATIC_PEERS', 'ROS_LOCALHOST_ONLY'):
+    for key in WIDENING_VARS:
         os.environ.pop(key, None)
-    for key in ('FASTDDS_BUILTIN_TRANSPORTS', 'ROS_DOMAIN_ID', 'RMW_IMPLEMENTATION'):
-        os.environ[key] = env[key]
+    os.environ.update(env)
     return env

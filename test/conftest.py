@@ -6,15 +6,14 @@ import os
 import random
 import tempfile
 
+from shadowhound_llm.local_dds import apply_local_dds
+
 # Before anything imports rclpy: Fast DDS's shared-memory transport only, so no UDP socket
 # is opened at all, and a domain of our own so parallel runs do not see each other.
 # ROS_AUTOMATIC_DISCOVERY_RANGE must stay unset: LOCALHOST makes rmw_fastrtps add its own
 # UDP transport (see shadowhound_llm/local_dds.py and test_no_udp_sockets).
-os.environ['FASTDDS_BUILTIN_TRANSPORTS'] = 'SHM'
-for _key in ('ROS_AUTOMATIC_DISCOVERY_RANGE', 'ROS_STATIC_PEERS', 'ROS_LOCALHOST_ONLY'):
-    os.environ.pop(_key, None)
-os.environ['ROS_DOMAIN_ID'] = str(random.randint(1, 200))
-os.environ['RMW_IMPLEMENTATION'] = 'rmw_fastrtps_cpp'
+apply_local_dds(random.randint(1, 200))
+os.environ['RMW_IMPLEMENTATION'] = 'rmw_fastrtps_cpp'  # the SHM setting is Fast DDS's
 os.environ.setdefault('ROS_LOG_DIR', tempfile.mkdtemp(prefix='shadowhound-roslog-'))
 
 pytest_plugins = ['ros_harness']
