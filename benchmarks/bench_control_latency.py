@@ -14,11 +14,11 @@ Run: .venv/bin/python benchmarks/bench_control_latency.py [--missions 200] [--st
 import argparse
 from pathlib import Path
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
+
+from bench_common import percentile
 
 from shadowhound_llm.local_dds import apply_local_dds
 
@@ -26,11 +26,11 @@ apply_local_dds()
 
 from geometry_msgs.msg import Twist  # noqa: E402
 import rclpy  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS  # noqa: E402
+from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, spinning  # noqa: E402
+from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 
 
 class Observer(Node):
@@ -64,17 +64,58 @@ class Observer(Node):
                 self.cond.wait(left)
 
 
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100.0 * (len(values) - 1))))]
+def measure(node, opts):
+    """Run the three measurements and print them."""
+    t0 = time.monotonic()
+    while node.pub.get_subscription_count() == 0 and time.monotonic() - t0 < 20:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    node.send_and_wait('turn left 5 degrees', want_zero=False)  # warm-up
+    time.sleep(0.5)
 
+    first_cmd = []
+    for i in range(opts.missions):
+        text = 'move forward 0.5 m' if i % 2 == 0 else 'move backward 0.5 m'
+        ms = node.send_and_wait(text, want_zero=False)
+        if ms is not None:
+            first_cmd.append(ms)
+        time.sleep(0.05)
+    node.send_and_wait('stop', want_zero=True)
+    time.sleep(1.0)
 
-def start(name, log_dir, *params):
-    cmd = [sys.executable, '-m', 'shadowhound_llm', name, '--ros-args']
-    for p in params:
-        cmd += ['-p', p]
-    log = open(Path(log_dir) / f'{name}.log', 'w')
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    stop_ms = []
+    for i in range(opts.stops):
+        node.send_and_wait('turn left 90 degrees' if i % 2 == 0 else 'turn right 90 degrees',
+                           want_zero=False)
+        time.sleep(0.3)
+        ms = node.send_and_wait('stop', want_zero=True)
+        if ms is not None:
+            stop_ms.append(ms)
+        time.sleep(0.2)
+
+    time.sleep(1.0)
+    with node.cond:
+        mark = len(node.cmds)
+    node.pub.publish(String(data='move forward 4 m'))
+    time.sleep(opts.rate_seconds)
+    node.pub.publish(String(data='stop'))
+    time.sleep(0.5)
+    with node.cond:
+        moving = [c[0] for c in node.cmds[mark:] if c[1] != 0.0]
+    intervals = [(b - a) * 1000.0 for a, b in zip(moving, moving[1:], strict=False)]
+    rate = (len(moving) - 1) / (moving[-1] - moving[0])
+    jitter = [abs(i - 50.0) for i in intervals]
+
+    print(f'mission -> first cmd_vel  (n={len(first_cmd)}): '
+          f'p50 {percentile(first_cmd, 50):.2f} ms, p99 {percentile(first_cmd, 99):.2f} ms, '
+          f'max {max(first_cmd):.2f} ms   [target p50 <= 5, p99 <= 20]')
+    print(f'stop -> zero Twist        (n={len(stop_ms)}): '
+          f'p50 {percentile(stop_ms, 50):.2f} ms, p99 {percentile(stop_ms, 99):.2f} ms, '
+          f'max {max(stop_ms):.2f} ms   [target p99 <= 20]')
+    print(f'cmd_vel while moving      (n={len(moving)}): rate {rate:.2f} Hz '
+          f'({(rate / 20.0 - 1) * 100:+.1f}% of 20 Hz), interval mean '
+          f'{statistics.mean(intervals):.2f} ms, jitter p99 {percentile(jitter, 99):.2f} ms, '
+          f'max {max(jitter):.2f} ms   [target within 5%, jitter p99 <= 10]')
 
 
 def main():
@@ -83,72 +124,20 @@ def main():
     parser.add_argument('--stops', type=int, default=50)
     parser.add_argument('--rate-seconds', type=float, default=10.0)
     opts = parser.parse_args()
-    log_dir = tempfile.mkdtemp(prefix='bench-control-')
-    procs = [start('sim_robot', log_dir),
-             start('mission_agent', log_dir, 'backend:=none', 'validate_on_startup:=false')]
+    log_dir = Path(tempfile.mkdtemp(prefix='bench-control-'))
+    procs = [start_node('sim_robot', log=log_dir / 'sim_robot.log'),
+             start_node('mission_agent', {'backend': 'none', 'validate_on_startup': False},
+                        log_dir / 'mission_agent.log')]
     rclpy.init()
     node = Observer()
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    threading.Thread(target=executor.spin, daemon=True).start()
     try:
-        t0 = time.monotonic()
-        while node.pub.get_subscription_count() == 0 and time.monotonic() - t0 < 20:
-            time.sleep(0.05)
-        time.sleep(1.0)
-        node.send_and_wait('turn left 5 degrees', want_zero=False)  # warm-up
-        time.sleep(0.5)
-
-        first_cmd = []
-        for i in range(opts.missions):
-            text = 'move forward 0.5 m' if i % 2 == 0 else 'move backward 0.5 m'
-            ms = node.send_and_wait(text, want_zero=False)
-            if ms is not None:
-                first_cmd.append(ms)
-            time.sleep(0.05)
-        node.send_and_wait('stop', want_zero=True)
-        time.sleep(1.0)
-
-        stop_ms = []
-        for i in range(opts.stops):
-            node.send_and_wait('turn left 90 degrees' if i % 2 == 0 else 'turn right 90 degrees',
-                               want_zero=False)
-            time.sleep(0.3)
-            ms = node.send_and_wait('stop', want_zero=True)
-            if ms is not None:
-                stop_ms.append(ms)
-            time.sleep(0.2)
-
-        time.sleep(1.0)
-        with node.cond:
-            mark = len(node.cmds)
-        node.pub.publish(String(data='move forward 4 m'))
-        time.sleep(opts.rate_seconds)
-        node.pub.publish(String(data='stop'))
-        time.sleep(0.5)
-        with node.cond:
-            moving = [c[0] for c in node.cmds[mark:] if c[1] != 0.0]
-        intervals = [(b - a) * 1000.0 for a, b in zip(moving, moving[1:], strict=False)]
-        rate = (len(moving) - 1) / (moving[-1] - moving[0])
-        jitter = [abs(i - 50.0) for i in intervals]
-
-        print(f'mission -> first cmd_vel  (n={len(first_cmd)}): '
-              f'p50 {pct(first_cmd, 50):.2f} ms, p99 {pct(first_cmd, 99):.2f} ms, '
-              f'max {max(first_cmd):.2f} ms   [target p50 <= 5, p99 <= 20]')
-        print(f'stop -> zero Twist        (n={len(stop_ms)}): '
-              f'p50 {pct(stop_ms, 50):.2f} ms, p99 {pct(stop_ms, 99):.2f} ms, '
-              f'max {max(stop_ms):.2f} ms   [target p99 <= 20]')
-        print(f'cmd_vel while moving      (n={len(moving)}): rate {rate:.2f} Hz '
-              f'({(rate / 20.0 - 1) * 100:+.1f}% of 20 Hz), interval mean '
-              f'{statistics.mean(intervals):.2f} ms, jitter p99 {pct(jitter, 99):.2f} ms, '
-              f'max {max(jitter):.2f} ms   [target within 5%, jitter p99 <= 10]')
+        with spinning(node):
+            measure(node, opts)
     finally:
-        executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
         for p in procs:
-            p.terminate()
-            p.wait(timeout=10)
+            stop_node(p)
 
 
 if __name__ == '__main__':

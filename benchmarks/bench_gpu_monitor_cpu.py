@@ -10,11 +10,10 @@ Run: .venv/bin/python benchmarks/bench_gpu_monitor_cpu.py [--seconds 60]
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 
 from shadowhound_llm.local_dds import local_dds_env
+from shadowhound_llm.processes import start_node, stop_node
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 
@@ -30,10 +29,7 @@ def main():
     parser.add_argument('--seconds', type=float, default=60.0)
     opts = parser.parse_args()
     with OllamaDouble() as ollama:
-        proc = subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'gpu_monitor',
-                                 '--ros-args', '-p', f'ollama_host:={ollama.url}'],
-                                env=local_dds_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = start_node('gpu_monitor', {'ollama_host': ollama.url}, env=local_dds_env())
         try:
             time.sleep(5.0)  # start-up (imports, telemetry probing) is not the steady state
             c0, t0 = cpu_seconds(proc.pid), time.monotonic()
@@ -41,8 +37,7 @@ def main():
             c1, t1 = cpu_seconds(proc.pid), time.monotonic()
             polls = sum(1 for p, _ in ollama.requests if p == '/api/ps')
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_node(proc)
     share = (c1 - c0) / (t1 - t0) * 100
     print(f'gpu_monitor at 1 Hz over {t1 - t0:.0f} s: {c1 - c0:.2f} CPU s = {share:.2f}% of one '
           f'core ({polls} /api/ps polls)   [target < 2%]')

@@ -15,11 +15,11 @@ Run: .venv/bin/python benchmarks/bench_llm_path.py [--missions 10] [--overhead-m
 import argparse
 from pathlib import Path
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
+
+from bench_common import percentile
 
 from shadowhound_llm.local_dds import apply_local_dds
 
@@ -27,11 +27,11 @@ apply_local_dds()
 
 from geometry_msgs.msg import Twist  # noqa: E402
 import rclpy  # noqa: E402
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS  # noqa: E402
+from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, spinning  # noqa: E402
+from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.testing.ollama_double import OllamaDouble  # noqa: E402
 
 THREE_ACTIONS = ('{"actions":[{"type":"move","distance_m":0.3},{"type":"rotate","angle_deg":30},'
@@ -65,23 +65,10 @@ class Observer(Node):
             return sent, next(c[0] for c in self.cmds[mark:] if c[1] or c[2])
 
 
-def start(name, log_dir, *params):
-    cmd = [sys.executable, '-m', 'shadowhound_llm', name, '--ros-args']
-    for p in params:
-        cmd += ['-p', p]
-    return subprocess.Popen(cmd, stdout=open(Path(log_dir) / f'{name}.log', 'a'),
-                            stderr=subprocess.STDOUT)
-
-
-def stop_all(procs):
-    for p in procs:
-        p.terminate()
-        p.wait(timeout=10)
-
-
-def run_agent(ollama, log_dir, stream, node, count, settle):
-    agent = start('mission_agent', log_dir, f'ollama_host:={ollama.url}',
-                  'validate_on_startup:=false', f'stream_execution:={str(stream).lower()}')
+def run_agent(ollama, log, stream, node, count, settle):
+    params = {'ollama_host': ollama.url, 'validate_on_startup': False,
+              'stream_execution': stream}
+    agent = start_node('mission_agent', params, log)
     try:
         t0 = time.monotonic()
         while node.pub.get_subscription_count() < 1 and time.monotonic() - t0 < 20:
@@ -100,7 +87,26 @@ def run_agent(ollama, log_dir, stream, node, count, settle):
             time.sleep(settle)
         return results
     finally:
-        stop_all([agent])
+        stop_node(agent)
+
+
+def measure(node, log_dir, opts):
+    """Time to first motion (streamed or not) and the agent's overhead, in ms."""
+    with OllamaDouble() as ollama:
+        ollama.script.reply = THREE_ACTIONS
+        ollama.script.real_time = True
+        ollama.script.tokens_per_s = 15.0
+        ttfm = {}
+        for stream in (True, False):
+            log = log_dir / f'mission_agent-{"streamed" if stream else "whole"}.log'
+            runs = run_agent(ollama, log, stream, node, opts.missions, 1.0)
+            ttfm[stream] = [(f - s) * 1000 for s, f, _ in runs if f is not None]
+        ollama.script.real_time = False
+        runs = run_agent(ollama, log_dir / 'mission_agent-overhead.log', False, node,
+                         opts.overhead_missions, 0.3)
+        overhead = [((f - s) - (c[2] - c[1])) * 1000 for s, f, c in runs
+                    if f is not None and c is not None]
+    return ttfm, overhead
 
 
 def main():
@@ -108,39 +114,24 @@ def main():
     parser.add_argument('--missions', type=int, default=10)
     parser.add_argument('--overhead-missions', type=int, default=100)
     opts = parser.parse_args()
-    log_dir = tempfile.mkdtemp(prefix='bench-llm-')
+    log_dir = Path(tempfile.mkdtemp(prefix='bench-llm-'))
     rclpy.init()
     node = Observer()
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    threading.Thread(target=executor.spin, daemon=True).start()
-    sim = start('sim_robot', log_dir)
+    sim = start_node('sim_robot', log=log_dir / 'sim_robot.log')
     try:
-        with OllamaDouble() as ollama:
-            ollama.script.reply = THREE_ACTIONS
-            ollama.script.real_time = True
-            ollama.script.tokens_per_s = 15.0
-            ttfm = {}
-            for stream in (True, False):
-                runs = run_agent(ollama, log_dir, stream, node, opts.missions, 1.0)
-                ttfm[stream] = [(f - s) * 1000 for s, f, _ in runs if f is not None]
-            ollama.script.real_time = False
-            runs = run_agent(ollama, log_dir, False, node, opts.overhead_missions, 0.3)
-            overhead = [((f - s) - (c[2] - c[1])) * 1000 for s, f, c in runs
-                        if f is not None and c is not None]
+        with spinning(node):
+            ttfm, overhead = measure(node, log_dir, opts)
     finally:
-        stop_all([sim])
-        executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
+        stop_node(sim)
     tokens = len(THREE_ACTIONS) // 4
     s, n = statistics.median(ttfm[True]), statistics.median(ttfm[False])
     print(f'three-action plan, {tokens} tokens at 15 tok/s (Ollama test double):')
     print(f'  time to first motion, streamed     (n={len(ttfm[True])}): median {s:.0f} ms')
     print(f'  time to first motion, not streamed (n={len(ttfm[False])}): median {n:.0f} ms')
     print(f'  ratio streamed / not streamed: {s / n:.2f}   [target <= 0.6]')
-    overhead.sort()
-    p99 = overhead[min(len(overhead) - 1, int(0.99 * (len(overhead) - 1)))]
+    p99 = percentile(overhead, 99)
     print(f'agent overhead on the LLM path (n={len(overhead)}): p50 '
           f'{statistics.median(overhead):.2f} ms, p99 {p99:.2f} ms   [target p50 <= 10 ms]')
 

@@ -10,15 +10,14 @@ import time
 
 import pytest
 
+from shadowhound_llm.processes import node_command
+
 pytestmark = pytest.mark.ros
 
 
-def start(name, *ros_params):
-    cmd = [sys.executable, '-m', 'shadowhound_llm', name]
-    if ros_params:
-        cmd += ['--ros-args'] + [a for p in ros_params for a in ('-p', p)]
-    return subprocess.Popen(cmd, env=os.environ.copy(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+def start(name, **params):
+    return subprocess.Popen(node_command(name, params), env=os.environ.copy(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_help_lists_every_contract_executable():
@@ -36,7 +35,7 @@ def test_unknown_executable_is_exit_2():
 
 
 def test_invalid_parameters_exit_with_the_reason():
-    proc = start('mission_agent', 'max_linear_speed:=0.2')
+    proc = start('mission_agent', max_linear_speed=0.2)
     out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 2
     assert 'cruise_linear_speed=0.3 m/s exceeds max_linear_speed=0.2 m/s' in out
@@ -49,7 +48,7 @@ def test_signal_while_moving_publishes_a_zero_twist(make_harness, sig):
     h.agent.destroy_node()  # use the external agent instead of the in-process one
     h.executor.remove_node(h.agent)
     h.agent = None
-    agent = start('mission_agent', 'backend:=none', 'validate_on_startup:=false')
+    agent = start('mission_agent', backend='none', validate_on_startup=False)
     try:
         assert h.probe.wait(lambda: h.probe.mission_pub.get_subscription_count() > 0, 20)
         time.sleep(0.5)

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import fields
 import signal
 import sys
-from typing import Any, Callable, TypeVar
+import threading
+from typing import Any, Callable, Iterator, TypeVar
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 import rclpy
@@ -99,6 +101,25 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
         for s, handler in old.items():
             signal.signal(s, handler)
     return code
+
+
+@contextmanager
+def spinning(node: Node) -> Iterator[SingleThreadedExecutor]:
+    """Spin the node on its own executor in a background thread for the ``with`` block.
+
+    On the way out the executor is shut down and the thread joined: a thread still inside
+    spin when the process exits makes it abort ("terminate called without an active
+    exception", exit status 134).
+    """
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    try:
+        yield executor
+    finally:
+        executor.shutdown()
+        thread.join(timeout=5.0)
 
 
 def diagnostic_array(node: Node, statuses: list[Any], hardware_id: str) -> Any:

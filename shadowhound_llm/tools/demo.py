@@ -15,39 +15,19 @@ import argparse
 from contextlib import ExitStack
 import os
 from pathlib import Path
-import signal
-import subprocess
 import sys
 import time
 from typing import Any
 
 from ..backends import OllamaClient, validate_ollama
 from ..local_dds import apply_local_dds
+from ..processes import start_node, stop_node
 from ..testing import llama_server
 from .check_backend import default_ollama_host
 
 LLM_MISSION = 'Describe what you are'
 PHI4_HINT = ('for phi4:14b planning, install Ollama, run `ollama pull phi4:14b` and run the '
              'demo again (OLLAMA_HOST selects another server)')
-
-
-def _start(name: str, params: dict[str, object], env: dict[str, str], log: Path
-           ) -> subprocess.Popen:
-    cmd = [sys.executable, '-m', 'shadowhound_llm', name, '--ros-args']
-    for key, value in params.items():
-        cmd += ['-p', f'{key}:={value}']
-    handle = log.open('w', encoding='utf-8')
-    return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def choose_backend(stack: ExitStack, out: Path) -> tuple[dict[str, Any], str]:
@@ -96,48 +76,48 @@ def main(args: list[str] | None = None) -> int:
         print(f'demo: {backend_note}')
         agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': False,
                         **llm_params}
-        procs = [_start('sim_robot', {}, env, out / 'sim_robot.log'),
-                 _start('mission_agent', agent_params, env, out / 'mission_agent.log')]
-        stack.callback(lambda: [_stop(p) for p in procs])
+        procs = [start_node('sim_robot', {}, out / 'sim_robot.log', env),
+                 start_node('mission_agent', agent_params, out / 'mission_agent.log', env)]
+        stack.callback(lambda: [stop_node(p) for p in procs])
         return _run(out, opts.timeout, backend_note, llm_params['backend'] != 'none')
 
 
 def _run(out: Path, timeout: float, backend_note: str, with_llm: bool) -> int:
     import rclpy
 
+    from ..nodes.ros_common import spinning
     from . import robot_test
     rclpy.init()
     client = robot_test.MissionClient('demo_client')
-    executor, _ = robot_test.spin_in_thread(client)
     try:
-        if not client.wait_ready(30.0):
-            print('demo: sim_robot or mission_agent did not come up within 30 s; see the logs '
-                  f'in {out}', file=sys.stderr)
-            return 1
-        time.sleep(0.5)
-        results = robot_test.run_test_plan(client, timeout)
-        print()
-        print(robot_test.format_table(results))
-        planners = sorted({r.planner for r in results if r.planner})
-        print(f'\nplanner for the test plan: {", ".join(planners) or "n/a"} (simple commands '
-              f'never wait for an LLM)')
-        if with_llm:
-            extra = client.run(LLM_MISSION, timeout)
-            print(f'LLM mission "{LLM_MISSION}": {extra.state} via {extra.planner or "n/a"} '
-                  f'— {extra.message}')
-        png = out / 'trajectory.png'
-        robot_test.plot_trajectory(client.trajectory, results, str(png))
-        photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
-        print(f'trajectory: {png}')
-        if photos:
-            print(f'photo: {photos[-1]}')
-        ok = all(robot_test.passed(r) for r in results)
-        print(backend_note)
-        print(f'result: {"all test-plan missions passed" if ok else "SOME MISSIONS FAILED"} '
-              f'({sum(robot_test.passed(r) for r in results)}/{len(results)})')
-        return 0 if ok else 1
+        with spinning(client):
+            if not client.wait_ready(30.0):
+                print('demo: sim_robot or mission_agent did not come up within 30 s; see the logs '
+                      f'in {out}', file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+            results = robot_test.run_test_plan(client, timeout)
+            print()
+            print(robot_test.format_table(results))
+            planners = sorted({r.planner for r in results if r.planner})
+            print(f'\nplanner for the test plan: {", ".join(planners) or "n/a"} (simple commands '
+                  f'never wait for an LLM)')
+            if with_llm:
+                extra = client.run(LLM_MISSION, timeout)
+                print(f'LLM mission "{LLM_MISSION}": {extra.state} via {extra.planner or "n/a"} '
+                      f'— {extra.message}')
+            png = out / 'trajectory.png'
+            robot_test.plot_trajectory(client.trajectory, results, str(png))
+            photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
+            print(f'trajectory: {png}')
+            if photos:
+                print(f'photo: {photos[-1]}')
+            ok = all(robot_test.passed(r) for r in results)
+            print(backend_note)
+            print(f'result: {"all test-plan missions passed" if ok else "SOME MISSIONS FAILED"} '
+                  f'({sum(robot_test.passed(r) for r in results)}/{len(results)})')
+            return 0 if ok else 1
     finally:
-        executor.shutdown()
         client.destroy_node()
         rclpy.try_shutdown()
         os.environ.pop('ROS_DOMAIN_ID', None)

@@ -19,12 +19,11 @@ from typing import Any
 
 from nav_msgs.msg import Odometry
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from std_msgs.msg import String
 
 from ..geometry import Pose2D, wrap_angle, yaw_from_quaternion
-from ..nodes.ros_common import COMMAND_QOS, SENSOR_QOS, STATUS_QOS
+from ..nodes.ros_common import COMMAND_QOS, SENSOR_QOS, spinning, STATUS_QOS
 
 
 @dataclass(frozen=True)
@@ -217,15 +216,6 @@ def plot_trajectory(trajectory: list[tuple[float, float]], results: list[Mission
     plt.close(fig)
 
 
-def spin_in_thread(node: Node) -> tuple[SingleThreadedExecutor, threading.Thread]:
-    """Spin a node on its own executor in a daemon thread."""
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    return executor, thread
-
-
 def main(args: list[str] | None = None) -> int:
     """Entry point: run the test plan against whatever agent and robot are running."""
     argv = list(sys.argv[1:] if args is None else args)
@@ -238,22 +228,21 @@ def main(args: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
     rclpy.init(args=['robot_test'] + ros_args)
     client = MissionClient()
-    executor, _ = spin_in_thread(client)
     try:
-        if not client.wait_ready(15.0):
-            print('robot_test: no mission_agent subscribed to mission_command, or no odom, '
-                  'within 15 s', file=sys.stderr)
-            return 1
-        results = run_test_plan(client, opts.timeout)
-        if opts.json:
-            print(json.dumps([r.as_dict() for r in results], indent=2))
-        else:
-            print(format_table(results))
-        if opts.plot:
-            plot_trajectory(client.trajectory, results, opts.plot)
-        return 0 if all(passed(r) for r in results) else 1
+        with spinning(client):
+            if not client.wait_ready(15.0):
+                print('robot_test: no mission_agent subscribed to mission_command, or no odom, '
+                      'within 15 s', file=sys.stderr)
+                return 1
+            results = run_test_plan(client, opts.timeout)
+            if opts.json:
+                print(json.dumps([r.as_dict() for r in results], indent=2))
+            else:
+                print(format_table(results))
+            if opts.plot:
+                plot_trajectory(client.trajectory, results, opts.plot)
+            return 0 if all(passed(r) for r in results) else 1
     finally:
-        executor.shutdown()
         client.destroy_node()
         rclpy.try_shutdown()
 
