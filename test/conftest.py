@@ -8,8 +8,9 @@ import tempfile
 
 from shadowhound_llm.local_dds import apply_local_dds
 
-# Before anything imports rclpy: Fast DDS's shared-memory transport only, so no UDP socket
-# is opened at all, and a domain of our own so parallel runs do not see each other.
+# Before anything imports rclpy: FASTDDS_BUILTIN_TRANSPORTS=SHM (Fast DDS's shared-memory
+# transport only), so no UDP socket is opened at all, and a domain of our own so parallel
+# runs do not see each other.
 # ROS_AUTOMATIC_DISCOVERY_RANGE must stay unset: LOCALHOST makes rmw_fastrtps add its own
 # UDP transport (see shadowhound_llm/local_dds.py and test_no_udp_sockets).
 apply_local_dds(random.randint(1, 200))
