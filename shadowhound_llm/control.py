@@ -19,14 +19,15 @@ from .params import AgentConfig
 
 @dataclass(frozen=True)
 class Twist2D:
-    """A planar velocity command: linear.x (m/s) and angular.z (rad/s)."""
+    """A planar velocity command: linear.x (m/s), angular.z (rad/s), linear.y (m/s, left)."""
 
     linear: float = 0.0
     angular: float = 0.0
+    lateral: float = 0.0
 
     def is_zero(self) -> bool:
-        """True when neither component commands motion."""
-        return self.linear == 0.0 and self.angular == 0.0
+        """True when no component commands motion."""
+        return self.linear == 0.0 and self.angular == 0.0 and self.lateral == 0.0
 
 
 ZERO = Twist2D()
@@ -36,21 +37,21 @@ ZERO = Twist2D()
 class ControlLimits:
     """Speeds, accelerations and tolerances the controllers use."""
 
-    cruise_linear: float = 0.3
-    cruise_angular: float = 0.6
-    linear_accel: float = 0.5
-    angular_accel: float = 1.5
-    position_tol: float = 0.05
-    yaw_tol: float = math.radians(3.0)
+    cruise_linear: float = AgentConfig.cruise_linear_speed
+    cruise_angular: float = AgentConfig.cruise_angular_speed
+    linear_accel: float = AgentConfig.linear_accel
+    angular_accel: float = AgentConfig.angular_accel
+    position_tol: float = AgentConfig.position_tolerance_m
+    yaw_tol: float = math.radians(AgentConfig.yaw_tolerance_deg)
     min_linear: float = 0.05
     min_angular: float = 0.12
     heading_gain: float = 2.0
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> ControlLimits:
-        """Controller limits from the agent's parameters."""
-        return cls(cruise_linear=config.cruise_linear_speed,
-                   cruise_angular=config.cruise_angular_speed,
+        """Controller limits from the agent's parameters (cruise never above the hard max)."""
+        return cls(cruise_linear=min(config.cruise_linear_speed, config.max_linear_speed),
+                   cruise_angular=min(config.cruise_angular_speed, config.max_angular_speed),
                    linear_accel=config.linear_accel, angular_accel=config.angular_accel,
                    position_tol=config.position_tolerance_m,
                    yaw_tol=math.radians(config.yaw_tolerance_deg))
@@ -203,12 +204,21 @@ class Governor:
         self.clamp_count = 0
 
     def apply(self, cmd: Twist2D) -> Twist2D:
-        """The command, clamped to the limits (zero if anything is not finite)."""
-        if not (math.isfinite(cmd.linear) and math.isfinite(cmd.angular)):
+        """The command, clamped to the limits (zero if anything is not finite).
+
+        The planar speed |(linear.x, linear.y)| is held to ``max_linear`` (a diagonal step is
+        no faster than a straight one); |angular.z| to ``max_angular``.
+        """
+        if not all(math.isfinite(v) for v in (cmd.linear, cmd.angular, cmd.lateral)):
             self.clamp_count += 1
             return ZERO
-        linear = max(-self.max_linear, min(self.max_linear, cmd.linear))
+        linear, lateral = cmd.linear, cmd.lateral
+        speed = math.hypot(linear, lateral)
+        if speed > self.max_linear:
+            scale, top = self.max_linear / speed, self.max_linear
+            linear = max(-top, min(top, linear * scale))
+            lateral = max(-top, min(top, lateral * scale))
         angular = max(-self.max_angular, min(self.max_angular, cmd.angular))
-        if linear != cmd.linear or angular != cmd.angular:
+        if (linear, angular, lateral) != (cmd.linear, cmd.angular, cmd.lateral):
             self.clamp_count += 1
-        return Twist2D(linear, angular)
+        return Twist2D(linear, angular, lateral)

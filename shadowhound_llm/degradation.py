@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 import statistics
-from typing import Any
 
-from .backends.validation import FIXED_MEMAVAILABLE_VERSION as FIXED_OLLAMA
-from .backends.validation import version_tuple
+from .backends.models import LoadedModel, offload_advice
+from .contract import Severity
 from .telemetry import Telemetry
 
-OK, WARN, ERROR = 0, 1, 2
+OK, WARN, ERROR = Severity.OK, Severity.WARN, Severity.ERROR
 HOT_C = 85.0
 LOW_CLOCK_RATIO = 0.7
 
@@ -27,7 +26,7 @@ LOW_CLOCK_RATIO = 0.7
 class Evidence:
     """What the monitor knows when judging a slowdown."""
 
-    ps_entry: dict[str, Any] | None = None      # this model's /api/ps entry
+    ps_entry: LoadedModel | None = None         # this model's /api/ps entry
     expected_num_ctx: int | None = None
     telemetry: Telemetry | None = None
     ollama_version: str | None = None
@@ -37,7 +36,7 @@ class Evidence:
 class Assessment:
     """The verdict for one model: level, a sentence, and the figures behind it."""
 
-    level: int
+    level: Severity
     message: str
     model: str | None = None
     values: dict[str, str] = field(default_factory=dict)
@@ -113,15 +112,11 @@ def explain(ev: Evidence) -> str:
     checked = []
     if ev.ps_entry is not None:
         checked.append('GPU offload')
-        size, vram = int(ev.ps_entry.get('size') or 0), int(ev.ps_entry.get('size_vram') or 0)
-        if size > 0 and vram < size:
-            cpu = round((size - vram) / size * 100)
-            advice = ('page cache on unified memory after unloads; drop caches '
-                      '(sync; echo 3 | sudo tee /proc/sys/vm/drop_caches) and reload the model')
-            if ev.ollama_version and version_tuple(ev.ollama_version) < FIXED_OLLAMA:
-                advice += f', or update Ollama ({ev.ollama_version} < 0.12.6)'
-            return (f'model {cpu}% on CPU since its last (re)load ({vram / 2**30:.1f} of '
-                    f'{size / 2**30:.1f} GiB in VRAM) — {advice}')
+        entry = ev.ps_entry
+        if entry.cpu_pct > 0:
+            return (f'model {entry.cpu_pct}% on CPU since its last (re)load '
+                    f'({entry.vram_gib:.1f} of {entry.size_gib:.1f} GiB in VRAM) — likely page '
+                    f'cache after unloads: {offload_advice(ev.ollama_version)}')
     t = ev.telemetry
     if t is not None:
         checked.append('temperature')
@@ -150,7 +145,7 @@ def explain(ev: Evidence) -> str:
         checked.append('power mode')
     if ev.ps_entry is not None and ev.expected_num_ctx:
         checked.append('context length')
-        loaded = ev.ps_entry.get('context_length')
+        loaded = ev.ps_entry.context_length
         if loaded and int(loaded) > 2 * ev.expected_num_ctx:
             return (f'context {loaded} loaded, far larger than the {ev.expected_num_ctx} asked '
                     f'for — long contexts cost memory and speed; set num_ctx and reload')

@@ -9,12 +9,14 @@ diagnostic_msgs/DiagnosticStatus (names "gpu_monitor: <Task>", hardware_id alway
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
-from .degradation import DegradationDetector, ERROR, Evidence, OK, WARN
+from .backends.models import find_loaded, GIB, LoadedModel
+from .contract import Severity
+from .degradation import DegradationDetector, Evidence
 from .telemetry import Telemetry
 
-STALE = 3
+OK, WARN, ERROR, STALE = Severity.OK, Severity.WARN, Severity.ERROR, Severity.STALE
 HOT_WARN_C = 85.0
 HOT_ERROR_C = 95.0
 MEMORY_WARN_RATIO = 0.95
@@ -22,10 +24,10 @@ MEMORY_WARN_RATIO = 0.95
 
 @dataclass
 class DiagStatus:
-    """One status: level (0 OK, 1 WARN, 2 ERROR, 3 STALE), message, key/value strings."""
+    """One status: its level, a message, key/value strings."""
 
     task: str
-    level: int
+    level: Severity
     message: str
     values: list[tuple[str, str]] = field(default_factory=list)
 
@@ -38,7 +40,7 @@ class MonitorState:
     telemetry: Telemetry | None = None
     telemetry_error: str = ''
     ollama_host: str = ''
-    ollama_models: list[dict[str, Any]] | None = None
+    ollama_models: list[LoadedModel] | None = None
     ollama_error: str = ''
     ollama_version: str | None = None
     detector: DegradationDetector = field(default_factory=DegradationDetector)
@@ -73,15 +75,15 @@ def gpu_task(state: MonitorState) -> DiagStatus:
 def memory_task(state: MonitorState) -> DiagStatus:
     """RAM (Jetson, unified) or GPU memory (NVML), plus what Ollama holds in VRAM."""
     values = []
-    vram = sum(int(m.get('size_vram') or 0) for m in state.ollama_models or [])
+    vram = sum(m.size_vram for m in state.ollama_models or [])
     if state.ollama_models is not None:
-        values.append(('ollama VRAM [GiB]', f'{vram / 2**30:.2f}'))
+        values.append(('ollama VRAM [GiB]', f'{vram / GIB:.2f}'))
     t = state.telemetry
     if t is None or t.mem_total_mib is None:
         status = _no_telemetry('Memory', state)
         status.values += values
         if state.ollama_models is not None:
-            status.message += f'; Ollama holds {vram / 2**30:.1f} GiB in VRAM (/api/ps)'
+            status.message += f'; Ollama holds {vram / GIB:.1f} GiB in VRAM (/api/ps)'
         return status
     ratio = (t.mem_used_mib or 0.0) / t.mem_total_mib
     values = [('used [MiB]', f'{t.mem_used_mib:.0f}'), ('total [MiB]', f'{t.mem_total_mib:.0f}'),
@@ -142,13 +144,11 @@ def ollama_models_task(state: MonitorState) -> DiagStatus:
         return DiagStatus('Ollama models', OK, 'no model loaded', values)
     level, parts = OK, []
     for m in state.ollama_models:
-        name, size, vram = m.get('name', '?'), int(m.get('size') or 0), int(m.get('size_vram')
-                                                                             or 0)
-        cpu = round((size - vram) / size * 100) if size else 0
-        values += [(f'{name} size [GiB]', f'{size / 2**30:.2f}'),
-                   (f'{name} VRAM [GiB]', f'{vram / 2**30:.2f}'), (f'{name} on CPU [%]', str(cpu)),
-                   (f'{name} context', str(m.get('context_length', 'n/a'))),
-                   (f'{name} expires', str(m.get('expires_at', 'n/a')))]
+        name, cpu = m.label, m.cpu_pct
+        values += [(f'{name} size [GiB]', f'{m.size_gib:.2f}'),
+                   (f'{name} VRAM [GiB]', f'{m.vram_gib:.2f}'), (f'{name} on CPU [%]', str(cpu)),
+                   (f'{name} context', str(m.context_length or 'n/a')),
+                   (f'{name} expires', str(m.expires_at or 'n/a'))]
         if cpu > 0:
             level = WARN
             parts.append(f'{name} {cpu}% on CPU (slow decode; drop caches and reload)')
@@ -160,10 +160,7 @@ def ollama_models_task(state: MonitorState) -> DiagStatus:
 def throughput_task(state: MonitorState) -> DiagStatus:
     """LLM decode speed against its baseline, with the likely cause of any slowdown."""
     model = state.detector.last_model
-    ps_entry = None
-    if model is not None and state.ollama_models:
-        ps_entry = next((m for m in state.ollama_models if m.get('name') == model
-                         or m.get('model') == model), None)
+    ps_entry = find_loaded(state.ollama_models, model)
     verdict = state.detector.assess(Evidence(ps_entry, state.expected_num_ctx, state.telemetry,
                                              state.ollama_version))
     return DiagStatus('LLM throughput', verdict.level, verdict.message,

@@ -26,13 +26,13 @@ class EnvelopeViolation(ValueError):
 class Limits:
     """The envelope's limits (SI units, degrees for rotation)."""
 
-    max_move_distance_m: float = 5.0
-    max_goto_radius_m: float = 10.0
-    max_rotate_deg: float = 720.0
-    max_actions: int = 20
-    max_mission_duration_s: float = 120.0
-    cruise_linear_speed: float = 0.3
-    cruise_angular_speed: float = 0.6
+    max_move_distance_m: float = AgentConfig.max_move_distance_m
+    max_goto_radius_m: float = AgentConfig.max_goto_radius_m
+    max_rotate_deg: float = AgentConfig.max_rotate_deg
+    max_actions: int = AgentConfig.max_actions
+    max_mission_duration_s: float = AgentConfig.max_mission_duration_s
+    cruise_linear_speed: float = AgentConfig.cruise_linear_speed
+    cruise_angular_speed: float = AgentConfig.cruise_angular_speed
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> Limits:

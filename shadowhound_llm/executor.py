@@ -13,13 +13,13 @@ executor holds still when it runs out of actions before the plan is closed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import json
 import math
 import os
 from pathlib import Path
 import time
 from typing import Any, Protocol
 
+from .contract import MissionState, MissionStatus
 from .control import (
     ControlLimits,
     FaceController,
@@ -33,35 +33,7 @@ from .geometry import Pose2D
 from .params import AgentConfig
 from .plan import action_summary, MOTION_TYPES
 
-TERMINAL_STATES = frozenset({'succeeded', 'failed', 'cancelled', 'rejected'})
 STALL_PROGRESS = 0.01  # m or rad of progress that resets the stall timer
-
-
-@dataclass
-class MissionStatus:
-    """One mission_status message (contract JSON)."""
-
-    mission_id: str
-    state: str
-    text: str
-    plan: dict[str, Any] | None = None
-    step: int | None = None
-    message: str = ''
-    stamp: float = field(default_factory=time.time)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def terminal(self) -> bool:
-        """True for succeeded, failed, cancelled and rejected."""
-        return self.state in TERMINAL_STATES
-
-    def to_json(self) -> str:
-        """The contract's mission_status JSON (extra fields added alongside)."""
-        body = {'mission_id': self.mission_id, 'state': self.state, 'text': self.text,
-                'plan': self.plan, 'step': self.step, 'message': self.message,
-                'stamp': self.stamp}
-        body.update(self.extra)
-        return json.dumps(body)
 
 
 @dataclass(frozen=True)
@@ -132,6 +104,14 @@ class MissionExecutor:
         """True while a mission is executing."""
         return self.mission is not None
 
+    def reconfigure(self, config: AgentConfig) -> None:
+        """New parameters: speeds and tolerances apply from the next tick, running step too."""
+        self.config = config
+        self.limits = ControlLimits.from_config(config)
+        step = self.mission.step if self.mission is not None else None
+        for controller in (step.controllers or []) if step is not None else []:
+            controller.limits = self.limits
+
     def start(self, mission_id: str, text: str, actions: list[Any], now: float,
               plan_closed: bool = True, extra: dict[str, Any] | None = None) -> TickOutput:
         """Begin executing; any running mission must have been ended by the caller first."""
@@ -139,7 +119,7 @@ class MissionExecutor:
             raise RuntimeError('a mission is already running; cancel it first')
         self.mission = _Mission(mission_id, text, list(actions), plan_closed, now,
                                 extra=dict(extra or {}))
-        return TickOutput(events=[self._status('executing', 'plan accepted')])
+        return TickOutput(events=[self._status(MissionState.EXECUTING, 'plan accepted')])
 
     def add_action(self, action: Any) -> None:
         """Append an action to the running plan (streamed planning)."""
@@ -151,7 +131,7 @@ class MissionExecutor:
         if self.mission is not None:
             self.mission.plan_closed = True
 
-    def abort(self, state: str, message: str) -> TickOutput:
+    def abort(self, state: MissionState, message: str) -> TickOutput:
         """End the running mission now (cancelled or failed) and command a stop."""
         self._moving = False
         if self.mission is None:
@@ -168,13 +148,13 @@ class MissionExecutor:
         if mission is None:
             return TickOutput()
         if now - mission.started > self.config.max_mission_duration_s:
-            return self.abort('failed', f'mission exceeded max_mission_duration_s '
+            return self.abort(MissionState.FAILED, f'mission exceeded max_mission_duration_s '
                                         f'({self.config.max_mission_duration_s:.0f} s); stopped')
         events: list[MissionStatus] = []
         try:
             cmd = self._advance(mission, now, odom, events)
         except StepFailed as exc:
-            out = self.abort('failed', f'step {mission.index + 1} '
+            out = self.abort(MissionState.FAILED, f'step {mission.index + 1} '
                                        f'({action_summary(mission.actions[mission.index])}) '
                                        f'failed: {exc}; robot stopped')
             out.events[:0] = events
@@ -196,13 +176,13 @@ class MissionExecutor:
                 if mission.index >= len(mission.actions):
                     if mission.plan_closed:
                         note = '; '.join(mission.notes) or f'{len(mission.actions)} action(s) done'
-                        events.append(self._status('succeeded', note))
+                        events.append(self._status(MissionState.SUCCEEDED, note))
                         self.mission = None
                     return ZERO
                 action = mission.actions[mission.index]
                 mission.step = _Step(action, self, now, odom)
                 events.append(self._status(
-                    'executing', f'step {mission.index + 1}/{len(mission.actions)}'
+                    MissionState.EXECUTING, f'step {mission.index + 1}/{len(mission.actions)}'
                                  f'{"" if mission.plan_closed else "+"}: '
                                  f'{action_summary(action)}'))
             cmd = mission.step.update(now, odom)
@@ -211,19 +191,19 @@ class MissionExecutor:
             if mission.step.note:
                 mission.notes.append(mission.step.note)
             if mission.step.action.type == 'stop':
-                events.append(self._status('succeeded', 'stopped by the plan'))
+                events.append(self._status(MissionState.SUCCEEDED, 'stopped by the plan'))
                 self.mission = None
                 return ZERO
             mission.step = None
             mission.index += 1
         return ZERO
 
-    def _status(self, state: str, message: str) -> MissionStatus:
+    def _status(self, state: MissionState, message: str) -> MissionStatus:
         m = self.mission
         assert m is not None
         step = min(m.index, len(m.actions) - 1) if m.actions else None
-        return MissionStatus(m.mission_id, state, m.text, m.plan_dict(), step, message,
-                             extra=dict(m.extra))
+        return MissionStatus(mission_id=m.mission_id, state=state, text=m.text,
+                             plan=m.plan_dict(), step=step, message=message, **m.extra)
 
 
 class _Step:

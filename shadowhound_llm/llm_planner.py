@@ -3,14 +3,14 @@
 """LLM planning: schema-constrained plans, streamed action by action, with fallback and repair.
 
 Plain Python (no ROS). The agent runs ``LLMPlanner.plan`` on a worker thread; actions are
-handed over through ``on_action`` as soon as each is complete in the stream, so the robot can
-start the first one while the rest is still being generated.
+handed to the planning job (an ``ActionSink``) as soon as each is complete in the stream, so
+the robot can start the first one while the rest is still being generated.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import pydantic_core
 
@@ -29,6 +29,15 @@ class PlanningFailed(RuntimeError):
 
 class PlanningCancelled(RuntimeError):
     """The mission was cancelled or preempted while planning."""
+
+
+class ActionSink(Protocol):
+    """Where streamed actions go: the planning job, which counts what it was handed."""
+
+    handed_over: int
+
+    def hand_over(self, action: Any, backend: str) -> None:
+        """Take one validated action; may raise (the envelope) to end planning at once."""
 
 
 class StreamingPlanParser:
@@ -74,60 +83,59 @@ class LLMPlanner:
         self.schema = plan_json_schema(max_actions)
         self.on_metrics = on_metrics
 
-    def plan(self, text: str, on_action: Callable[[Any], None] | None = None,
-             cancel: threading.Event | None = None) -> tuple[Plan, str]:
+    def plan(self, text: str, sink: ActionSink | None = None,
+             cancel: threading.Event | None = None,
+             on_metrics: Callable[[LLMMetrics], None] | None = None) -> tuple[Plan, str]:
         """A validated plan and the backend name that produced it; PlanningFailed otherwise.
 
-        ``on_action(action, backend_name)`` (streamed execution) receives each validated
-        action as it completes; it may raise to reject the action (the envelope), which ends
-        planning at once. Setting ``cancel`` aborts the LLM call in flight.
+        With a ``sink`` (streamed execution) each validated action is handed over as soon as
+        it is complete; the sink may raise to reject it (the envelope), which ends planning at
+        once. The sink's ``handed_over`` is the one count of what was handed over. Setting
+        ``cancel`` aborts the LLM call in flight; ``on_metrics`` overrides the planner's
+        metrics callback for this call.
         """
         cancel = cancel or threading.Event()
+        report = on_metrics or self.on_metrics
         errors = []
         for backend in self.backends:
-            handed_over = [0]
             try:
-                return self._plan_with(backend, text, on_action, cancel, handed_over), \
-                    backend.name
+                return self._plan_with(backend, text, sink, cancel, report), backend.name
             except BackendError as exc:
                 errors.append(f'{backend.name} ({backend.model}): {exc}')
-                if handed_over[0]:
+                if sink is not None and sink.handed_over:
                     raise PlanningFailed('; '.join(errors), started=True) from None
         raise PlanningFailed('no LLM backend produced a plan: ' + '; '.join(errors))
 
-    def _plan_with(self, backend: ChatBackend, text: str, on_action: Callable[[Any], None] | None,
-                   cancel: threading.Event, handed_over: list[int]) -> Plan:
+    def _plan_with(self, backend: ChatBackend, text: str, sink: ActionSink | None,
+                   cancel: threading.Event, report: Callable[[LLMMetrics], None] | None
+                   ) -> Plan:
         parser = StreamingPlanParser()
 
         def on_text(piece: str) -> None:
-            if on_action is None:
+            if sink is None:
                 parser.text += piece
                 return
             for raw in parser.feed(piece):
-                action = validate_action(raw)  # PlanError: stops the stream
-                on_action(action, backend.name)
-                handed_over[0] += 1
+                sink.hand_over(validate_action(raw), backend.name)  # PlanError: stops it
 
         reply = ''
         try:
-            result = self._call(backend, planning_messages(text), on_text, cancel)
+            result = self._call(backend, planning_messages(text), on_text, cancel, report)
             reply = result.text
             plan = parse_plan(reply)
         except PlanError as exc:
-            if handed_over[0]:
+            if sink is not None and sink.handed_over:
                 raise PlanningFailed(f'the plan turned invalid while streaming: {exc}',
                                      started=True) from None
-            plan = self._repair(backend, text, reply or parser.text, str(exc), cancel)
-        if on_action is not None:
-            streamed = handed_over[0]
-            for action in plan.actions[streamed:]:
-                on_action(action, backend.name)
-                handed_over[0] += 1
+            plan = self._repair(backend, text, reply or parser.text, str(exc), cancel, report)
+        if sink is not None:
+            for action in plan.actions[sink.handed_over:]:
+                sink.hand_over(action, backend.name)
         return plan
 
     def _repair(self, backend: ChatBackend, text: str, bad: str, error: str,
-                cancel: threading.Event) -> Plan:
-        result = self._call(backend, repair_messages(text, bad, error), None, cancel)
+                cancel: threading.Event, report: Callable[[LLMMetrics], None] | None) -> Plan:
+        result = self._call(backend, repair_messages(text, bad, error), None, cancel, report)
         try:
             return parse_plan(result.text)
         except PlanError as exc:
@@ -135,18 +143,18 @@ class LLMPlanner:
                                  f'one repair attempt: {exc}') from None
 
     def _call(self, backend: ChatBackend, messages: list[dict[str, str]],
-              on_text: Callable[[str], None] | None, cancel: threading.Event) -> Any:
+              on_text: Callable[[str], None] | None, cancel: threading.Event,
+              report: Callable[[LLMMetrics], None] | None) -> Any:
         try:
             result = backend.chat(messages, schema=self.schema, stream=True, on_text=on_text,
                                   options={'num_predict': MAX_PLAN_TOKENS}, cancel=cancel)
-        except Exception as exc:  # backend failure, cancellation, or an on_action veto
-            self._metrics(LLMMetrics(backend.name, backend.model, ok=False, error=str(exc)))
+        except Exception as exc:  # backend failure, cancellation, or a sink's veto
+            if report is not None:
+                report(LLMMetrics(backend=backend.name, model=backend.model, ok=False,
+                                  error=str(exc)))
             if cancel.is_set():
                 raise PlanningCancelled('cancelled while planning') from None
             raise
-        self._metrics(result.metrics)
+        if report is not None:
+            report(result.metrics)
         return result
-
-    def _metrics(self, metrics: LLMMetrics) -> None:
-        if self.on_metrics is not None:
-            self.on_metrics(metrics)

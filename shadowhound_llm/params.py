@@ -1,9 +1,11 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Parameters of mission_agent: one table drives the ROS declarations, the YAML and the CLI.
+"""Parameters of every node, in one place.
 
-Plain Python (no rclpy) so that the CLI tools and the tests share the same defaults,
-descriptions and validation as the node.
+Each table drives the ROS declarations, the YAML files, the CLIs and the plain-Python limits
+derived from them. Plain Python (no rclpy), so the CLI tools and the tests share the same
+defaults, descriptions and validation as the nodes. A parameter is live (``ros2 param set``
+takes effect) unless it is declared ``read_only``, in which case ROS refuses to change it.
 """
 
 from __future__ import annotations
@@ -14,17 +16,63 @@ from typing import Any
 
 import yaml
 
+from .backends.registry import BACKEND_CHOICES, spec
+from .hosts import HostError
+
 
 def param(default: Any, description: str, min_value: float | None = None,
-          max_value: float | None = None) -> Any:
-    """A dataclass field that is also a ROS parameter: default, description, range."""
+          max_value: float | None = None, read_only: bool = False) -> Any:
+    """A dataclass field that is also a ROS parameter: default, description, range.
+
+    ``read_only``: fixed for the node's lifetime (ROS refuses ``param set``); the description
+    says why.
+    """
     return field(default=default, metadata={
-        'description': description, 'min_value': min_value, 'max_value': max_value})
+        'description': description, 'min_value': min_value, 'max_value': max_value,
+        'read_only': read_only})
+
+
+class _Params:
+    """What every node's parameter dataclass shares: building from a mapping, range checks."""
+
+    NODE = ''
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Any:
+        """Build from a name->value mapping; unknown names are an error, types are coerced."""
+        kinds = {f.name: type(f.default) for f in fields(cls)}
+        unknown = sorted(set(values) - set(kinds))
+        if unknown:
+            raise ValueError(f'unknown {cls.NODE} parameter(s): {", ".join(unknown)}')
+        return cls(**{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
+
+    def problems(self) -> list[str]:
+        """Every value outside its declared range, as readable sentences."""
+        out = []
+        for f in fields(self):
+            value, lo, hi = getattr(self, f.name), f.metadata['min_value'], f.metadata['max_value']
+            if lo is not None and value < lo:
+                out.append(f'{f.name}={value} is below its minimum {lo}')
+            if hi is not None and value > hi:
+                out.append(f'{f.name}={value} is above its maximum {hi}')
+        return out
+
+    def live_problems(self) -> list[str]:
+        """The problems that refuse a change at run time (default: all of them)."""
+        return self.problems()
+
+    def replaced(self, **changes: Any) -> Any:
+        """A copy with some values changed (coerced like from_mapping)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return type(self).from_mapping(values)
 
 
 @dataclass(frozen=True)
-class AgentConfig:
+class AgentConfig(_Params):
     """Typed mission_agent parameters (SI units); each field carries its description and range."""
+
+    NODE = 'mission_agent'
 
     backend: str = param('ollama', 'LLM backend: ollama | openai | none (rule planner only)')
     ollama_host: str = param('http://localhost:11434', 'Ollama server URL')
@@ -33,7 +81,9 @@ class AgentConfig:
     num_ctx: int = param(4096, 'LLM context length in tokens (set explicitly)', 512, 262144)
     temperature: float = param(0.0, 'LLM sampling temperature', 0.0, 2.0)
     llm_timeout_s: float = param(30.0, 'Cancel an LLM call after this many seconds', 0.1, 600.0)
-    validate_on_startup: bool = param(True, 'Check the LLM backend before accepting missions')
+    validate_on_startup: bool = param(
+        True, 'Check the LLM backend before accepting missions (read-only: start-up only)',
+        read_only=True)
     min_tokens_per_s: float = param(5.0, 'Warn when warm decode speed is below this', 0.0, 10000.0)
     stream_execution: bool = param(True, 'Start executing actions while the plan streams in')
     fallback_backend: str = param('', 'Backend used when the primary fails: "" | openai')
@@ -44,7 +94,9 @@ class AgentConfig:
     openai_response_format: str = param(
         'json_schema', 'Structured output style: json_schema (OpenAI, vLLM, Ollama) or '
         'json_object (llama.cpp server)')
-    control_rate_hz: float = param(20.0, 'cmd_vel stream rate while moving (Hz)', 2.5, 200.0)
+    control_rate_hz: float = param(
+        20.0, 'cmd_vel stream rate while moving (Hz; read-only: set at start-up)', 2.5, 200.0,
+        read_only=True)
     max_linear_speed: float = param(0.5, 'Hard limit on |linear.x| (m/s)', 0.01, 3.0)
     max_angular_speed: float = param(1.0, 'Hard limit on |angular.z| (rad/s)', 0.01, 6.0)
     cruise_linear_speed: float = param(0.3, 'Linear speed for move/goto (m/s)', 0.01, 3.0)
@@ -68,43 +120,107 @@ class AgentConfig:
         3.0, 'Fail a step that makes no progress for this long (s)', 0.5, 60.0)
     photo_timeout_s: float = param(2.0, 'Wait this long for a camera frame (s)', 0.1, 30.0)
     photo_dir: str = param('~/.shadowhound/photos', 'Where photo actions save PNG files')
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> AgentConfig:
-        """Build from a name->value mapping; unknown names are an error, types are coerced."""
-        kinds = {f.name: type(f.default) for f in fields(cls)}
-        unknown = sorted(set(values) - set(kinds))
-        if unknown:
-            raise ValueError(f'unknown mission_agent parameter(s): {", ".join(unknown)}')
-        return cls(**{k: _coerce(k, v, kinds[k]) for k, v in values.items()})
+    odom_wait_s: float = param(
+        3.0, 'A motion mission sent before the first odom waits this long for it (s)', 0.0, 60.0)
 
     def problems(self) -> list[str]:
         """Every inconsistency an operator must fix, as readable sentences."""
-        out = []
-        for f in fields(self):
-            value, lo, hi = getattr(self, f.name), f.metadata['min_value'], f.metadata['max_value']
-            if lo is not None and value < lo:
-                out.append(f'{f.name}={value} is below its minimum {lo}')
-            if hi is not None and value > hi:
-                out.append(f'{f.name}={value} is above its maximum {hi}')
+        out = self.live_problems()
         if self.cruise_linear_speed > self.max_linear_speed:
             out.append(f'cruise_linear_speed={self.cruise_linear_speed} m/s exceeds '
                        f'max_linear_speed={self.max_linear_speed} m/s')
         if self.cruise_angular_speed > self.max_angular_speed:
             out.append(f'cruise_angular_speed={self.cruise_angular_speed} rad/s exceeds '
                        f'max_angular_speed={self.max_angular_speed} rad/s')
-        if self.backend not in BACKENDS:
-            out.append(f'backend={self.backend!r}: use one of {", ".join(BACKENDS)}')
+        return out
+
+    def live_problems(self) -> list[str]:
+        """Problems that refuse a run-time change too.
+
+        Lowering a hard limit below its cruise speed is accepted at run time (the cruise is
+        capped to it): an operator slowing a live robot must never be refused.
+        """
+        out = _Params.problems(self)
+        if self.backend not in BACKEND_CHOICES:
+            out.append(f'backend={self.backend!r}: use one of {", ".join(BACKEND_CHOICES)}')
         if self.openai_response_format not in ('json_schema', 'json_object'):
             out.append(f'openai_response_format={self.openai_response_format!r}: use '
                        f'json_schema or json_object')
-        if self.fallback_backend not in ('',) + BACKENDS:
+        if self.fallback_backend not in ('',) + BACKEND_CHOICES:
             out.append(f'fallback_backend={self.fallback_backend!r}: use "" or one of '
-                       f'{", ".join(BACKENDS)}')
+                       f'{", ".join(BACKEND_CHOICES)}')
+        for kind in {self.backend, self.fallback_backend} - {'', 'none'}:
+            if kind in BACKEND_CHOICES:
+                backend = spec(kind)
+                try:
+                    backend.normalise_host(backend.host_of(self))
+                except HostError as exc:
+                    out.append(f'{backend.host_param}: {exc}')
+        return out
+
+    @property
+    def llm_backends(self) -> tuple[str, ...]:
+        """The LLM backends in the order they are tried (primary, then fallback)."""
+        return tuple(k for k in (self.backend, self.fallback_backend) if k and k != 'none')
+
+
+@dataclass(frozen=True)
+class MonitorConfig(_Params):
+    """Parameters of gpu_monitor."""
+
+    NODE = 'gpu_monitor'
+
+    period_s: float = param(1.0, 'Diagnostics period (s)', 0.1, 60.0)
+    ollama_host: str = param(AgentConfig.ollama_host, 'Ollama server URL (for /api/ps)')
+    telemetry: str = param('auto', 'Telemetry source: auto (jtop, then NVML) | jtop | nvml | none')
+    baseline_tokens_per_s: float = param(0.0, 'Expected decode speed; 0 learns it from the first '
+                                         'baseline_samples calls', 0.0, 10000.0)
+    baseline_samples: int = param(3, 'Calls whose median becomes the learned baseline', 1, 100)
+    warn_ratio: float = param(0.7, 'WARN below this fraction of the baseline', 0.0, 1.0)
+    error_ratio: float = param(0.5, 'ERROR below this fraction of the baseline', 0.0, 1.0)
+    expected_num_ctx: int = param(AgentConfig.num_ctx, 'num_ctx the agent asks for (to spot '
+                                  'oversized contexts)', 0, 1048576)
+
+    def problems(self) -> list[str]:
+        """Inconsistent settings, as sentences."""
+        out = super().problems()
+        if self.telemetry not in ('auto', 'jtop', 'nvml', 'none'):
+            out.append(f'telemetry={self.telemetry!r}: use auto, jtop, nvml or none')
+        if self.error_ratio > self.warn_ratio:
+            out.append(f'error_ratio {self.error_ratio} must not exceed warn_ratio '
+                       f'{self.warn_ratio}')
+        try:
+            spec('ollama').normalise_host(self.ollama_host)
+        except HostError as exc:
+            out.append(f'ollama_host: {exc}')
         return out
 
 
-BACKENDS = ('ollama', 'openai', 'none')
+@dataclass(frozen=True)
+class SimConfig(_Params):
+    """Parameters of sim_robot (the GO2's own limits, not the agent's)."""
+
+    NODE = 'sim_robot'
+
+    x: float = param(0.0, 'Start x in the odom frame (m)')
+    y: float = param(0.0, 'Start y in the odom frame (m)')
+    yaw: float = param(0.0, 'Start heading (rad, counter-clockwise from x)')
+    rate_hz: float = param(50.0, 'odom publish and integration rate (Hz)', 1.0, 1000.0)
+    cmd_timeout_s: float = param(0.5, 'Stop when cmd_vel is quiet this long (s), like twist_mux',
+                                 0.01, 10.0)
+    max_linear_speed: float = param(1.5, 'GO2 speed limit (m/s)', 0.01, 5.0)
+    max_lateral_speed: float = param(0.8, 'GO2 sideways speed limit (m/s)', 0.01, 5.0)
+    max_angular_speed: float = param(2.0, 'GO2 turn-rate limit (rad/s)', 0.01, 10.0)
+    linear_accel: float = param(1.0, 'Linear acceleration limit (m/s^2)', 0.01, 20.0)
+    angular_accel: float = param(3.0, 'Angular acceleration limit (rad/s^2)', 0.01, 50.0)
+    publish_odom: bool = param(True, 'Publish odom (set false at run time to simulate odom loss)')
+    camera_rate_hz: float = param(2.0, 'Synthetic camera/image_raw rate (Hz); 0 disables', 0.0,
+                                  60.0)
+    odom_frame: str = param('odom', 'Frame id of the odometry pose')
+    base_frame: str = param('base_link', 'Child frame id (the robot body)')
+
+
+NODE_CONFIGS: dict[str, type] = {c.NODE: c for c in (AgentConfig, MonitorConfig, SimConfig)}
 
 
 def param_specs(config_cls: type = AgentConfig) -> list[tuple[str, Any, str, Any, Any]]:
@@ -158,11 +274,23 @@ def render_params_yaml(config_cls: type = AgentConfig, node_name: str = 'mission
     return '\n'.join(lines) + '\n'
 
 
+def config_for_backend(backend: str, host: str | None, model: str | None,
+                       **settings: Any) -> tuple[AgentConfig, str]:
+    """AgentConfig for one backend chosen on a command line, and the server URL it uses.
+
+    ``host`` is parsed like ``OLLAMA_HOST`` (HostError when it cannot be); ``settings`` are
+    further AgentConfig fields (llm_timeout_s, num_ctx, ...).
+    """
+    backend_spec = spec(backend)
+    url = backend_spec.normalise_host(host) if host else backend_spec.default_host()
+    values = {'backend': backend, backend_spec.host_param: url, **settings}
+    if model:
+        values[backend_spec.model_param] = model
+    return AgentConfig(**values), url
+
+
 if __name__ == '__main__':
     import sys
 
-    if sys.argv[1:] == ['gpu_monitor']:
-        from .nodes.gpu_monitor import MonitorConfig
-        print(render_params_yaml(MonitorConfig, 'gpu_monitor'), end='')
-    else:
-        print(render_params_yaml(), end='')
+    node = sys.argv[1] if sys.argv[1:] else 'mission_agent'
+    print(render_params_yaml(NODE_CONFIGS[node], node), end='')

@@ -11,19 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
+from .camera import ImageFrame
 from .control import ramp, Twist2D
 from .geometry import Pose2D, wrap_angle
+from .params import SimConfig
 
 
 @dataclass(frozen=True)
 class SimLimits:
     """GO2-like limits (m/s, rad/s, m/s^2, rad/s^2) and the command timeout (s)."""
 
-    max_linear: float = 1.5
-    max_angular: float = 2.0
-    linear_accel: float = 1.0
-    angular_accel: float = 3.0
-    cmd_timeout_s: float = 0.5
+    max_linear: float = SimConfig.max_linear_speed
+    max_lateral: float = SimConfig.max_lateral_speed
+    max_angular: float = SimConfig.max_angular_speed
+    linear_accel: float = SimConfig.linear_accel
+    angular_accel: float = SimConfig.angular_accel
+    cmd_timeout_s: float = SimConfig.cmd_timeout_s
+
+    @classmethod
+    def from_config(cls, config: SimConfig) -> SimLimits:
+        """The model's limits from sim_robot's parameters."""
+        return cls(config.max_linear_speed, config.max_lateral_speed, config.max_angular_speed,
+                   config.linear_accel, config.angular_accel, config.cmd_timeout_s)
 
 
 class UnicycleSim:
@@ -66,3 +75,10 @@ class UnicycleSim:
                            wrap_angle(self.pose.yaw + mean_w * dt))
         self.velocity = Twist2D(v, w)
         return self.pose
+
+
+def synthetic_frame(pose: Pose2D, width: int = 64, height: int = 48) -> ImageFrame:
+    """A small RGB test image whose colour follows the heading (the sim's camera)."""
+    shade = int(127 + 120 * math.sin(pose.yaw))
+    row = bytes([shade, 80, 255 - shade]) * width
+    return ImageFrame(width, height, 'rgb8', width * 3, row * height, 0.0)

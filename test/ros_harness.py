@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from typing import Any, Callable
@@ -14,72 +13,61 @@ import pytest
 rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed')
 
 from geometry_msgs.msg import Twist  # noqa: E402
-from nav_msgs.msg import Odometry  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
-from std_msgs.msg import Empty, String  # noqa: E402
+from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.geometry import Pose2D, yaw_from_quaternion  # noqa: E402
-from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, SENSOR_QOS, STATUS_QOS  # noqa: E402
+from shadowhound_llm.contract import TERMINAL_STATES  # noqa: E402
+from shadowhound_llm.geometry import Pose2D  # noqa: E402
+from shadowhound_llm.nodes import conversions as conv  # noqa: E402
+from shadowhound_llm.nodes.mission_client import MissionClient  # noqa: E402
+from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS  # noqa: E402
 
-TERMINAL = ('succeeded', 'failed', 'cancelled', 'rejected')
+TERMINAL = tuple(state.value for state in TERMINAL_STATES)
 
 
 class Probe(Node):
-    """The operator's side: sends missions, records statuses, cmd_vel and odom."""
+    """The operator's side: the package's mission client, plus a cmd_vel recorder."""
 
     def __init__(self) -> None:
         super().__init__('test_probe')
-        self.cond = threading.Condition()
-        self.statuses: list[dict[str, Any]] = []
+        self.client = MissionClient(self, diagnostics=True)
+        self.cond = self.client.cond
         self.cmds: list[tuple[float, float, float]] = []  # (monotonic, linear.x, angular.z)
-        self.pose: Pose2D | None = None
-        self.metrics: list[tuple[float, dict[str, Any]]] = []
-        self.mission_pub = self.create_publisher(String, 'mission_command', COMMAND_QOS)
-        self.cancel_pub = self.create_publisher(Empty, 'mission_cancel', COMMAND_QOS)
-        self.create_subscription(String, 'mission_status', self._on_status, STATUS_QOS)
+        self.twists: list[tuple[float, Any]] = []  # (monotonic, Twist2D) with linear.y
+        self.mission_pub = self.client.mission_pub
+        self.cancel_pub = self.client.cancel_pub
         # RELIABLE like the GO2 bridge's twist_mux: proves cmd_vel reaches such a subscriber.
         self.create_subscription(Twist, 'cmd_vel', self._on_cmd, CMD_VEL_QOS)
-        self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
-        self.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
-
-    def _on_metrics(self, msg: String) -> None:
-        with self.cond:
-            self.metrics.append((time.monotonic(), json.loads(msg.data)))
-            self.cond.notify_all()
-
-    def _on_status(self, msg: String) -> None:
-        with self.cond:
-            self.statuses.append(json.loads(msg.data))
-            self.cond.notify_all()
 
     def _on_cmd(self, msg: Twist) -> None:
+        now = time.monotonic()
         with self.cond:
-            self.cmds.append((time.monotonic(), msg.linear.x, msg.angular.z))
+            self.cmds.append((now, msg.linear.x, msg.angular.z))
+            self.twists.append((now, conv.twist_from_msg(msg)))
             self.cond.notify_all()
 
-    def _on_odom(self, msg: Odometry) -> None:
-        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+    @property
+    def pose(self) -> Pose2D | None:
+        return self.client.pose
+
+    @property
+    def statuses(self) -> list[dict[str, Any]]:
         with self.cond:
-            self.pose = Pose2D(p.x, p.y, yaw_from_quaternion(q.x, q.y, q.z, q.w))
-            self.cond.notify_all()
+            return [s.to_dict() for s in self.client.statuses]
+
+    @property
+    def metrics(self) -> list[tuple[float, dict[str, Any]]]:
+        with self.cond:
+            return [(t, m.to_dict()) for t, m in self.client.metrics]
 
     def wait(self, predicate: Callable[[], Any], timeout: float) -> Any:
         """Wait until predicate() returns something truthy; return it (or None on timeout)."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                value = predicate()
-                if value:
-                    return value
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self.cond.wait(min(left, 0.05))
+        return self.client.wait(predicate, timeout)
 
     def statuses_for(self, mission_id: str) -> list[dict[str, Any]]:
-        return [s for s in self.statuses if s['mission_id'] == mission_id]
+        return [s.to_dict() for s in self.client.statuses_for(mission_id)]
 
 
 class Harness:
@@ -111,7 +99,7 @@ class Harness:
                       and self.agent.status_pub.get_subscription_count() > 0
                       and self.agent.cmd_pub.get_subscription_count() > 0)
             if self.sim is not None:
-                linked = linked and self.agent._odom is not None and self.probe.pose is not None
+                linked = linked and self.agent.core.has_odom and self.probe.pose is not None
             return linked
         assert self.probe.wait(ready, timeout), 'ROS discovery did not complete'
 

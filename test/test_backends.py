@@ -34,7 +34,7 @@ def client(double, **kw):
 
 
 def levels(report):
-    return {c.name: c.level for c in report.checks}
+    return {c.name: c.level.word for c in report.checks}
 
 
 # ---- Ollama client ----------------------------------------------------------------------
@@ -187,7 +187,7 @@ def test_load_unload_and_ps(ollama):
     c = client(ollama, num_ctx=8192)
     assert c.load().load_duration_s == pytest.approx(0.8)
     (entry,) = c.ps()
-    assert entry['context_length'] == 8192 and entry['size_vram'] == entry['size']
+    assert entry.context_length == 8192 and entry.size_vram == entry.size and entry.cpu_pct == 0
     c.unload()
     assert c.ps() == []
 

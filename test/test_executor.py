@@ -146,7 +146,7 @@ def test_photo_saves_png(tmp_path):
     assert final.state == 'succeeded'
     files = list(tmp_path.glob('*.png'))
     assert len(files) == 1 and files[0].read_bytes()[:4] == b'\x89PNG'
-    assert final.extra['photo'] == str(files[0])
+    assert final.photo == str(files[0])
 
 
 def test_return_home_uses_first_odometry_pose():

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from shadowhound_llm.backends.models import LoadedModel
 from shadowhound_llm.degradation import DegradationDetector, ERROR, Evidence, explain, OK, WARN
 from shadowhound_llm.diagnostics import MonitorState, run_all
 from shadowhound_llm.telemetry import (
@@ -207,8 +208,8 @@ def feed(detector, model, rates):
 
 def thor_ps(vram_fraction):
     size = 9 * GIB
-    return {'name': 'phi4:14b', 'size': size, 'size_vram': int(size * vram_fraction),
-            'context_length': 4096}
+    return LoadedModel(name='phi4:14b', size=size, size_vram=int(size * vram_fraction),
+                       context_length=4096)
 
 
 def test_the_thor_story_names_cpu_offload():
@@ -244,7 +245,7 @@ def test_thermal_cause():
 
 
 def test_oversized_context_cause():
-    ps = thor_ps(1.0) | {'context_length': 262144}
+    ps = thor_ps(1.0).model_copy(update={'context_length': 262144})
     assert 'context 262144 loaded' in explain(Evidence(ps, 4096, Telemetry('jtop', 'x')))
 
 

@@ -5,11 +5,16 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 import socket
 import threading
 import time
 from typing import Any, Callable, Iterator, Protocol
+
+from ..contract import LLMMetrics
+
+__all__ = ['BackendError', 'ChatBackend', 'Deadline', 'LLMMetrics', 'LLMResult', 'TextCallback',
+           'rate']
 
 WATCHDOG_PERIOD_S = 0.02
 # Called with each new piece of generated text as it streams in.
@@ -22,32 +27,6 @@ class BackendError(RuntimeError):
     def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
-
-
-@dataclass
-class LLMMetrics:
-    """Speed figures of one LLM call (seconds; None where the backend gives nothing)."""
-
-    backend: str
-    model: str
-    ok: bool = True
-    tokens_per_s: float | None = None
-    eval_count: int | None = None
-    eval_duration_s: float | None = None
-    prompt_eval_count: int | None = None
-    prompt_eval_duration_s: float | None = None
-    load_duration_s: float | None = None
-    ttft_s: float | None = None
-    total_s: float | None = None
-    stamp: float = field(default_factory=time.time)
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The contract's llm_metrics JSON body."""
-        body = asdict(self)
-        if body['error'] is None:
-            del body['error']
-        return body
 
 
 @dataclass

@@ -13,6 +13,7 @@ import httpx
 
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
+from .models import loaded_models, LoadedModel
 
 NS = 1e-9
 
@@ -68,9 +69,10 @@ class OllamaClient:
         """Model details (template, parameters, model_info, capabilities)."""
         return self._request('POST', '/api/show', {'model': model or self.model}, timeout=10.0)
 
-    def ps(self) -> list[dict[str, Any]]:
+    def ps(self) -> list[LoadedModel]:
         """Models loaded in memory, with size and size_vram (bytes) and context_length."""
-        return list(self._request('GET', '/api/ps', timeout=5.0).get('models') or [])
+        return loaded_models(list(self._request('GET', '/api/ps', timeout=5.0).get('models')
+                                  or []))
 
     def load(self, model: str | None = None) -> LLMMetrics:
         """Load the model (keep_alive, num_ctx) without generating; metrics give the load time."""
@@ -79,8 +81,9 @@ class OllamaClient:
                 'options': {'num_ctx': self.options['num_ctx']}}
         reply = self._request('POST', '/api/generate', body, timeout=max(self.timeout_s, 300.0))
         load_ns = reply.get('load_duration')
-        return LLMMetrics('ollama', body['model'], load_duration_s=load_ns * NS if load_ns
-                          else None, total_s=time.monotonic() - start)
+        return LLMMetrics(backend='ollama', model=body['model'],
+                          load_duration_s=load_ns * NS if load_ns else None,
+                          total_s=time.monotonic() - start)
 
     def unload(self, model: str | None = None) -> None:
         """Unload the model now (keep_alive 0)."""
@@ -148,9 +151,12 @@ class OllamaClient:
 
         eval_s = sec('eval_duration')
         return LLMMetrics(
-            'ollama', self.model, True, rate(final.get('eval_count'), eval_s),
-            final.get('eval_count'), eval_s, final.get('prompt_eval_count'),
-            sec('prompt_eval_duration'), sec('load_duration'), ttft, total)
+            backend='ollama', model=self.model, ok=True,
+            tokens_per_s=rate(final.get('eval_count'), eval_s),
+            eval_count=final.get('eval_count'), eval_duration_s=eval_s,
+            prompt_eval_count=final.get('prompt_eval_count'),
+            prompt_eval_duration_s=sec('prompt_eval_duration'),
+            load_duration_s=sec('load_duration'), ttft_s=ttft, total_s=total)
 
 
 def _parse_line(line: str) -> dict[str, Any]:

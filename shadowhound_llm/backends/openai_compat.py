@@ -187,6 +187,8 @@ class OpenAICompatClient:
         # token. Not streamed: only the whole call is known, so tokens/s is a lower bound.
         decode_s = (total - ttft) if streamed and ttft is not None and total > ttft else None
         tps = rate(completion, decode_s) if streamed else rate(completion, total)
-        return LLMMetrics('openai', self.model, True, tps, completion, decode_s,
-                          usage.get('prompt_tokens'), ttft if streamed else None, None,
-                          ttft if streamed else None, total)
+        return LLMMetrics(backend='openai', model=self.model, ok=True, tokens_per_s=tps,
+                          eval_count=completion, eval_duration_s=decode_s,
+                          prompt_eval_count=usage.get('prompt_tokens'),
+                          prompt_eval_duration_s=ttft if streamed else None,
+                          ttft_s=ttft if streamed else None, total_s=total)

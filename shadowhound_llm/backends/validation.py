@@ -8,19 +8,19 @@ checks are skipped). Messages say what is wrong and what to do.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 import time
 from typing import Any, Callable
 
+from ..contract import Severity
 from ..plan import parse_plan, plan_json_schema, PlanError
 from ..prompt import MAX_PLAN_TOKENS, planning_messages
 from .base import BackendError
+from .models import find_loaded, GIB, offload_advice, same_model
 from .ollama import OllamaClient
 from .openai_compat import OpenAICompatClient
 
-OK, WARN, FAIL = 'ok', 'warn', 'fail'
-GIB = 1024 ** 3
-FIXED_MEMAVAILABLE_VERSION = (0, 12, 6)
+OK, WARN, FAIL = Severity.OK, Severity.WARN, Severity.ERROR
 PROBE_MISSION = 'Move forward 1 meter'
 
 
@@ -29,13 +29,14 @@ class CheckResult:
     """One check's outcome."""
 
     name: str
-    level: str
+    level: Severity
     message: str
     duration_s: float
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON form for check_backend --json."""
-        return {**asdict(self), 'duration_s': round(self.duration_s, 3)}
+        """JSON form for check_backend --json (level as 'ok', 'warn' or 'fail')."""
+        return {'name': self.name, 'level': self.level.word, 'message': self.message,
+                'duration_s': round(self.duration_s, 3)}
 
 
 @dataclass
@@ -75,7 +76,7 @@ class _Runner:
         self.on_check = on_check
         self.failed = False
 
-    def run(self, name: str, check: Callable[[], tuple[str, str]]) -> None:
+    def run(self, name: str, check: Callable[[], tuple[Severity, str]]) -> None:
         if self.failed:
             return
         start = time.monotonic()
@@ -88,23 +89,6 @@ class _Runner:
         self.failed = level == FAIL
         if self.on_check is not None:
             self.on_check(result)
-
-
-def version_tuple(text: str) -> tuple[int, ...]:
-    """'0.12.6-rc1' -> (0, 12, 6); as far as the leading numbers go."""
-    nums = []
-    for part in text.split('-')[0].split('.')[:3]:
-        try:
-            nums.append(int(part))
-        except ValueError:
-            break
-    return tuple(nums)
-
-
-def _same_model(a: str, b: str) -> bool:
-    def norm(name: str) -> str:
-        return name if ':' in name else f'{name}:latest'
-    return norm(a) == norm(b)
 
 
 def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
@@ -158,7 +142,7 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
 
     def present() -> tuple[str, str]:
         names = [m.get('name') or m.get('model') for m in client.tags()]
-        if any(_same_model(n, model) for n in names if n):
+        if any(same_model(n, model) for n in names if n):
             return OK, f'{model} is pulled'
         pulled = ', '.join(sorted(n for n in names if n)) or 'none'
         return FAIL, (f'model {model!r} is not pulled on {host} (pulled: {pulled}). '
@@ -171,30 +155,20 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
         return OK, f'{model} loaded in {took}, keep_alive {client.keep_alive}'
 
     def residency() -> tuple[str, str]:
-        entry = next((m for m in client.ps() if _same_model(m.get('name') or m.get('model', ''),
-                                                             model)), None)
+        entry = find_loaded(client.ps(), model)
         if entry is None:
             return WARN, f'{model} is not listed by /api/ps after loading (unloaded at once?)'
         state['ps'] = entry
-        size, vram = int(entry.get('size') or 0), int(entry.get('size_vram') or 0)
-        if size <= 0 or vram >= size:
-            return OK, f'100% on GPU ({vram / GIB:.1f} GiB in VRAM)'
-        cpu_pct = round((size - vram) / size * 100)
-        advice = ('On a Jetson (unified memory) the usual cause is page cache left by earlier '
-                  'unloads: run `sync; echo 3 | sudo tee /proc/sys/vm/drop_caches`, then reload '
-                  'the model')
-        if version_tuple(state.get('version', '')) < FIXED_MEMAVAILABLE_VERSION:
-            advice += (f'; Ollama {state.get("version")} sizes the GPU share from free memory, '
-                       f'0.12.6 and later use MemAvailable: update Ollama')
-        else:
-            advice += '; otherwise free GPU memory (other models, smaller num_ctx)'
-        return WARN, (f'{cpu_pct}% of {model} is on the CPU ({vram / GIB:.1f} of '
-                      f'{size / GIB:.1f} GiB in VRAM): decode will be several times slower. '
-                      f'{advice}')
+        if entry.cpu_pct == 0:
+            return OK, f'100% on GPU ({entry.size_vram / GIB:.1f} GiB in VRAM)'
+        return WARN, (f'{entry.offload_summary()}: decode will be several times slower. On a '
+                      f'Jetson the usual cause is page cache: '
+                      f'{offload_advice(state.get("version"))}; otherwise free GPU memory '
+                      f'(other models, smaller num_ctx)')
 
     def context() -> tuple[str, str]:
         asked = client.options['num_ctx']
-        loaded = (state.get('ps') or {}).get('context_length')
+        loaded = state['ps'].context_length if state.get('ps') else None
         if loaded is None:
             return OK, f'num_ctx {asked} requested (server does not report context_length)'
         if int(loaded) != int(asked):

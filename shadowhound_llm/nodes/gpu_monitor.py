@@ -9,7 +9,6 @@ never delays the diagnostics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import json
 import socket
 import threading
@@ -22,42 +21,12 @@ from std_msgs.msg import String
 from ..backends import BackendError, OllamaClient
 from ..degradation import DegradationDetector
 from ..diagnostics import MonitorState, run_all
-from ..params import param
+from ..params import MonitorConfig
 from ..telemetry import choose_source, NoSource, TelemetryUnavailable
-from .ros_common import declare_dataclass_params, diagnostic_array, run_node
+from . import conversions as conv
+from .ros_common import declare_dataclass_params, diagnostics_identity, run_node
 
 SOURCE_RETRY_S = 30.0
-
-
-@dataclass(frozen=True)
-class MonitorConfig:
-    """Parameters of gpu_monitor."""
-
-    period_s: float = param(1.0, 'Diagnostics period (s)', 0.1, 60.0)
-    ollama_host: str = param('http://localhost:11434', 'Ollama server URL (for /api/ps)')
-    telemetry: str = param('auto', 'Telemetry source: auto (jtop, then NVML) | jtop | nvml | none')
-    baseline_tokens_per_s: float = param(0.0, 'Expected decode speed; 0 learns it from the first '
-                                           'baseline_samples calls', 0.0, 10000.0)
-    baseline_samples: int = param(3, 'Calls whose median becomes the learned baseline', 1, 100)
-    warn_ratio: float = param(0.7, 'WARN below this fraction of the baseline', 0.0, 1.0)
-    error_ratio: float = param(0.5, 'ERROR below this fraction of the baseline', 0.0, 1.0)
-    expected_num_ctx: int = param(4096, 'num_ctx the agent asks for (to spot oversized contexts)',
-                               0, 1048576)
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> MonitorConfig:
-        """Build from declared parameter values."""
-        return cls(**values)
-
-    def problems(self) -> list[str]:
-        """Inconsistent settings, as sentences."""
-        out = []
-        if self.telemetry not in ('auto', 'jtop', 'nvml', 'none'):
-            out.append(f'telemetry={self.telemetry!r}: use auto, jtop, nvml or none')
-        if self.error_ratio > self.warn_ratio:
-            out.append(f'error_ratio {self.error_ratio} must not exceed warn_ratio '
-                       f'{self.warn_ratio}')
-        return out
 
 
 class GpuMonitor(Node):
@@ -128,7 +97,9 @@ class GpuMonitor(Node):
         with self._lock:
             statuses = run_all(self.state)
             hardware_id = self.state.hardware_id
-        self.pub.publish(diagnostic_array(self, statuses, hardware_id))
+        prefix, hardware_id = diagnostics_identity(self, hardware_id)
+        self.pub.publish(conv.diagnostic_array(statuses, prefix, hardware_id,
+                                               self.get_clock().now().to_msg()))
 
     def destroy_node(self) -> None:
         """Stop the poller and release the telemetry source."""

@@ -39,7 +39,8 @@ def declare_dataclass_params(node: Node, config_cls: type[T]) -> T:
     values = {}
     for f in fields(config_cls):
         meta = f.metadata
-        descriptor = ParameterDescriptor(description=meta.get('description', ''))
+        descriptor = ParameterDescriptor(description=meta.get('description', ''),
+                                         read_only=bool(meta.get('read_only', False)))
         lo, hi = meta.get('min_value'), meta.get('max_value')
         if isinstance(f.default, float) and lo is not None:
             descriptor.floating_point_range = [FloatingPointRange(
@@ -122,14 +123,46 @@ def spinning(node: Node) -> Iterator[SingleThreadedExecutor]:
         thread.join(timeout=5.0)
 
 
-def diagnostic_array(node: Node, statuses: list[Any], hardware_id: str) -> Any:
-    """DiagnosticArray from plain DiagStatus objects, named "<node>: <task>"."""
-    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+def config_change(config: T, params: list[Any]) -> tuple[T | None, str]:
+    """The config with ``ros2 param set`` values applied, or (None, the reason it is refused).
 
-    msg = DiagnosticArray()
-    msg.header.stamp = node.get_clock().now().to_msg()
-    for s in statuses:
-        msg.status.append(DiagnosticStatus(
-            level=bytes([s.level]), name=f'{node.get_name()}: {s.task}', message=s.message,
-            hardware_id=hardware_id, values=[KeyValue(key=k, value=v) for k, v in s.values]))
-    return msg
+    ROS has already checked read-only flags, types and ranges against the descriptors; this
+    adds the checks between parameters (``live_problems``).
+    """
+    try:
+        new = config.replaced(**{p.name: p.value for p in params})
+    except (TypeError, ValueError) as exc:
+        return None, str(exc)
+    problems = new.live_problems()
+    if problems:
+        return None, '; '.join(problems)
+    return new, ''
+
+
+def diagnostics_identity(node: Node, hardware: str) -> tuple[str, str]:
+    """Status-name prefix and hardware_id for a node's diagnostics.
+
+    With a namespace both say which robot they belong to ("robot1/gpu_monitor: GPU",
+    "thor-01 (robot1)"), so two robots' statuses never overwrite each other in rqt.
+    """
+    namespace = node.get_namespace().strip('/')
+    if not namespace:
+        return node.get_name(), hardware
+    return f'{namespace}/{node.get_name()}', f'{hardware} ({namespace})'
+
+
+def log_line(logger: Any, level: str, text: str) -> None:
+    """Log at a named level (debug, info, warning, error, fatal).
+
+    One call site per severity: rclpy refuses a call site whose severity changes.
+    """
+    if level == 'debug':
+        logger.debug(text)
+    elif level == 'info':
+        logger.info(text)
+    elif level == 'warning':
+        logger.warning(text)
+    elif level == 'error':
+        logger.error(text)
+    else:
+        logger.fatal(text)

@@ -18,13 +18,14 @@ import sys
 import time
 from typing import Any
 
-from ..backends import BackendError, make_backend, OllamaClient
+from ..backends import BACKEND_NAMES, BackendError, make_backend, OllamaClient
+from ..backends.models import find_loaded
 from ..degradation import Evidence, explain
-from ..params import AgentConfig
+from ..hosts import HostError
+from ..params import AgentConfig, config_for_backend
 from ..plan import plan_json_schema
 from ..prompt import MAX_PLAN_TOKENS, planning_messages
 from ..quality import load_corpus, overall, score_reply
-from .check_backend import config_from_options, url_problem
 
 SPEED_PROMPT = 'Patrol a one-meter square and come back'
 DEGRADED_RATIO = 0.7
@@ -33,7 +34,7 @@ DEGRADED_RATIO = 0.7
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog='benchmark', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=('ollama', 'openai'), default='ollama')
+    parser.add_argument('--backend', choices=BACKEND_NAMES, default='ollama')
     parser.add_argument('--host', default=None)
     parser.add_argument('--model', default=None)
     parser.add_argument('--corpus', default=None, help='mission corpus YAML (default: built-in)')
@@ -104,13 +105,14 @@ def reload_check(client: OllamaClient, log: Any) -> dict[str, Any]:
     log(f'warm decode before reload: {before:.1f} tok/s' if before else 'no speed figure')
     client.unload()
     client.load()
-    entry = next((m for m in client.ps() if m.get('name') == client.model), None)
+    entry = find_loaded(client.ps(), client.model)
     after = _warm_speed(client)
     log(f'warm decode after reload:  {after:.1f} tok/s' if after else 'no speed figure')
     ratio = after / before if before and after else None
     out: dict[str, Any] = {'before_tokens_per_s': before, 'after_tokens_per_s': after,
                            'ratio': ratio, 'degraded': ratio is not None
-                           and ratio < DEGRADED_RATIO, 'ps': entry}
+                           and ratio < DEGRADED_RATIO,
+                           'ps': entry.model_dump() if entry else None}
     if out['degraded']:
         out['cause'] = explain(Evidence(entry, client.options['num_ctx'],
                                         ollama_version=client.version()))
@@ -124,11 +126,12 @@ def _fmt(value: float | None, unit: str) -> str:
 def main(args: list[str] | None = None) -> int:
     """Run the benchmark; exit 0 when it ran, 1 when the backend failed or degraded."""
     opts = build_parser().parse_args(args)
-    config, host = config_from_options(opts.backend, opts.host, opts.model,
-                                       llm_timeout_s=opts.timeout,
-                                       openai_response_format=opts.response_format)
-    if url_problem(host):
-        print(f'benchmark: error: {url_problem(host)}', file=sys.stderr)
+    try:
+        config, host = config_for_backend(opts.backend, opts.host, opts.model,
+                                          llm_timeout_s=opts.timeout,
+                                          openai_response_format=opts.response_format)
+    except HostError as exc:
+        print(f'benchmark: error: {exc}', file=sys.stderr)
         return 2
     missions = load_corpus(opts.corpus)
     if opts.limit:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
-import httpx
-
-from ..backends import make_backend, validate_backend
+from ..backends import BACKEND_NAMES, make_backend, validate_backend
 from ..backends.validation import CheckResult
-from ..params import AgentConfig
-
-LEVEL_TEXT = {'ok': 'OK', 'warn': 'WARN', 'fail': 'FAIL'}
+from ..hosts import HostError
+from ..params import AgentConfig, config_for_backend
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,10 +27,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = _Parser(prog='check_backend', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=('ollama', 'openai'), default='ollama')
+    parser.add_argument('--backend', choices=BACKEND_NAMES, default='ollama')
     parser.add_argument('--host', default=None,
-                        help='server URL (default: $OLLAMA_HOST or http://localhost:11434; '
-                             'for openai: the OpenAI-compatible base URL)')
+                        help='server address as OLLAMA_HOST takes it, e.g. 192.168.1.20:11434 '
+                             '(default: $OLLAMA_HOST or 127.0.0.1:11434; for openai: the '
+                             'OpenAI-compatible base URL)')
     parser.add_argument('--model', default=None, help='model name (default phi4:14b)')
     parser.add_argument('--json', action='store_true', help='print one JSON object')
     parser.add_argument('--strict', action='store_true', help='treat warnings as failures')
@@ -48,43 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def default_ollama_host() -> str:
-    """$OLLAMA_HOST (with http:// added when it is a bare host:port), else localhost."""
-    host = os.environ.get('OLLAMA_HOST', '').strip()
-    if not host:
-        return 'http://localhost:11434'
-    return host if '://' in host else f'http://{host}'
-
-
-def url_problem(url: str) -> str:
-    """Why a server URL is unusable, or '' when it looks right."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        return f'malformed URL {url!r}: {exc}'
-    if parsed.scheme not in ('http', 'https') or not parsed.host:
-        return f'malformed URL {url!r}: expected http://HOST:PORT or https://HOST'
-    return ''
-
-
-def config_from_options(backend: str, host: str | None, model: str | None,
-                        **settings: object) -> tuple[AgentConfig, str]:
-    """AgentConfig for one backend chosen on a command line, and the server URL it uses.
-
-    ``settings`` are further AgentConfig fields (llm_timeout_s, num_ctx, ...).
-    """
-    if backend == 'ollama':
-        host = host or default_ollama_host()
-        return AgentConfig(ollama_host=host, model=model or AgentConfig.model,
-                           **settings), host
-    host = host or AgentConfig.openai_base_url
-    return AgentConfig(openai_base_url=host, openai_model=model or AgentConfig.openai_model,
-                       **settings), host
-
-
 def format_line(check: CheckResult) -> str:
     """One human-readable line per check."""
-    return (f'{LEVEL_TEXT[check.level]:<4}  {check.name:<17} {check.message}  '
+    return (f'{check.level.label:<4}  {check.name:<17} {check.message}  '
             f'({check.duration_s:.2f} s)')
 
 
@@ -94,12 +57,13 @@ def main(args: list[str] | None = None) -> int:
     if opts.timeout <= 0:
         print('check_backend: error: --timeout must be positive', file=sys.stderr)
         return 2
-    config, host = config_from_options(
-        opts.backend, opts.host, opts.model, llm_timeout_s=opts.timeout, num_ctx=opts.num_ctx,
-        keep_alive=opts.keep_alive, openai_response_format=opts.response_format)
-    problem = url_problem(host)
-    if problem:
-        print(f'check_backend: error: {problem}', file=sys.stderr)
+    try:
+        config, host = config_for_backend(
+            opts.backend, opts.host, opts.model, llm_timeout_s=opts.timeout,
+            num_ctx=opts.num_ctx, keep_alive=opts.keep_alive,
+            openai_response_format=opts.response_format)
+    except HostError as exc:
+        print(f'check_backend: error: {exc}', file=sys.stderr)
         return 2
     client = make_backend(opts.backend, config)
     on_check = None if opts.json else (lambda c: print(format_line(c), flush=True))

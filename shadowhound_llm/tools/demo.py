@@ -20,10 +20,10 @@ import time
 from typing import Any
 
 from ..backends import OllamaClient, validate_ollama
+from ..hosts import default_ollama_host
 from ..local_dds import apply_local_dds
 from ..processes import start_node, stop_node
 from ..testing import llama_server
-from .check_backend import default_ollama_host
 
 LLM_MISSION = 'Describe what you are'
 PHI4_HINT = ('for phi4:14b planning, install Ollama, run `ollama pull phi4:14b` and run the '

@@ -12,20 +12,19 @@ import argparse
 from dataclasses import replace
 import sys
 
-from ..backends import make_backend
+from ..backends import BACKEND_CHOICES, make_backend, spec
 from ..backends.base import LLMMetrics
 from ..envelope import check_plan, EnvelopeViolation, Limits
 from ..llm_planner import LLMPlanner, PlanningFailed
 from ..params import AgentConfig, load_params_file
 from ..rule_planner import plan_from_rules
-from .check_backend import default_ollama_host, url_problem
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = argparse.ArgumentParser(prog='plan', description=__doc__.splitlines()[0])
     parser.add_argument('text', help='the mission, e.g. "move forward 1 meter"')
-    parser.add_argument('--backend', choices=('ollama', 'openai', 'none'), default=None,
+    parser.add_argument('--backend', choices=BACKEND_CHOICES, default=None,
                         help='LLM backend (default: the params file, else ollama)')
     parser.add_argument('--host', default=None, help='server URL ($OLLAMA_HOST by default)')
     parser.add_argument('--model', default=None, help='model name')
@@ -42,16 +41,14 @@ def config_from_args(opts: argparse.Namespace) -> AgentConfig:
         config = AgentConfig.from_mapping(load_params_file(opts.params_file))
     backend = opts.backend or config.backend
     overrides: dict = {'backend': backend}
-    if backend == 'ollama':
-        overrides['ollama_host'] = opts.host or (config.ollama_host if opts.params_file
-                                                 else default_ollama_host())
-        if opts.model:
-            overrides['model'] = opts.model
-    elif backend == 'openai':
+    if backend != 'none':
+        backend_spec = spec(backend)
         if opts.host:
-            overrides['openai_base_url'] = opts.host
+            overrides[backend_spec.host_param] = opts.host
+        elif backend == 'ollama' and not opts.params_file:
+            overrides['ollama_host'] = backend_spec.default_host()
         if opts.model:
-            overrides['openai_model'] = opts.model
+            overrides[backend_spec.model_param] = opts.model
     if opts.timeout:
         overrides['llm_timeout_s'] = opts.timeout
     return replace(config, **overrides)
@@ -67,9 +64,6 @@ def main(args: list[str] | None = None) -> int:
         print(f'plan: error: {exc}', file=sys.stderr)
         return 2
     problems = config.problems()
-    host = config.ollama_host if config.backend == 'ollama' else config.openai_base_url
-    if config.backend != 'none' and url_problem(host):
-        problems.append(url_problem(host))
     if problems:
         print(f'plan: error: {"; ".join(problems)}', file=sys.stderr)
         return 2

@@ -1,0 +1,219 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Everything the package speaks on its topics, defined once (see ../shared/CONTRACT.md).
+
+Plain Python (pydantic, no ROS): mission states, the structured mission request,
+``mission_status`` and ``llm_metrics`` bodies, and the one severity scale shared by backend
+checks, the degradation detector and ``/diagnostics``. Every node, tool, test and the
+dashboard reads and writes these JSON bodies through the models here, never by hand.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+import json
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    'LLMMetrics', 'MissionRequest', 'MissionState', 'MissionStatus', 'PlannerChoice',
+    'RequestError', 'Severity', 'TERMINAL_STATES', 'parse_command',
+]
+
+
+class MissionState(str, Enum):
+    """The states of a mission; every mission ends in exactly one terminal state."""
+
+    RECEIVED = 'received'
+    PLANNING = 'planning'
+    EXECUTING = 'executing'
+    SUCCEEDED = 'succeeded'
+    FAILED = 'failed'
+    CANCELLED = 'cancelled'
+    REJECTED = 'rejected'
+
+    @property
+    def terminal(self) -> bool:
+        """True for succeeded, failed, cancelled and rejected."""
+        return self in TERMINAL_STATES
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TERMINAL_STATES = frozenset({MissionState.SUCCEEDED, MissionState.FAILED,
+                             MissionState.CANCELLED, MissionState.REJECTED})
+
+PlannerChoice = Literal['auto', 'rules', 'llm']
+
+
+class Severity(IntEnum):
+    """One severity scale: diagnostic_msgs levels, with the words checks and CLIs use."""
+
+    OK = 0
+    WARN = 1
+    ERROR = 2
+    STALE = 3
+
+    @property
+    def word(self) -> str:
+        """check_backend's JSON word: 'ok', 'warn' or 'fail' ('stale' for STALE)."""
+        return _WORDS[self]
+
+    @property
+    def label(self) -> str:
+        """Upper-case label for lines an operator reads: OK, WARN, FAIL, STALE."""
+        return _WORDS[self].upper()
+
+    @classmethod
+    def from_word(cls, word: str) -> Severity:
+        """Parse 'ok'/'warn'/'fail' (and 'error', 'stale'), any case."""
+        word = word.lower()
+        if word == 'error':
+            return cls.ERROR
+        for level, text in _WORDS.items():
+            if text == word:
+                return level
+        raise ValueError(f'unknown severity {word!r}')
+
+
+_WORDS = {Severity.OK: 'ok', Severity.WARN: 'warn', Severity.ERROR: 'fail',
+          Severity.STALE: 'stale'}
+
+
+class _Body(BaseModel):
+    """A JSON message body: compact to_json / tolerant from_json."""
+
+    def to_json(self) -> str:
+        """The message body as JSON (fields that are None and not in the contract omitted)."""
+        return json.dumps(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The body as a plain dict."""
+        body = self.model_dump(mode='json')
+        for name in self._optional_fields():
+            if body.get(name) is None:
+                body.pop(name, None)
+        return body
+
+    @classmethod
+    def _optional_fields(cls) -> tuple[str, ...]:
+        return ()
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Any:
+        """Parse a body (unknown fields from newer agents are kept, not refused)."""
+        return cls.model_validate_json(data)
+
+
+class RequestError(ValueError):
+    """A structured mission request that cannot be accepted; the message names the field."""
+
+
+class MissionRequest(BaseModel):
+    """A structured request on ``mission_command`` (a JSON object in ``data``)."""
+
+    model_config = ConfigDict(extra='forbid', str_strip_whitespace=False)
+
+    text: str
+    id: str | None = Field(default=None, min_length=1, max_length=64)
+    planner: PlannerChoice = 'auto'
+    dry_run: bool = False
+
+    def to_json(self) -> str:
+        """The request as sent on mission_command (defaults omitted)."""
+        return self.model_dump_json(exclude_defaults=True)
+
+
+def parse_command(data: str) -> MissionRequest:
+    """A mission_command ``data``: a JSON object is a request, anything else is mission text.
+
+    Raises RequestError for a malformed request (invalid JSON object, unknown field, wrong
+    type) with a message naming the field; such data is never treated as mission text.
+    """
+    if not data.lstrip().startswith('{'):
+        return MissionRequest(text=data)
+    try:
+        raw = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise RequestError(f'malformed mission request: not a valid JSON object ({exc})') \
+            from None
+    if not isinstance(raw, dict):
+        raise RequestError('malformed mission request: expected a JSON object')
+    try:
+        return MissionRequest.model_validate(raw, strict=True)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors()[:3]:
+            field_name = '.'.join(str(p) for p in err['loc']) or 'request'
+            if err['type'] == 'extra_forbidden':
+                parts.append(f'unknown field {field_name!r} (allowed: text, id, planner, '
+                             f'dry_run)')
+            elif err['type'] == 'missing':
+                parts.append(f'field {field_name!r} is required')
+            else:
+                parts.append(f'field {field_name!r}: {err["msg"]}')
+        raise RequestError('malformed mission request: ' + '; '.join(parts)) from None
+
+
+class MissionStatus(_Body):
+    """One ``mission_status`` message.
+
+    Contract fields first; the rest are extras an operator finds useful (which planner,
+    the home pose, the saved photo, whether it was a dry run).
+    """
+
+    model_config = ConfigDict(extra='allow', use_enum_values=False)
+
+    mission_id: str
+    state: MissionState
+    text: str
+    plan: dict[str, Any] | None = None
+    step: int | None = None
+    message: str = ''
+    stamp: float = Field(default_factory=time.time)
+    planner: str | None = None
+    home: dict[str, float] | None = None
+    photo: str | None = None
+    dry_run: bool | None = None
+
+    @classmethod
+    def _optional_fields(cls) -> tuple[str, ...]:
+        return ('planner', 'home', 'photo', 'dry_run')
+
+    @property
+    def terminal(self) -> bool:
+        """True for succeeded, failed, cancelled and rejected."""
+        return self.state.terminal
+
+
+class LLMMetrics(_Body):
+    """One ``llm_metrics`` message: the speed figures of one LLM call (None = not reported)."""
+
+    model_config = ConfigDict(extra='allow')
+
+    backend: str
+    model: str
+    ok: bool = True
+    tokens_per_s: float | None = None
+    eval_count: int | None = None
+    eval_duration_s: float | None = None
+    prompt_eval_count: int | None = None
+    prompt_eval_duration_s: float | None = None
+    load_duration_s: float | None = None
+    ttft_s: float | None = None
+    total_s: float | None = None
+    stamp: float = Field(default_factory=time.time)
+    error: str | None = None
+    robot: str | None = None
+    mission_id: str | None = None
+
+    @classmethod
+    def _optional_fields(cls) -> tuple[str, ...]:
+        return ('error', 'robot', 'mission_id')
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's llm_metrics JSON body."""
+        return self.to_dict()
