@@ -3,7 +3,9 @@
 """The action plan: pydantic models for what a planner (rules or LLM) may propose.
 
 Nothing in a plan is trusted. These models reject malformed or non-finite values;
-the safety envelope (``envelope.py``) then applies the operator's limits.
+the safety envelope (``envelope.py``) then applies the operator's limits (speeds included).
+Plans are compact: a field that has its default is never serialised, so "move 1 m" stays
+``{"type":"move","distance_m":1.0}`` whatever optional fields the vocabulary grows.
 """
 
 from __future__ import annotations
@@ -11,39 +13,104 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_serializer,
+    model_validator,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+)
 
 __all__ = [
-    'Action', 'Goto', 'Move', 'Photo', 'Plan', 'PlanError', 'ReturnHome', 'Rotate',
+    'Action', 'Drive', 'Goto', 'Move', 'Photo', 'Plan', 'PlanError', 'ReturnHome', 'Rotate',
     'Say', 'Stop', 'Wait', 'MOTION_TYPES', 'action_summary', 'parse_plan', 'plan_json_schema',
     'validate_action',
 ]
+
+Direction = Literal['forward', 'backward', 'left', 'right']
+Frame = Literal['odom', 'robot']
 
 
 class _Action(BaseModel):
     model_config = ConfigDict(extra='forbid', allow_inf_nan=False, frozen=True)
 
+    @model_serializer(mode='wrap')
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Serialise without the fields that hold their default (``type`` always stays)."""
+        body = handler(self)
+        for name, info in type(self).model_fields.items():
+            if name != 'type' and name in body and not info.is_required() \
+                    and getattr(self, name) == info.default:
+                del body[name]
+        return body
+
 
 class Move(_Action):
-    """Drive straight: + forward, - backward (metres)."""
+    """Walk straight: ``distance_m`` metres, + forward, - backward.
+
+    ``direction`` left/right walks sideways (backward reverses); with a direction other than
+    forward, ``distance_m`` is positive. ``speed_mps`` absent means cruise speed.
+    """
 
     type: Literal['move'] = 'move'
     distance_m: float
+    direction: Direction = 'forward'
+    speed_mps: float | None = Field(default=None, gt=0.0)
+
+    @model_validator(mode='after')
+    def _direction_takes_a_positive_distance(self) -> Move:
+        if self.direction != 'forward' and self.distance_m < 0:
+            raise ValueError(f'with direction {self.direction!r}, distance_m must be positive '
+                             f'(got {self.distance_m:g}): a negative distance would reverse it')
+        return self
+
+    @property
+    def body_vector(self) -> tuple[float, float]:
+        """The displacement in the robot's frame at the start (x ahead, y left), metres."""
+        d = self.distance_m
+        return {'forward': (d, 0.0), 'backward': (-d, 0.0), 'left': (0.0, d),
+                'right': (0.0, -d)}[self.direction]
 
 
 class Rotate(_Action):
-    """Turn in place: + left (counter-clockwise), - right (degrees)."""
+    """Turn in place: + left (counter-clockwise), - right (degrees); ``speed_dps`` optional."""
 
     type: Literal['rotate'] = 'rotate'
     angle_deg: float
+    speed_dps: float | None = Field(default=None, gt=0.0)
+
+
+class Drive(_Action):
+    """Timed motion: body velocities held for ``seconds`` (arcs: linear with angular)."""
+
+    type: Literal['drive'] = 'drive'
+    linear_mps: float = 0.0
+    lateral_mps: float = 0.0
+    angular_dps: float = 0.0
+    seconds: float = Field(gt=0.0)
+
+    @model_validator(mode='after')
+    def _moves(self) -> Drive:
+        if self.linear_mps == 0.0 and self.lateral_mps == 0.0 and self.angular_dps == 0.0:
+            raise ValueError('a drive with no velocity is a wait: use {"type":"wait"}')
+        return self
 
 
 class Goto(_Action):
-    """Drive to a point in the odom frame (metres)."""
+    """Drive to a point (metres), by default in the odom frame.
+
+    ``frame: robot`` means relative to the robot's pose when the action starts (x ahead,
+    y left). ``speed_mps`` absent means cruise speed.
+    """
 
     type: Literal['goto'] = 'goto'
     x: float
     y: float
+    frame: Frame = 'odom'
+    speed_mps: float | None = Field(default=None, gt=0.0)
 
 
 class Wait(_Action):
@@ -79,11 +146,11 @@ class Say(_Action):
 
 
 Action = Annotated[
-    Union[Move, Rotate, Goto, Wait, Stop, Photo, ReturnHome, Say],
+    Union[Move, Rotate, Drive, Goto, Wait, Stop, Photo, ReturnHome, Say],
     Field(discriminator='type'),
 ]
 
-MOTION_TYPES = frozenset({'move', 'rotate', 'goto', 'return_home'})
+MOTION_TYPES = frozenset({'move', 'rotate', 'drive', 'goto', 'return_home'})
 
 
 class Plan(BaseModel):
@@ -94,7 +161,7 @@ class Plan(BaseModel):
     actions: list[Action] = Field(min_length=1)
 
     def to_json(self) -> str:
-        """Compact JSON, the same form the LLM is asked to produce."""
+        """Compact JSON (no defaults), the same form the LLM is asked to produce."""
         return self.model_dump_json()
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,12 +220,22 @@ def plan_json_schema(max_actions: int | None = 20) -> dict[str, Any]:
 def action_summary(action: Any) -> str:
     """Short human text for one action, as shown in status messages."""
     kind = action.type
+    speed = f' at {action.speed_mps:g} m/s' if getattr(action, 'speed_mps', None) else ''
     if kind == 'move':
-        return f'move {action.distance_m:+.2f} m'
+        if action.direction != 'forward':
+            return f'move {action.distance_m:.2f} m {action.direction}{speed}'
+        return f'move {action.distance_m:+.2f} m{speed}'
     if kind == 'rotate':
-        return f'rotate {action.angle_deg:+.1f} deg'
+        dps = f' at {action.speed_dps:g} deg/s' if action.speed_dps else ''
+        return f'rotate {action.angle_deg:+.1f} deg{dps}'
+    if kind == 'drive':
+        parts = [f'{v:+g} {unit}' for v, unit in ((action.linear_mps, 'm/s'),
+                                                  (action.lateral_mps, 'm/s left'),
+                                                  (action.angular_dps, 'deg/s')) if v]
+        return f'drive {", ".join(parts)} for {action.seconds:g} s'
     if kind == 'goto':
-        return f'goto ({action.x:.2f}, {action.y:.2f})'
+        frame = ' (robot frame)' if action.frame == 'robot' else ''
+        return f'goto ({action.x:.2f}, {action.y:.2f}){frame}{speed}'
     if kind == 'wait':
         return f'wait {action.seconds:.1f} s'
     if kind == 'say':
