@@ -8,7 +8,7 @@ import pytest
 
 from shadowhound_llm.envelope import check_plan, EnvelopeViolation, Limits
 from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.plan import parse_plan, plan_json_schema, PlanError
+from shadowhound_llm.plan import parse_plan, PlanError
 
 LIMITS = Limits()
 
