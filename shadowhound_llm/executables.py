@@ -21,6 +21,10 @@ EXECUTABLES = {
                   'model benchmark: speed, plan quality, degradation check'),
     'robot_test': ('shadowhound_llm.tools.robot_test:main',
                    'run the robot test plan against a live system and print a report'),
+    'mission': ('shadowhound_llm.tools.mission_cli:main',
+                'send one mission (structured request) and wait for its result'),
+    'dashboard': ('shadowhound_llm.dashboard.node:main',
+                  'live web dashboard: ROS node + HTTP server (default 127.0.0.1:8080)'),
     'demo': ('shadowhound_llm.tools.demo:main',
              'start sim_robot + mission_agent and run the robot test plan on them'),
 }
