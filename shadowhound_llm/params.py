@@ -11,6 +11,7 @@ takes effect) unless it is declared ``read_only``, in which case ROS refuses to 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+import math
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,11 @@ class AgentConfig(_Params):
         3.0, 'Fail a step that makes no progress for this long (s)', 0.5, 60.0)
     photo_timeout_s: float = param(2.0, 'Wait this long for a camera frame (s)', 0.1, 30.0)
     photo_dir: str = param('~/.shadowhound/photos', 'Where photo actions save PNG files')
+    slow_speed_fraction: float = param(
+        0.5, '"slowly": this fraction of the cruise speeds', 0.05, 1.0)
+    fast_speed_fraction: float = param(
+        1.5, '"fast": this fraction of the cruise speeds (never above the max speeds)', 1.0,
+        10.0)
     odom_wait_s: float = param(
         3.0, 'A motion mission sent before the first odom waits this long for it (s)', 0.0, 60.0)
 
@@ -157,6 +163,20 @@ class AgentConfig(_Params):
                 except HostError as exc:
                     out.append(f'{backend.host_param}: {exc}')
         return out
+
+    def speed_word(self, word: str) -> tuple[float, float]:
+        """(m/s, deg/s) meant by "slow"/"slowly" or "fast"/"quickly".
+
+        Fractions of the cruise speeds, never above the hard limits; ValueError otherwise.
+        """
+        fraction = {'slow': self.slow_speed_fraction, 'slowly': self.slow_speed_fraction,
+                    'fast': self.fast_speed_fraction, 'quickly': self.fast_speed_fraction
+                    }.get(word.lower())
+        if fraction is None:
+            raise ValueError(f'unknown speed word {word!r}: use slowly or fast')
+        linear = min(self.cruise_linear_speed * fraction, self.max_linear_speed)
+        angular = min(self.cruise_angular_speed * fraction, self.max_angular_speed)
+        return round(linear, 3), round(math.degrees(angular), 1)
 
     @property
     def llm_backends(self) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
 
-SYSTEM_PROMPT = """\
+SYSTEM_RULES = """\
 You plan missions for a Unitree GO2 quadruped robot. Reply with one JSON object only:
 {"actions":[ACTION,...]}
 ACTION is one of:
@@ -21,19 +21,26 @@ ACTION is one of:
 Rules: use as few actions as possible; convert units (100 cm = 1 m, a quarter turn = 90
 degrees); never add speeds; for questions or requests that need no motion, use "say".
 Examples:
-Mission: Move forward 1 meter
-{"actions":[{"type":"move","distance_m":1}]}
-Mission: walk a one-meter square to the left
-{"actions":[{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90},\
-{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90},\
-{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90},\
-{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90}]}
-Mission: go to the point two meters ahead and one to the right, then take a picture
-{"actions":[{"type":"goto","x":2,"y":-1},{"type":"photo"}]}
-Mission: Describe what you are
-{"actions":[{"type":"say","text":"I am a Unitree GO2 quadruped robot that plans missions with \
-a local language model."}]}
 """
+
+# Few-shot examples: (mission text, plan JSON). None of them may be (nearly) a corpus
+# mission (test_prompt_examples_are_not_scored_missions): a scored mission in the prompt would
+# inflate every quality figure.
+EXAMPLES: list[tuple[str, str]] = [
+    ('Move forward 1 meter', '{"actions":[{"type":"move","distance_m":1}]}'),
+    ('walk a one-meter square to the left',
+     '{"actions":[{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90},'
+     '{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90},'
+     '{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90},'
+     '{"type":"move","distance_m":1},{"type":"rotate","angle_deg":90}]}'),
+    ('go to the point two meters ahead and one to the right, then take a picture',
+     '{"actions":[{"type":"goto","x":2,"y":-1},{"type":"photo"}]}'),
+    ('Describe what you are',
+     '{"actions":[{"type":"say","text":"I am a Unitree GO2 quadruped robot that plans '
+     'missions with a local language model."}]}'),
+]
+
+SYSTEM_PROMPT = SYSTEM_RULES + ''.join(f'Mission: {text}\n{plan}\n' for text, plan in EXAMPLES)
 
 
 def planning_messages(mission_text: str) -> list[dict[str, str]]:
