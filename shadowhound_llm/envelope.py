@@ -213,15 +213,16 @@ class EnvelopeCursor:
         self._check_distance(where, 'drive displacement', start.distance_to(end.x, end.y))
         self._check_turn(where, 'drive turn', action.angular_dps * seconds)
         samples = min(DRIVE_MAX_SAMPLES, max(8, math.ceil(seconds / DRIVE_SAMPLE_S)))
-        limit = self.limits.max_goto_radius_m
-        for i in range(1, samples + 1):
-            t = seconds * i / samples
-            p = drive_pose(start, *velocities, t)
-            radius = self.home.distance_to(p.x, p.y)
-            if radius > limit + 1e-9:
-                raise EnvelopeViolation(
-                    f'{where}: after {t:.1f} s the drive would be at ({p.x:.1f}, {p.y:.1f}), '
-                    f'{radius:.1f} m from home; the limit is {limit:.1f} m (max_goto_radius_m)')
+        far_t, far = max(((seconds * i / samples, drive_pose(start, *velocities,
+                                                             seconds * i / samples))
+                          for i in range(1, samples + 1)),
+                         key=lambda tp: self.home.distance_to(tp[1].x, tp[1].y))
+        radius, limit = self.home.distance_to(far.x, far.y), self.limits.max_goto_radius_m
+        if radius > limit + 1e-9:
+            raise EnvelopeViolation(
+                f'{where}: the path of the drive reaches {radius:.1f} m from home (at '
+                f'({far.x:.1f}, {far.y:.1f}) after {far_t:.1f} s); the limit is {limit:.1f} m '
+                f'(max_goto_radius_m)')
         return end
 
     def _check_radius(self, where: str, action: Any, pose: Pose2D) -> None:
