@@ -220,7 +220,7 @@ class EnvelopeCursor:
         radius, limit = self.home.distance_to(far.x, far.y), self.limits.max_goto_radius_m
         if radius > limit + 1e-9:
             raise EnvelopeViolation(
-                f'{where}: the path of the drive reaches {radius:.1f} m from home (at '
+                f'{where}: its path reaches {radius:.1f} m from home (at '
                 f'({far.x:.1f}, {far.y:.1f}) after {far_t:.1f} s); the limit is {limit:.1f} m '
                 f'(max_goto_radius_m)')
         return end
