@@ -77,21 +77,23 @@ def _build() -> dict[str, Any]:
     # numbers no scored mission uses: a scored mission (or a near copy) in the prompt would
     # inflate every quality figure (test_prompt_examples_are_not_scored_missions).
     examples = [
-        ('shuffle 4 feet to your right', _plan(Move(distance_m=1.22, direction='right'))),
+        ('sidestep 47 inches toward your right-hand side',
+         _plan(Move(distance_m=1.19, direction='right'))),
         ('pivot clockwise 1.3 radians, nice and slow',
          _plan(Rotate(angle_deg=-74.5, speed_dps=slow_dps))),
         ('loop once anticlockwise around a circle of radius 1.5 m',
          _plan(Drive(linear_mps=cruise, angular_dps=round(math.degrees(cruise / _R), 2),
                      seconds=round(2 * math.pi * _R / cruise, 2)))),
-        ('sidle left for 2.5 seconds', _plan(Drive(lateral_mps=cruise, seconds=2.5))),
+        ('crab-walk leftward, keep it up for 2.7 s',
+         _plan(Drive(lateral_mps=cruise, seconds=2.7))),
         ('the spot 1.3 m in front of you and 40 cm to your right: go there at 0.2 m/s',
          _plan(Goto(x=1.3, y=-0.4, frame='robot', speed_mps=0.2))),
         ('hurry over to coordinates (-1.5, 2.25), then face right and take two pictures',
          _plan(Goto(x=-1.5, y=2.25, speed_mps=fast_mps), Rotate(angle_deg=-90), Photo(),
                Photo())),
-        ('fetch the red ball from the kitchen',
-         _plan(Say(text='I cannot find or carry objects, and I do not know where the kitchen '
-                        'is: give me distances, angles or x/y coordinates.'))),
+        ('sniff out the nearest charging dock and park on it',
+         _plan(Say(text='I cannot search for objects or places I have no coordinates for: '
+                        'give me distances, angles or x/y coordinates.'))),
     ]
     prompt = rules + ''.join(f'Mission: {text}\n{plan}\n' for text, plan in examples)
     return {'SYSTEM_RULES': rules, 'EXAMPLES': examples, 'SYSTEM_PROMPT': prompt}

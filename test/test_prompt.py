@@ -40,7 +40,7 @@ def test_speed_words_in_the_prompt_are_the_parameter_defaults():
 
 
 def test_system_prompt_is_one_static_string_with_the_mission_last():
-    first = prompt.planning_messages('shuffle 4 feet to your left')
+    first = prompt.planning_messages('walk 3 feet to your left')
     second = prompt.planning_messages('  something else entirely  ')
     assert first[0] == second[0] and first[0]['content'] is prompt.SYSTEM_PROMPT
     assert second[-1] == {'role': 'user', 'content': 'Mission: something else entirely'}
