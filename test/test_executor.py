@@ -225,6 +225,8 @@ def test_drive_arc_and_lateral_drive_end_near_the_prediction():
     assert loop.run().state == 'succeeded'
     for _ in range(20):
         loop.tick()
+    messages = [e.message for e in loop.events]
+    assert 'step 2/2: drive 0.2 m/s right for 3 s' in messages
     mid = drive_pose(Pose2D(), 0.3, 0.0, math.radians(30), 6.0)
     end = drive_pose(mid, 0.0, -0.2, 0.0, 3.0)
     assert loop.sim.pose.distance_to(end.x, end.y) < 0.12
