@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Closed-loop controllers for the plan's motion actions, and the last-line velocity governor.
 
-Each controller is a small object: ``update(pose, dt) -> Twist2D`` plus ``remaining`` (what is
-left, for progress and stall detection) and ``done``. Speeds follow a trapezoidal profile:
-ramp up at the configured acceleration, cruise, and decelerate as sqrt(2 a d) so the robot
-arrives without overshoot.
+Each controller is a small object: ``update(pose, dt, now) -> Twist2D`` plus ``remaining``
+(what is left, for progress and stall detection) and ``done``. Speeds follow a trapezoidal
+profile: ramp up at the configured acceleration, cruise, and decelerate as sqrt(2 a d) so the
+robot arrives without overshoot. A step may ask for its own cruise speed (``speed_mps`` /
+``speed_dps`` in the plan); it is never above the current hard limits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import math
 
 from .geometry import Pose2D, wrap_angle
@@ -39,6 +40,8 @@ class ControlLimits:
 
     cruise_linear: float = AgentConfig.cruise_linear_speed
     cruise_angular: float = AgentConfig.cruise_angular_speed
+    max_linear: float = AgentConfig.max_linear_speed
+    max_angular: float = AgentConfig.max_angular_speed
     linear_accel: float = AgentConfig.linear_accel
     angular_accel: float = AgentConfig.angular_accel
     position_tol: float = AgentConfig.position_tolerance_m
@@ -52,9 +55,18 @@ class ControlLimits:
         """Controller limits from the agent's parameters (cruise never above the hard max)."""
         return cls(cruise_linear=min(config.cruise_linear_speed, config.max_linear_speed),
                    cruise_angular=min(config.cruise_angular_speed, config.max_angular_speed),
+                   max_linear=config.max_linear_speed, max_angular=config.max_angular_speed,
                    linear_accel=config.linear_accel, angular_accel=config.angular_accel,
                    position_tol=config.position_tolerance_m,
                    yaw_tol=math.radians(config.yaw_tolerance_deg))
+
+    def with_speeds(self, linear: float | None = None,
+                    angular: float | None = None) -> ControlLimits:
+        """These limits with a step's own cruise speeds (m/s, rad/s), capped to the maxima."""
+        return replace(
+            self,
+            cruise_linear=min(linear, self.max_linear) if linear else self.cruise_linear,
+            cruise_angular=min(angular, self.max_angular) if angular else self.cruise_angular)
 
 
 def profile_speed(remaining: float, cruise: float, accel: float, floor: float) -> float:
@@ -69,61 +81,88 @@ def ramp(previous: float, target: float, max_step: float) -> float:
 
 
 class _Controller:
-    """Shared ramping: the commanded speed never jumps by more than accel * dt."""
+    """Shared ramping: the commanded speed never jumps by more than accel * dt.
 
-    def __init__(self, limits: ControlLimits) -> None:
+    ``linear_speed`` (m/s) and ``angular_speed`` (rad/s) replace the cruise speeds for this
+    step; they survive a change of limits (``limits`` is re-derived, capped to the new maxima).
+    """
+
+    def __init__(self, limits: ControlLimits, linear_speed: float | None = None,
+                 angular_speed: float | None = None) -> None:
+        self._speeds = (linear_speed, angular_speed)
         self.limits = limits
         self.remaining = math.inf
         self.done = False
         self._last = ZERO
 
+    @property
+    def limits(self) -> ControlLimits:
+        """The limits this controller drives by (the step's own speeds applied)."""
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: ControlLimits) -> None:
+        self._limits = limits.with_speeds(*self._speeds)
+
     def _ramped(self, target: Twist2D, dt: float) -> Twist2D:
         lim = self.limits
-        cmd = Twist2D(ramp(self._last.linear, target.linear, lim.linear_accel * dt),
-                      ramp(self._last.angular, target.angular, lim.angular_accel * dt))
-        # Decelerating is always allowed at once: the profile already shapes the stop.
-        if abs(target.linear) < abs(cmd.linear):
-            cmd = Twist2D(target.linear, cmd.angular)
-        if abs(target.angular) < abs(cmd.angular):
-            cmd = Twist2D(cmd.linear, target.angular)
+        step_v, step_w = lim.linear_accel * dt, lim.angular_accel * dt
+        last = self._last
+        components = []
+        for prev, goal, step in ((last.linear, target.linear, step_v),
+                                 (last.angular, target.angular, step_w),
+                                 (last.lateral, target.lateral, step_v)):
+            value = ramp(prev, goal, step)
+            # Decelerating is always allowed at once: the profile already shapes the stop.
+            components.append(goal if abs(goal) < abs(value) else value)
+        cmd = Twist2D(*components)
         self._last = cmd
         return cmd
 
 
 class MoveController(_Controller):
-    """Straight line of ``distance_m`` along the start heading, holding that heading."""
+    """Straight line of ``distance_m`` along the start heading, or sideways, holding the heading.
 
-    def __init__(self, limits: ControlLimits, start: Pose2D, distance_m: float) -> None:
-        super().__init__(limits)
-        self.start, self.distance_m = start, distance_m
+    ``sideways`` walks along the robot's y axis (linear.y; + left, - right) instead of x.
+    """
+
+    def __init__(self, limits: ControlLimits, start: Pose2D, distance_m: float,
+                 sideways: bool = False, speed_mps: float | None = None) -> None:
+        super().__init__(limits, linear_speed=speed_mps)
+        self.start, self.distance_m, self.sideways = start, distance_m, sideways
         self.remaining = abs(distance_m)
+        axis = start.yaw + (math.pi / 2 if sideways else 0.0)
+        self._axis = (math.cos(axis), math.sin(axis))
 
-    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+    def update(self, pose: Pose2D, dt: float, now: float | None = None) -> Twist2D:
         """Command for the current pose."""
         lim = self.limits
-        travelled = ((pose.x - self.start.x) * math.cos(self.start.yaw)
-                     + (pose.y - self.start.y) * math.sin(self.start.yaw))
+        travelled = ((pose.x - self.start.x) * self._axis[0]
+                     + (pose.y - self.start.y) * self._axis[1])
         left = self.distance_m - travelled
         self.remaining = abs(left)
         if self.remaining <= 0.4 * lim.position_tol:
             self.done = True
             return ZERO
-        linear = profile_speed(left, lim.cruise_linear, lim.linear_accel, lim.min_linear)
+        speed = profile_speed(left, lim.cruise_linear, lim.linear_accel, lim.min_linear)
         heading_error = wrap_angle(self.start.yaw - pose.yaw)
         angular = max(-lim.cruise_angular, min(lim.cruise_angular,
                                                lim.heading_gain * heading_error))
-        return self._ramped(Twist2D(linear, angular), dt)
+        if self.sideways:
+            return self._ramped(Twist2D(0.0, angular, speed), dt)
+        return self._ramped(Twist2D(speed, angular), dt)
 
 
 class RotateController(_Controller):
     """Turn in place by ``angle`` radians, counting every wrap (so 360 deg is a full turn)."""
 
-    def __init__(self, limits: ControlLimits, start: Pose2D, angle: float) -> None:
-        super().__init__(limits)
+    def __init__(self, limits: ControlLimits, start: Pose2D, angle: float,
+                 speed_dps: float | None = None) -> None:
+        super().__init__(limits, angular_speed=math.radians(speed_dps) if speed_dps else None)
         self.angle, self._turned, self._prev_yaw = angle, 0.0, start.yaw
         self.remaining = abs(angle)
 
-    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+    def update(self, pose: Pose2D, dt: float, now: float | None = None) -> Twist2D:
         """Command for the current pose."""
         self._turned += wrap_angle(pose.yaw - self._prev_yaw)
         self._prev_yaw = pose.yaw
@@ -146,7 +185,7 @@ class FaceController(RotateController):
         super().__init__(limits, start, wrap_angle(yaw - start.yaw))
         self.target_yaw = yaw
 
-    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+    def update(self, pose: Pose2D, dt: float, now: float | None = None) -> Twist2D:
         """Command for the current pose."""
         return self._toward(wrap_angle(self.target_yaw - pose.yaw), dt)
 
@@ -156,12 +195,13 @@ class GotoController(_Controller):
 
     turn_in_place_above = math.radians(25.0)
 
-    def __init__(self, limits: ControlLimits, start: Pose2D, x: float, y: float) -> None:
-        super().__init__(limits)
+    def __init__(self, limits: ControlLimits, start: Pose2D, x: float, y: float,
+                 speed_mps: float | None = None) -> None:
+        super().__init__(limits, linear_speed=speed_mps)
         self.x, self.y = x, y
         self.remaining = start.distance_to(x, y)
 
-    def update(self, pose: Pose2D, dt: float) -> Twist2D:
+    def update(self, pose: Pose2D, dt: float, now: float | None = None) -> Twist2D:
         """Command for the current pose."""
         lim = self.limits
         distance = pose.distance_to(self.x, self.y)
@@ -190,6 +230,50 @@ class GotoController(_Controller):
             angular = profile_speed(error, lim.cruise_angular, lim.angular_accel, lim.min_angular)
             return self._ramped(Twist2D(0.0, angular), dt)
         return self._ramped(Twist2D(linear, angular), dt)
+
+
+class DriveController(_Controller):
+    """Timed motion: body velocities (m/s, m/s left, rad/s) held for ``seconds`` by the clock.
+
+    Ramped up like every other motion, then held until ``seconds`` have passed since the first
+    update (``now``, the control clock), then zero. Odometry is not used to steer, but the
+    executor still requires it fresh. ``remaining`` counts seconds down, so a drive always
+    makes progress in the stall detector's eyes: the clock, not the pose, ends it.
+    """
+
+    def __init__(self, limits: ControlLimits, linear: float, lateral: float, angular: float,
+                 seconds: float) -> None:
+        super().__init__(limits)
+        self.velocity = Twist2D(linear, angular, lateral)
+        self.seconds = seconds
+        self.remaining = seconds
+        self._started: float | None = None
+
+    def update(self, pose: Pose2D, dt: float, now: float | None = None) -> Twist2D:
+        """Command at time ``now`` (seconds on the control clock)."""
+        if now is None:
+            raise ValueError('DriveController needs the control clock (now)')
+        if self._started is None:
+            self._started = now
+        self.remaining = self.seconds - (now - self._started)
+        if self.remaining <= 0.0:
+            self.remaining, self.done = 0.0, True
+            return ZERO
+        return self._ramped(self._within_limits(self.velocity), dt)
+
+    def _within_limits(self, v: Twist2D) -> Twist2D:
+        """The velocity scaled into the current maxima (the envelope checked it at plan time)."""
+        lim = self.limits
+        planar = math.hypot(v.linear, v.lateral)
+        scale = min(1.0, lim.max_linear / planar) if planar > 0.0 else 1.0
+        angular = max(-lim.max_angular, min(lim.max_angular, v.angular))
+        return Twist2D(v.linear * scale, angular, v.lateral * scale)
+
+
+def target_in_odom(pose: Pose2D, x: float, y: float) -> tuple[float, float]:
+    """A point given in the robot's frame at ``pose`` (x ahead, y left), in the odom frame."""
+    c, s = math.cos(pose.yaw), math.sin(pose.yaw)
+    return pose.x + c * x - s * y, pose.y + s * x + c * y
 
 
 class Governor:

@@ -8,6 +8,10 @@ mission too long) and reports status events. Every terminal path returns a zero 
 
 Actions may be appended while the mission runs (a plan streamed from an LLM); the
 executor holds still when it runs out of actions before the plan is closed.
+
+A ``goto`` in the robot frame is placed from the pose when its step starts; the odom-frame
+point of the current ``goto`` is in the status (``target``) and in its step message. A
+``drive`` is timed by the ``now`` passed to ``tick``, and needs fresh odometry like any motion.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from typing import Any, Protocol
 from .contract import MissionState, MissionStatus
 from .control import (
     ControlLimits,
+    DriveController,
     FaceController,
     GotoController,
     MoveController,
     RotateController,
+    target_in_odom,
     Twist2D,
     ZERO,
 )
@@ -184,7 +190,7 @@ class MissionExecutor:
                 events.append(self._status(
                     MissionState.EXECUTING, f'step {mission.index + 1}/{len(mission.actions)}'
                                  f'{"" if mission.plan_closed else "+"}: '
-                                 f'{action_summary(action)}'))
+                                 f'{mission.step.describe()}'))
             cmd = mission.step.update(now, odom)
             if not mission.step.finished:
                 return cmd
@@ -215,6 +221,30 @@ class _Step:
         self.finished, self.note = False, ''
         self.controllers: list[Any] | None = None  # built on the first tick with a pose
         self._best, self._best_time = math.inf, now
+        self.target: tuple[float, float] | None = None  # a goto's point, odom frame
+        if action.type == 'goto' and (action.frame == 'odom' or (
+                odom is not None and odom.age_s <= executor.config.odom_timeout_s)):
+            self._place_target(odom.pose if odom is not None else None)
+
+    def describe(self) -> str:
+        """The action as the step's status shows it (a robot-frame goto with its odom point)."""
+        text = action_summary(self.action)
+        if self.target is not None and self.action.frame == 'robot':
+            text += f' -> odom ({self.target[0]:.2f}, {self.target[1]:.2f})'
+        return text
+
+    def _place_target(self, pose: Pose2D | None) -> None:
+        """Fix the goto's odom-frame point (robot frame: from the pose now) and record it."""
+        a = self.action
+        if a.frame == 'robot':
+            assert pose is not None
+            self.target = target_in_odom(pose, a.x, a.y)
+        else:
+            self.target = (a.x, a.y)
+        mission = self.ex.mission
+        if mission is not None:
+            mission.extra['target'] = {'x': round(self.target[0], 3),
+                                       'y': round(self.target[1], 3)}
 
     def update(self, now: float, odom: OdomSample | None) -> Twist2D:
         kind = self.action.type
@@ -246,7 +276,7 @@ class _Step:
             self.finished = True
             return ZERO
         ctrl = self.controllers[0]
-        cmd = ctrl.update(odom.pose, 1.0 / cfg.control_rate_hz)
+        cmd = ctrl.update(odom.pose, 1.0 / cfg.control_rate_hz, now)
         if ctrl.done:  # the next controller (if any) starts on the next tick
             self.controllers.pop(0)
             self._best = math.inf
@@ -265,11 +295,19 @@ class _Step:
     def _build(self, pose: Pose2D) -> list[Any]:
         lim, a = self.ex.limits, self.action
         if a.type == 'move':
-            return [MoveController(lim, pose, a.distance_m)]
+            dx, dy = a.body_vector
+            sideways = dy != 0.0
+            return [MoveController(lim, pose, dy if sideways else dx, sideways, a.speed_mps)]
         if a.type == 'rotate':
-            return [RotateController(lim, pose, math.radians(a.angle_deg))]
+            return [RotateController(lim, pose, math.radians(a.angle_deg), a.speed_dps)]
+        if a.type == 'drive':
+            return [DriveController(lim, a.linear_mps, a.lateral_mps,
+                                    math.radians(a.angular_dps), a.seconds)]
         if a.type == 'goto':
-            return [GotoController(lim, pose, a.x, a.y)]
+            if self.target is None:
+                self._place_target(pose)
+            assert self.target is not None
+            return [GotoController(lim, pose, *self.target, speed_mps=a.speed_mps)]
         home = self.ex.home
         if home is None:
             raise StepFailed('home pose unknown: no odometry received yet')

@@ -230,8 +230,10 @@ def action_summary(action: Any) -> str:
         return f'rotate {action.angle_deg:+.1f} deg{dps}'
     if kind == 'drive':
         parts = [f'{v:+g} {unit}' for v, unit in ((action.linear_mps, 'm/s'),
-                                                  (action.lateral_mps, 'm/s left'),
                                                   (action.angular_dps, 'deg/s')) if v]
+        if action.lateral_mps:
+            side = 'left' if action.lateral_mps > 0 else 'right'
+            parts.insert(bool(action.linear_mps), f'{abs(action.lateral_mps):g} m/s {side}')
         return f'drive {", ".join(parts)} for {action.seconds:g} s'
     if kind == 'goto':
         frame = ' (robot frame)' if action.frame == 'robot' else ''

@@ -1,9 +1,12 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Kinematic model of the GO2 behind its ROS bridge: a unicycle with speed and accel limits.
+"""Kinematic model of the GO2 behind its ROS bridge: planar body velocities with limits.
 
-Like the bridge's twist_mux, it forgets a command that is not refreshed within
-``cmd_timeout_s`` and brakes to a stop.
+The GO2 walks forward (linear.x), sideways (linear.y, + left) and turns (angular.z); each is
+clamped to its speed limit and ramped at its acceleration limit (sideways at the linear one),
+and the body-frame velocity is integrated at the mid-step heading. Like the bridge's
+twist_mux, it forgets a command that is not refreshed within ``cmd_timeout_s`` and brakes to
+a stop.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ class SimLimits:
 
 
 class UnicycleSim:
-    """Integrates commanded velocities into a pose."""
+    """Integrates commanded body velocities (forward, sideways, turn) into a pose."""
 
     def __init__(self, limits: SimLimits, start: Pose2D | None = None) -> None:
         self.limits = limits
@@ -47,11 +50,12 @@ class UnicycleSim:
 
     def command(self, cmd: Twist2D, now: float) -> None:
         """Accept a cmd_vel (non-finite values are ignored as a stop)."""
-        if not (math.isfinite(cmd.linear) and math.isfinite(cmd.angular)):
+        if not all(math.isfinite(v) for v in (cmd.linear, cmd.angular, cmd.lateral)):
             cmd = Twist2D()
         lim = self.limits
         self._target = Twist2D(max(-lim.max_linear, min(lim.max_linear, cmd.linear)),
-                               max(-lim.max_angular, min(lim.max_angular, cmd.angular)))
+                               max(-lim.max_angular, min(lim.max_angular, cmd.angular)),
+                               max(-lim.max_lateral, min(lim.max_lateral, cmd.lateral)))
         self._last_cmd_time = now
 
     def commanded_recently(self, now: float) -> bool:
@@ -67,13 +71,16 @@ class UnicycleSim:
         lim = self.limits
         v = ramp(self.velocity.linear, target.linear, lim.linear_accel * dt)
         w = ramp(self.velocity.angular, target.angular, lim.angular_accel * dt)
+        vy = ramp(self.velocity.lateral, target.lateral, lim.linear_accel * dt)
         mean_v = 0.5 * (v + self.velocity.linear)
+        mean_vy = 0.5 * (vy + self.velocity.lateral)
         mean_w = 0.5 * (w + self.velocity.angular)
         heading = self.pose.yaw + 0.5 * mean_w * dt
-        self.pose = Pose2D(self.pose.x + mean_v * dt * math.cos(heading),
-                           self.pose.y + mean_v * dt * math.sin(heading),
+        c, s = math.cos(heading), math.sin(heading)
+        self.pose = Pose2D(self.pose.x + (mean_v * c - mean_vy * s) * dt,
+                           self.pose.y + (mean_v * s + mean_vy * c) * dt,
                            wrap_angle(self.pose.yaw + mean_w * dt))
-        self.velocity = Twist2D(v, w)
+        self.velocity = Twist2D(v, w, vy)
         return self.pose
 
 
