@@ -395,7 +395,7 @@ def rule_coverage(missions: Sequence[CorpusMission], limits: Limits | None = Non
     """What the rule planner answers, per category: answered, right, wrong, deferred.
 
     The totals sit at the top level; ``by_category`` holds the same per category and
-    ``wrong`` lists every wrong answer with the reason (it must stay empty).
+    ``wrong_answers`` lists every wrong answer with the reason (it must stay empty).
     """
     replies = rule_replies(missions, planner)
     counts: dict[str, dict[str, int]] = defaultdict(
@@ -417,7 +417,7 @@ def rule_coverage(missions: Sequence[CorpusMission], limits: Limits | None = Non
             wrong.append({'text': mission.text, 'reply': reply, 'reason': verdict.reason})
     total = counts.pop('*', {'missions': 0, 'answered': 0, 'right': 0, 'wrong': 0,
                              'deferred': 0})
-    return {**total, 'by_category': dict(sorted(counts.items())), 'wrong': wrong}
+    return {**total, 'by_category': dict(sorted(counts.items())), 'wrong_answers': wrong}
 
 
 def format_accuracy(report: Mapping[str, Any], floor: Mapping[str, Any] | None = None) -> str:

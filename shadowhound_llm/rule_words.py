@@ -12,6 +12,7 @@ Only coordinates (``read_signed``) take a sign.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Sequence
@@ -69,15 +70,27 @@ def at(toks: Tokens, i: int) -> str:
     return toks[i] if 0 <= i < len(toks) else ''
 
 
+@functools.lru_cache(maxsize=512)
+def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """Phrases by their first word, longest first (built once per phrase list)."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        if words:
+            index.setdefault(words[0], []).append((words, phrase))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
 def read_words(toks: Tokens, i: int, *phrases: str) -> tuple[str, int] | None:
     """The longest of the phrases (space-separated words) found at i."""
-    best: tuple[str, int] | None = None
-    for phrase in phrases:
-        words = phrase.split()
-        if list(toks[i:i + len(words)]) == words and (best is None or len(words) > len(
-                best[0].split())):
-            best = (phrase, i + len(words))
-    return best
+    if i >= len(toks):
+        return None
+    for words, phrase in _phrase_index(phrases).get(toks[i], ()):
+        if tuple(toks[i:i + len(words)]) == words:
+            return phrase, i + len(words)
+    return None
 
 
 def skip(toks: Tokens, i: int, *phrases: str) -> int:
