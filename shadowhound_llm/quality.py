@@ -205,7 +205,7 @@ def mission_plan_difference(mission: CorpusMission, plan: Plan,
 
 
 def _only_say(plan: Plan) -> bool:
-    return all(a.type == 'say' for a in plan.actions)
+    return all(a.type == 'say' for a in _without_trailing_stop(list(plan.actions)))
 
 
 def _expects_say(mission: CorpusMission) -> bool:

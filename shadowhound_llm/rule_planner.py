@@ -36,8 +36,9 @@ import re
 from pydantic import ValidationError
 
 from .params import AgentConfig
-from .plan import Plan, Rotate
+from .plan import MOTION_TYPES, Plan, Rotate
 from .rule_clauses import ClauseReader
+from .rule_slots import SPEED_WORDS
 from .rule_words import read_words, skip, tokenize
 
 _STOP_RE = re.compile(
@@ -57,11 +58,18 @@ _LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after th
 _POLITE = ('can you', 'could you', 'would you', 'will you')
 _TRAILS = ('please', 'thanks', 'thank you')
 
+# A clause said a speed when it holds one of these (only the speed slot reads them).
+_SPEED_TOKENS = frozenset({*SPEED_WORDS, 'at', 'speed'})
+
 _default_config: AgentConfig | None = None
 
 
 class _Planner(ClauseReader):
     """One parse of one text: clause after clause, separators between them."""
+
+    def __init__(self, toks: list[str], config: AgentConfig) -> None:
+        super().__init__(toks, config)
+        self.speed_said: list[bool] = []
 
     def at_boundary(self, i: int) -> bool:
         """Whether a clause may end at i: the end of the text or a separator."""
@@ -85,6 +93,7 @@ class _Planner(ClauseReader):
                     found.append(result)
             if not found:
                 return None  # not understood
+            start = i
             action, i, kind = found[0]
             if any(other[1] != i or other[0] != action for other in found[1:]):
                 return None  # understood two ways
@@ -96,8 +105,13 @@ class _Planner(ClauseReader):
                 return None  # "turn around and go back 2 m": backward, or return?
             self.actions.append(action)
             self.kinds.append(kind)
+            self.speed_said.append(any(t in _SPEED_TOKENS for t in toks[start:i]))
             if i < len(toks) and not self._separated(i):
                 return None
+        motions = [said for a, said in zip(self.actions, self.speed_said, strict=True)
+                   if a.type in MOTION_TYPES]  # type: ignore[attr-defined]
+        if 0 < sum(motions) < len(motions):
+            return None  # "slowly move 1 m and turn left": is the turn slow too?
         return self.actions or None
 
     def _skip_leads(self, i: int) -> int:

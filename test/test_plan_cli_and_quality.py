@@ -214,6 +214,9 @@ BACK_1 = mission(actions=[{'type': 'move', 'distance_m': 1.0, 'direction': 'back
     # a say is right where a say is expected, whatever it says; a motion is not
     (mission(actions=[{'type': 'say'}]), reply({'type': 'say', 'text': 'Where is it?'}), True),
     (mission(actions=[{'type': 'say'}]), reply({'type': 'goto', 'x': 3, 'y': 0}), False),
+    (mission(actions=[{'type': 'say'}]), reply({'type': 'say', 'text': 'ok'}, {'type': 'stop'}),
+     True),
+    (mission(actions=[{'type': 'say'}]), reply({'type': 'stop'}), False),
     # alternatives
     (mission(actions=[{'type': 'stop'}], alternatives=([{'type': 'say'}],)),
      reply({'type': 'say', 'text': 'staying here'}), True),
