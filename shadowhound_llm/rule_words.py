@@ -183,6 +183,12 @@ def read_signed(toks: Tokens, i: int) -> tuple[float, int] | None:
     return sign * float(toks[i]), i + 1
 
 
+# The units that 'a' or 'an' may count ('a meter'; 'a degrees' is a slip, not a number).
+_SINGULAR_UNITS = frozenset(
+    'meter metre centimeter centimetre millimeter millimetre kilometer kilometre foot inch '
+    'yard degree radian second minute hour'.split())
+
+
 def read_quantity(toks: Tokens, i: int, units: dict[str, float],
                   articles: bool = True) -> tuple[float, int] | None:
     """A number followed by one of the units, converted ('50 cm' -> 0.5)."""
@@ -190,6 +196,8 @@ def read_quantity(toks: Tokens, i: int, units: dict[str, float],
     if found is None or at(toks, found[1]) not in units:
         return None
     value, j = found
+    if at(toks, i) in ('a', 'an') and value == 1.0 and toks[j] not in _SINGULAR_UNITS:
+        return None
     return value * units[toks[j]], j + 1
 
 

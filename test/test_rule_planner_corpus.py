@@ -8,6 +8,7 @@ refuses. It must also answer at least half of the plain explicit-number commands
 """
 
 from pathlib import Path
+import random
 
 import pytest
 import yaml
@@ -90,3 +91,22 @@ def test_expected_plans_in_the_data_files_are_valid(name):
             if actions:
                 parse_plan({'actions': actions})
         assert entry.get('defer') or entry.get('actions'), entry['text']
+
+
+def test_word_salad_never_crashes_and_mostly_defers():
+    """Random strings of the grammar's own words: no exception, rarely an answer."""
+    words = ('move go walk turn rotate spin back up reverse strafe left right forward '
+             'backward ahead around to the a an one two half quarter and then , . ? ! 1 2 '
+             '0.5 -1 x y = : ( ) meters m cm feet degrees radians rad pi / for seconds s at '
+             'm/s slowly fast circle radius of point spot behind you your home start take '
+             'photo wait stop again sideways in place make do perform rotation arc with '
+             'diameter please can').split()
+    rng = random.Random(13)
+    answered = 0
+    for _ in range(3000):
+        text = ' '.join(rng.choice(words) for _ in range(rng.randint(1, 9)))
+        plan = plan_from_rules(text)
+        if plan is not None:
+            answered += 1
+            parse_plan(plan.to_json())
+    assert answered < 100
