@@ -230,6 +230,7 @@ def judge_reply(mission: CorpusMission, reply: str | None, limits: Limits | None
     except (TypeError, ValueError) as exc:
         verdict.reason = str(exc) if verdict.json_ok else 'not JSON'
         return verdict
+    envelope_reason = ''
     try:
         check_plan(plan, limits)
         verdict.rejected = False
