@@ -373,6 +373,19 @@ def rule_replies(missions: Sequence[CorpusMission],
     return replies
 
 
+def with_rules(missions: Sequence[CorpusMission],
+               replies: Sequence[str | None] | Mapping[str, str | None],
+               planner: Callable[[str], Plan | None] | None = None) -> list[str | None]:
+    """What the agent plans in 'auto': the rule planner's reply where it answers, else these.
+
+    ``accuracy_report(missions, with_rules(missions, llm_replies))`` is the system's accuracy;
+    the LLM's own is ``accuracy_report(missions, llm_replies)``.
+    """
+    ordered = _replies_in_order(missions, replies)
+    return [rule or reply for rule, reply in
+            zip(rule_replies(missions, planner), ordered, strict=True)]
+
+
 def floors(missions: Sequence[CorpusMission], limits: Limits | None = None,
            planner: Callable[[str], Plan | None] | None = None) -> dict[str, Any]:
     """The accuracy a planner must beat to show skill: constant answers and the rules.

@@ -20,9 +20,11 @@ from shadowhound_llm.quality import (
     overall,
     PHOTO_REPLY,
     rule_coverage,
+    rule_replies,
     score_reply,
     STOP_REPLY,
     wilson_interval,
+    with_rules,
 )
 from shadowhound_llm.rule_planner import plan_from_rules
 from shadowhound_llm.testing.ollama_double import OllamaDouble
@@ -313,3 +315,12 @@ def test_rule_coverage_per_category_adds_up():
         assert counts['right'] + counts['wrong'] == counts['answered']
     assert coverage['by_category']['negation']['answered'] == 0
     assert coverage['by_category']['test_plan']['deferred'] == 0
+
+
+def test_system_accuracy_is_rules_first_then_the_llm():
+    corpus = load_corpus()
+    rules = rule_replies(corpus)
+    system = with_rules(corpus, [STOP_REPLY] * len(corpus))
+    assert system == [r if r is not None else STOP_REPLY for r in rules]
+    # A stop answers "Don't move" and "Never mind, ...", which the rules leave to the LLM.
+    assert accuracy_report(corpus, system)['right'] == floors(corpus)['rules']['right'] + 2
