@@ -38,12 +38,14 @@ def load_before(commit):
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f'(no "before" figures: git show {commit} failed: {exc})')
         return None
-    path = Path(tempfile.mkdtemp()) / 'rule_planner_before.py'
-    path.write_text(source, encoding='utf-8')
-    spec = importlib.util.spec_from_file_location('shadowhound_llm._rule_planner_before', path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / 'rule_planner_before.py'
+        path.write_text(source, encoding='utf-8')
+        name = 'shadowhound_llm._rule_planner_before'
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
     return module.plan_from_rules
 
 
