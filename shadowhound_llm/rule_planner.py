@@ -1,131 +1,128 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Deterministic planner for unambiguous simple commands: no LLM, no waiting.
+"""Deterministic planner for plain commands: no LLM, no waiting, never a guess.
 
-It answers only when the whole text is made of commands it understands; anything else
-returns None ("needs a language model"). It never guesses a distance or a direction
-that the text does not give.
+It answers only when every word of the text belongs to commands it understands; anything
+else returns None ("needs a language model"). It never guesses a distance, an angle or a
+direction that the text does not give, and never reads past a word it does not know: a
+negation, a correction ("no wait, 2 meters"), a condition ("unless", "if"), an object, a
+place, a question or a signed number ("move backward -1 meter") all make it defer.
+
+What it reads (the same conventions as the planning prompt):
+- distances in m, cm, mm, km, feet, inches, yards; angles in degrees or radians
+  ("pi/2 radians" too); numbers in digits or words ("forty five", "one and a half");
+- "turn left/right" with no angle is 90 degrees, "turn around" 180, a quarter/half/full
+  turn 90/180/360; an angle with no side is + (counter-clockwise), as in the plan;
+- sideways steps: "move 2 meters to the left", "strafe right 50 cm" (move direction
+  left/right; "go/drive/head left" defers: it may mean turning first);
+- speeds: "slowly"/"fast" are ``AgentConfig.speed_word``; "at 0.2 m/s", "at 30 deg/s";
+- timed motion: "reverse for 5 seconds" is a ``drive`` at the given speed, else at cruise
+  (``cruise_linear_speed``, ``cruise_angular_speed``); a timed turn needs a side;
+- circles and arcs with a radius and a side: a ``drive`` at the given speed, else cruise;
+- points relative to the robot ("the point 2 m ahead and 1 m to the left"): goto frame robot;
+  coordinates ("x=2, y=1", "(1, -1)"): goto in the odom frame;
+- sequences joined by commas, "and", "then"; "... and back again" after a straight move;
+  "stop" only as the last step.
+
+Every clause reader is tried at each position; a text read two ways defers too. The words
+are in ``rule_words`` (tokens, numbers, units), the phrases in ``rule_slots`` and the
+commands in ``rule_clauses``; this module joins clauses into a plan.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
 
-from .plan import Goto, Move, Photo, Plan, ReturnHome, Rotate, Stop, Wait
+from pydantic import ValidationError
+
+from .params import AgentConfig
+from .plan import MOTION_TYPES, Plan, Rotate
+from .rule_clauses import ClauseReader
+from .rule_slots import SPEED_WORDS
+from .rule_words import read_words, skip, tokenize
 
 _STOP_RE = re.compile(
     r'^\W*(?:(?:emergency|e)[\s-]*stop|stop(?:\s+(?:now|moving|the\s+robot|immediately))?'
     r'|halt|freeze|abort)\W*$', re.I)
 
-_WORD_NUMBERS = {
-    'zero': 0.0, 'a': 1.0, 'an': 1.0, 'one': 1.0, 'two': 2.0, 'three': 3.0, 'four': 4.0,
-    'five': 5.0, 'six': 6.0, 'seven': 7.0, 'eight': 8.0, 'nine': 9.0, 'ten': 10.0,
-    'half a': 0.5, 'half an': 0.5,
-}
-_NUM = r'(?P<num>[-+]?\d+(?:\.\d+)?|\.\d+|half an?|an?|zero|one|two|three|four|five|six|seven|' \
-       r'eight|nine|ten)'
-_LEN_UNIT = r'(?P<unit>m|meters?|metres?|cm|centimeters?|centimetres?|mm|millimeters?)'
-_ANGLE_UNIT = r'(?:degrees?|deg|°)'
-_FWD = r'(?P<dir>forwards?|ahead|straight(?:\s+ahead)?|backwards?|back)'
-_MOVE_VERB = r'(?:move|go|walk|drive|step|head|travel|run|back\s+up)'
-_LEFT_RIGHT = r'(?P<side>left|right|counter[-\s]?clockwise|anti[-\s]?clockwise|clockwise)'
-_TURN_VERB = r'(?:turn|rotate|spin|pivot)'
-_COORD = r'(?P<x>[-+]?\d+(?:\.\d+)?)'
-_COORD_Y = r'(?P<y>[-+]?\d+(?:\.\d+)?)'
-_PLEASE = r'(?:please\s+)?'
+# Words no clause uses: seeing one, the planner defers at once (the grammar would too).
+_DEFER_WORDS = frozenset(
+    'not no never don doesn didn won cannot unless if until till while when whenever except '
+    'instead actually sorry mean meant scratch undo cancel but or maybe perhaps about '
+    'approximately roughly nearly almost either neither nor without minus plus '
+    'times twice thrice more less few couple several some any'.split())
+_SEPARATORS = frozenset({',', ';', '.', '!', 'and', 'then', 'next', 'finally', 'also',
+                         'please', 'now'})
+_LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after that',
+          'and then', 'can you', 'could you', 'would you', 'will you')
+_POLITE = ('can you', 'could you', 'would you', 'will you')
+_TRAILS = ('please', 'thanks', 'thank you')
+
+# A clause said a speed when it holds one of these (only the speed slot reads them).
+_SPEED_TOKENS = frozenset({*SPEED_WORDS, 'at', 'speed'})
+
+_default_config: AgentConfig | None = None
 
 
-def _number(text: str) -> float:
-    text = text.lower()
-    return _WORD_NUMBERS[text] if text in _WORD_NUMBERS else float(text)
+class _Planner(ClauseReader):
+    """One parse of one text: clause after clause, separators between them."""
 
+    def __init__(self, toks: list[str], config: AgentConfig) -> None:
+        super().__init__(toks, config)
+        self.speed_said: list[bool] = []
 
-def _length_m(num: str, unit: str) -> float:
-    unit = unit.lower()
-    scale = 0.01 if unit.startswith('c') else 0.001 if unit.startswith('m') and unit not in (
-        'm', 'meter', 'meters', 'metre', 'metres') else 1.0
-    return _number(num) * scale
+    def at_boundary(self, i: int) -> bool:
+        """Whether a clause may end at i: the end of the text or a separator."""
+        return i >= len(self.toks) or self.toks[i] in _SEPARATORS or \
+            read_words(self.toks, i, 'after that') is not None
 
+    def parse(self) -> list[object] | None:
+        """The actions of the whole text, or None as soon as anything is not understood."""
+        toks, i = self.toks, 0
+        while True:
+            i = self._skip_leads(i)
+            if i >= len(toks):
+                break
+            found = []
+            for clause in self.clauses():
+                try:
+                    result = clause(i)
+                except (ValidationError, ValueError, ArithmeticError):
+                    result = None  # a value the vocabulary refuses (e.g. seconds 0): defer
+                if result is not None and self.at_boundary(result[1]):
+                    found.append(result)
+            if not found:
+                return None  # not understood
+            start = i
+            action, i, kind = found[0]
+            if any(other[1] != i or other[0] != action for other in found[1:]):
+                return None  # understood two ways
+            if self.kinds and {self.kinds[-1], kind} == {'bare_side', 'unsided'}:
+                return None  # "turn right and rotate 180 degrees": one turn or two?
+            if self.kinds and self.kinds[-1] == 'stop':
+                return None  # a stop ends the plan: nothing may follow it
+            if kind == 'back' and any(isinstance(a, Rotate) for a in self.actions):
+                return None  # "turn around and go back 2 m": backward, or return?
+            self.actions.append(action)
+            self.kinds.append(kind)
+            self.speed_said.append(any(t in _SPEED_TOKENS for t in toks[start:i]))
+            if i < len(toks) and not self._separated(i):
+                return None
+        motions = [said for a, said in zip(self.actions, self.speed_said, strict=True)
+                   if a.type in MOTION_TYPES]  # type: ignore[attr-defined]
+        if 0 < sum(motions) < len(motions):
+            return None  # "slowly move 1 m and turn left": is the turn slow too?
+        return self.actions or None
 
-def _sign_of_side(side: str | None) -> float:
-    if side is None:
-        return 1.0
-    side = side.lower().replace('-', '').replace(' ', '')
-    return -1.0 if side in ('right', 'clockwise') else 1.0
+    def _skip_leads(self, i: int) -> int:
+        while True:
+            j = skip(self.toks, i, *_LEADS, ',', ';', '.', '!', 'and')
+            if j == i:
+                return i
+            i = j
 
-
-def _move(m: re.Match) -> Any:
-    sign = -1.0 if m['dir'] and m['dir'].lower().startswith('back') else 1.0
-    return Move(distance_m=sign * abs(_length_m(m['num'], m['unit'])))
-
-
-def _back_up(m: re.Match) -> Any:
-    return Move(distance_m=-abs(_length_m(m['num'], m['unit'])))
-
-
-def _rotate(m: re.Match) -> Any:
-    return Rotate(angle_deg=_sign_of_side(m['side']) * abs(_number(m['num'])))
-
-
-def _quarter(m: re.Match) -> Any:
-    angle = {'quarter': 90.0, 'half': 180.0, 'full': 360.0}[m['amount'].lower()]
-    return Rotate(angle_deg=_sign_of_side(m['side']) * angle)
-
-
-def _turn_side(m: re.Match) -> Any:
-    return Rotate(angle_deg=_sign_of_side(m['side']) * 90.0)
-
-
-def _goto(m: re.Match) -> Any:
-    return Goto(x=float(m['x']), y=float(m['y']))
-
-
-def _wait(m: re.Match) -> Any:
-    seconds = _number(m['num'])
-    if m['unit'].lower().startswith('m'):
-        seconds *= 60.0
-    return Wait(seconds=seconds)
-
-
-# Each clause pattern is tried at the current position; the whole text must be consumed.
-_CLAUSES: list[tuple[re.Pattern, Callable[[re.Match], Any]]] = [
-    (re.compile(rf'{_MOVE_VERB}\s+{_FWD}\s+(?:by\s+|for\s+)?{_NUM}\s*{_LEN_UNIT}\b', re.I),
-     _move),
-    (re.compile(rf'{_MOVE_VERB}\s+{_NUM}\s*{_LEN_UNIT}\s+{_FWD}\b', re.I), _move),
-    (re.compile(rf'back\s+up\s+(?:by\s+)?{_NUM}\s*{_LEN_UNIT}\b', re.I), _back_up),
-    (re.compile(rf'{_TURN_VERB}\s+(?:to\s+the\s+)?{_LEFT_RIGHT}\s+(?:by\s+)?{_NUM}\s*'
-                rf'{_ANGLE_UNIT}', re.I), _rotate),
-    (re.compile(rf'{_TURN_VERB}\s+(?:by\s+)?{_NUM}\s*{_ANGLE_UNIT}(?:\s+(?:to\s+the\s+)?'
-                rf'{_LEFT_RIGHT})?', re.I), _rotate),
-    (re.compile(rf'(?:{_TURN_VERB}|make|do)\s+(?:a\s+)?(?P<amount>quarter|half|full)'
-                rf'(?:[-\s]turn)?(?:\s+(?:to\s+the\s+)?{_LEFT_RIGHT})?', re.I), _quarter),
-    (re.compile(r'turn\s+(?:a\s+)?(?P<amount>quarter|half|full)(?:\s+turn)?'
-                rf'(?:\s+(?:to\s+the\s+)?{_LEFT_RIGHT})?', re.I), _quarter),
-    (re.compile(r'(?:turn|spin)\s+(?P<amount>around)', re.I),
-     lambda m: Rotate(angle_deg=180.0)),
-    (re.compile(rf'turn\s+{_LEFT_RIGHT}(?=\s*(?:$|,|;|\.|\s+then\b|\s+and\b))', re.I),
-     _turn_side),
-    (re.compile(r'(?:go|move|navigate|drive|walk|head)\s+to\s+(?:the\s+)?(?:coordinates?|point|'
-                r'position)?\s*\(?\s*x\s*[=:]\s*' + _COORD + r'\s*(?:m\b)?\s*,?\s*(?:and\s+)?'
-                r'y\s*[=:]\s*' + _COORD_Y + r'\s*(?:m\b)?\s*\)?', re.I), _goto),
-    (re.compile(r'(?:go|move|navigate|drive|walk|head)\s+to\s+(?:the\s+)?(?:coordinates?|point|'
-                r'position)?\s*\(\s*' + _COORD + r'\s*,\s*' + _COORD_Y + r'\s*\)', re.I), _goto),
-    (re.compile(r'(?:take|snap|capture|grab)\s+(?:a|one|the)\s+(?:photo|picture|pic|snapshot|'
-                r'image)(?:graph)?|photograph(?:\s+it)?', re.I), lambda m: Photo()),
-    (re.compile(r'(?:return|go|come|head|walk|drive|move)\s+(?:back\s+)?(?:home|to\s+(?:the\s+)?'
-                r'(?:start(?:ing)?(?:\s+(?:position|point|pose|location))?|origin|home|'
-                r'beginning))', re.I), lambda m: ReturnHome()),
-    (re.compile(rf'(?:wait|pause|hold|stay|stand\s+still)\s+(?:for\s+)?{_NUM}\s*'
-                r'(?P<unit>seconds?|secs?|s|minutes?|mins?)\b', re.I), _wait),
-    (re.compile(r'(?:emergency\s+)?stop|halt', re.I), lambda m: Stop()),
-]
-
-_LEAD = re.compile(r'\s*(?:please\s+|(?:can|could|would)\s+you\s+|now\s+|first\s+|then\s+'
-                   r'|and\s+then\s+|after\s+that,?\s+|finally,?\s+)*', re.I)
-_SEPARATOR = re.compile(r'\s*(?:,\s*and\s+then|,\s*then|,\s*and|and\s+then|then|and|;|,|\.)'
-                        r'\s*|\s*$', re.I)
-_TRAIL = re.compile(r'[\s.!?,;]*(?:please)?[\s.!?]*$', re.I)
+    def _separated(self, i: int) -> bool:
+        return self._skip_leads(i) > i
 
 
 def is_stop_command(text: str) -> bool:
@@ -133,26 +130,39 @@ def is_stop_command(text: str) -> bool:
     return bool(_STOP_RE.match(text.strip()))
 
 
-def plan_from_rules(text: str) -> Plan | None:
-    """A plan for a text made only of simple commands, or None when it needs an LLM."""
-    body = _TRAIL.sub('', text.strip())
-    if not body:
+def _tokens(text: str) -> list[str] | None:
+    """The tokens of a command, without politeness; None for a question or a deferred word."""
+    toks = tokenize(text)
+    while toks and toks[-1] in ('.', '!', '?'):
+        question = toks[-1] == '?'
+        toks.pop()
+        if question and not read_words(toks, 0, *_POLITE):
+            return None  # "move forward 1 meter?" is not an order
+    while True:
+        trail = next((t for t in _TRAILS if toks[-len(t.split()):] == t.split()), None)
+        if not toks or trail is None:
+            break
+        del toks[-len(trail.split()):]
+        while toks and toks[-1] in (',', '.', '!'):
+            toks.pop()
+    if not toks or any(t in _DEFER_WORDS or t == '?' for t in toks):
         return None
-    pos, actions = 0, []
-    while pos < len(body):
-        pos = _LEAD.match(body, pos).end()
-        for pattern, build in _CLAUSES:
-            m = pattern.match(body, pos)
-            if m:
-                actions.append(build(m))
-                pos = m.end()
-                break
-        else:
-            return None
-        sep = _SEPARATOR.match(body, pos)
-        if sep is None or (sep.end() == pos and pos < len(body)):
-            return None
-        pos = sep.end()
-    if not actions:
+    return toks
+
+
+def plan_from_rules(text: str, config: AgentConfig | None = None) -> Plan | None:
+    """A plan for a text made only of plain commands, or None when it needs an LLM.
+
+    ``config`` gives the speed words' and the cruise speeds (timed motion and arcs without
+    a speed); the defaults of ``AgentConfig`` when absent.
+    """
+    global _default_config
+    if config is None:
+        if _default_config is None:
+            _default_config = AgentConfig()
+        config = _default_config
+    toks = _tokens(text)
+    if toks is None:
         return None
-    return Plan(actions=actions)
+    actions = _Planner(toks, config).parse()
+    return Plan(actions=actions) if actions else None

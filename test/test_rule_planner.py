@@ -4,6 +4,8 @@
 
 import pytest
 
+from shadowhound_llm.params import AgentConfig
+from shadowhound_llm.plan import ReturnHome
 from shadowhound_llm.rule_planner import is_stop_command, plan_from_rules
 
 
@@ -42,6 +44,75 @@ def test_single_commands(text, expected):
     assert actions(text) == expected
 
 
+@pytest.mark.parametrize('text, expected', [
+    # rephrasings
+    ('Advance by 1 meter in the forward direction', [{'type': 'move', 'distance_m': 1.0}]),
+    ('Perform a clockwise rotation of 270 degrees', [{'type': 'rotate', 'angle_deg': -270.0}]),
+    ('make a 90-degree turn to the right', [{'type': 'rotate', 'angle_deg': -90.0}]),
+    ('do a 180', [{'type': 'rotate', 'angle_deg': 180.0}]),
+    # units and number words
+    ('move forward 3 feet', [{'type': 'move', 'distance_m': 0.9144}]),
+    ('back up 6 inches', [{'type': 'move', 'distance_m': -0.1524}]),
+    ('walk forward two and a half meters', [{'type': 'move', 'distance_m': 2.5}]),
+    ('turn right forty-five degrees', [{'type': 'rotate', 'angle_deg': -45.0}]),
+    ('rotate one hundred and eighty degrees', [{'type': 'rotate', 'angle_deg': 180.0}]),
+    ('turn left 1.57 radians', [{'type': 'rotate', 'angle_deg': 89.95}]),
+    ('rotate pi/2 radians clockwise', [{'type': 'rotate', 'angle_deg': -90.0}]),
+    # turns without an angle
+    ('turn left', [{'type': 'rotate', 'angle_deg': 90.0}]),
+    ('make a right turn', [{'type': 'rotate', 'angle_deg': -90.0}]),
+    # sideways
+    ('move 2 meters to the left', [{'type': 'move', 'distance_m': 2.0, 'direction': 'left'}]),
+    ('strafe right 50 cm', [{'type': 'move', 'distance_m': 0.5, 'direction': 'right'}]),
+    # speeds: explicit, and the speed words at the default fractions of cruise
+    ('move forward 1 meter at 0.2 m/s',
+     [{'type': 'move', 'distance_m': 1.0, 'speed_mps': 0.2}]),
+    ('rotate 180 degrees at 30 degrees per second',
+     [{'type': 'rotate', 'angle_deg': 180.0, 'speed_dps': 30.0}]),
+    ('slowly walk forward 2 meters', [{'type': 'move', 'distance_m': 2.0, 'speed_mps': 0.15}]),
+    ('turn left 90 degrees fast', [{'type': 'rotate', 'angle_deg': 90.0, 'speed_dps': 51.6}]),
+    ('go to x=1, y=2 slowly', [{'type': 'goto', 'x': 1.0, 'y': 2.0, 'speed_mps': 0.15}]),
+    # timed motion: at the speed given, else at cruise
+    ('reverse for 5 seconds', [{'type': 'drive', 'linear_mps': -0.3, 'seconds': 5.0}]),
+    ('move forward at 0.5 m/s for 4 seconds',
+     [{'type': 'drive', 'linear_mps': 0.5, 'seconds': 4.0}]),
+    ('turn left for 3 seconds', [{'type': 'drive', 'angular_dps': 34.4, 'seconds': 3.0}]),
+    ('strafe left for 2 seconds', [{'type': 'drive', 'lateral_mps': 0.3, 'seconds': 2.0}]),
+    # circles: cruise speed, angular rate v/r, time for the swept angle
+    ('walk in a circle of radius 1 meter counter-clockwise',
+     [{'type': 'drive', 'linear_mps': 0.3, 'angular_dps': 17.19, 'seconds': 20.94}]),
+    # points relative to the robot
+    ('go to the point 2 m ahead and 1 m to the left',
+     [{'type': 'goto', 'x': 2.0, 'y': 1.0, 'frame': 'robot'}]),
+    ('walk to a spot three meters in front of you and one meter to your right',
+     [{'type': 'goto', 'x': 3.0, 'y': -1.0, 'frame': 'robot'}]),
+])
+def test_new_vocabulary_and_wordings(text, expected):
+    assert actions(text) == expected
+
+
+def test_speed_words_and_cruise_follow_the_configuration():
+    config = AgentConfig(cruise_linear_speed=0.2, cruise_angular_speed=0.5,
+                         slow_speed_fraction=0.25)
+    slow_mps, slow_dps = config.speed_word('slowly')
+    assert plan_from_rules('walk forward 1 m slowly', config).actions[0].speed_mps == slow_mps
+    assert plan_from_rules('turn left 90 degrees slowly', config).actions[0].speed_dps == \
+        slow_dps
+    drive = plan_from_rules('reverse for 5 seconds', config).actions[0]
+    assert drive.linear_mps == -0.2 and drive.seconds == 5.0
+    # Without a configuration, the defaults.
+    assert plan_from_rules('walk forward 1 m slowly').actions[0].speed_mps == \
+        AgentConfig().speed_word('slowly')[0]
+
+
+def test_go_home_fast_needs_a_return_home_speed():
+    plan = plan_from_rules('Go home fast')
+    if 'speed_mps' in ReturnHome.model_fields:
+        assert plan.actions[0].speed_mps == AgentConfig().speed_word('fast')[0]
+    else:  # the vocabulary cannot say it yet: the LLM gets it (and must say why)
+        assert plan is None
+
+
 def test_sequences_joined_by_then_and_commas():
     assert actions('walk forward 2 m, then turn right 45 degrees and then take a picture') == [
         {'type': 'move', 'distance_m': 2.0}, {'type': 'rotate', 'angle_deg': -45.0},
@@ -69,6 +140,10 @@ def test_unsafe_but_unambiguous_commands_are_planned_for_the_envelope_to_judge()
     '',
     '   ',
     'move forward 1 parsec',
+    'move backward -1 meter',            # a double negative has no certain reading
+    'move forward 2 meters, no wait, 1 meter',
+    'turn right and rotate 180 degrees',  # one turn or two?
+    'turn around and go back 2 meters',  # backward, or return?
 ])
 def test_refuses_what_needs_a_language_model(text):
     assert plan_from_rules(text) is None

@@ -1,0 +1,148 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Rule planner: coverage and errors per category, before and after, and time per command.
+
+Before: the rule planner of commit 4d0c832 (read with git show into a temporary module);
+after: the working tree's. Per category of the mission corpus, and for the plain-command and
+tricky-phrasing lists of test/data: answered right / answered wrong / deferred. Then the time
+per command (median, p99) over every text, against a floor measured in the same run: one
+empty regex match per command (the least any planner can do with a text).
+
+Run: .venv/bin/python benchmarks/bench_rules.py [--rounds 20] [--before COMMIT]
+"""
+
+import argparse
+import importlib.util
+from pathlib import Path
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from bench_common import percentile
+import yaml
+
+from shadowhound_llm.quality import load_corpus, mission_from_dict, rule_coverage
+from shadowhound_llm.rule_planner import plan_from_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / 'test' / 'data'
+
+
+def load_before(commit):
+    """The rule planner at a commit, as module shadowhound_llm._rule_planner_before."""
+    try:
+        source = subprocess.run(['git', 'show', f'{commit}:shadowhound_llm/rule_planner.py'],
+                                cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f'(no "before" figures: git show {commit} failed: {exc})')
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / 'rule_planner_before.py'
+        path.write_text(source, encoding='utf-8')
+        name = 'shadowhound_llm._rule_planner_before'
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module.plan_from_rules
+
+
+DEFER_ONLY = set()  # texts where only deferring is right
+
+
+def data_missions(name, category):
+    """A test/data list as corpus missions; defer-only entries expect nothing."""
+    out = []
+    for entry in yaml.safe_load((DATA / name).read_text(encoding='utf-8'))['missions']:
+        if entry.get('defer'):
+            DEFER_ONLY.add(entry['text'])
+            entry = dict(entry, actions=[{'type': 'say'}])  # any plan is wrong: only say
+        out.append(mission_from_dict(dict(entry, category=category)))
+    return out
+
+
+def why(wrong):
+    if wrong['text'] in DEFER_ONLY:
+        return f'answered {wrong["reply"]} where only deferring is right'
+    return f'{wrong["reply"]}: {wrong["reason"]}'
+
+
+def safe(planner):
+    """A planner whose failures count as deferrals (a plan the vocabulary refuses)."""
+    def plan(text):
+        try:
+            return planner(text)
+        except ValueError:
+            return None
+    return plan
+
+
+def table(title, before, after):
+    print(f'\n{title}')
+    print(f'{"category":16} {"n":>4} | {"before: right wrong defer":>26} | '
+          f'{"after: right wrong defer":>25}')
+    rows = list(after['by_category'].items()) + [('TOTAL', after)]
+    for name, a in rows:
+        b = before['by_category'].get(name) if before and name != 'TOTAL' else before
+        left = f'{b["right"]:5d} {b["wrong"]:5d} {b["deferred"]:5d}' if b else '      -'
+        print(f'{name:16} {a["missions"]:4d} | {left:>26} | '
+              f'{a["right"]:5d} {a["wrong"]:5d} {a["deferred"]:5d}')
+    for wrong in after['wrong_answers']:
+        print(f'  WRONG after: {wrong["text"]!r}: {why(wrong)}')
+    if before:
+        for wrong in before['wrong_answers']:
+            print(f'  wrong before: {wrong["text"]!r}: {why(wrong)}')
+
+
+def time_per_call(fn, texts, rounds):
+    """Microseconds per call: every call, and each text's best (free of scheduling noise)."""
+    times, best = [], [float('inf')] * len(texts)
+    for _ in range(rounds):
+        for n, text in enumerate(texts):
+            t0 = time.perf_counter_ns()
+            fn(text)
+            dt = (time.perf_counter_ns() - t0) / 1000.0
+            times.append(dt)
+            best[n] = min(best[n], dt)
+    return times, best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rounds', type=int, default=20)
+    parser.add_argument('--before', default='4d0c832')
+    opts = parser.parse_args()
+    before = load_before(opts.before)
+    sets = [('mission corpus (shadowhound_llm/config/missions.yaml)', load_corpus()),
+            ('plain commands (test/data/rule_plain_commands.yaml)',
+             data_missions('rule_plain_commands.yaml', 'plain')),
+            ('tricky phrasings (test/data/rule_tricky.yaml)',
+             data_missions('rule_tricky.yaml', 'tricky'))]
+    for title, missions in sets:
+        table(title, rule_coverage(missions, planner=safe(before)) if before else None,
+              rule_coverage(missions, planner=plan_from_rules))
+
+    texts = [m.text for _, missions in sets for m in missions]
+    empty = re.compile(r'^$')
+    print(f'\ntime per command over {len(texts)} texts x {opts.rounds} rounds (microseconds; '
+          f'"best" = each text\'s fastest round, then median/p99 over texts):')
+    print(f'{"":28} {"median":>8} {"p99":>8} {"best p50":>9} {"best p99":>9} '
+          f'{"median/floor":>13}')
+    planners = [('floor: empty regex match', empty.match)]
+    if before:
+        planners.append((f'before ({opts.before})', safe(before)))
+    planners.append(('after (working tree)', plan_from_rules))
+    floor_median = None
+    for name, fn in planners:
+        times, best = time_per_call(fn, texts, opts.rounds)
+        median = percentile(times, 50)
+        floor_median = floor_median or median
+        print(f'{name:28} {median:8.1f} {percentile(times, 99):8.1f} '
+              f'{percentile(best, 50):9.1f} {percentile(best, 99):9.1f} '
+              f'{median / floor_median:13.0f}')
+
+
+if __name__ == '__main__':
+    main()
