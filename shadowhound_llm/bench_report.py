@@ -83,8 +83,8 @@ def markdown(results: dict[str, Any]) -> str:
              '', table(results), '']
     digests = results.get('digests') or {}
     if digests:
-        lines += ['Model digests: ' + ', '.join(f'{k} `{str(d)[:19]}`'
-                                                for k, d in digests.items()), '']
+        lines += ['Model digests (as `ollama list` shows them): ' + ', '.join(
+            f'{k} `{str(d).removeprefix("sha256:")[:12]}`' for k, d in digests.items()), '']
     lines += ['## Final verification', '', v['message'], '']
     for key, value in (v.get('evidence') or {}).items():
         lines.append(f'- {key}: {value}')

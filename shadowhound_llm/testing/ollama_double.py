@@ -307,7 +307,8 @@ class OllamaDouble:
             yield chunk
         self.timings.append((path, start, time.perf_counter()))
 
-    async def _paced(self, tokens: list[str], with_error_line: bool = False
+    async def _paced(self, tokens: list[str], with_error_line: bool = False,
+                     tokens_per_s: float | None = None
                      ) -> AsyncIterator[tuple[str, str | None]]:
         """Tokens as the script paces and breaks them: (token, None) or ('', error text)."""
         script = self.script
@@ -323,12 +324,14 @@ class OllamaDouble:
                 yield '', script.stream_error
                 return
             if script.real_time:
-                await asyncio.sleep(1.0 / script.tokens_per_s)
+                await asyncio.sleep(1.0 / (tokens_per_s or script.tokens_per_s))
             yield token, None
 
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
                       model: str) -> AsyncIterator[bytes]:
-        async for token, error in self._paced(tokens, with_error_line=True):
+        spec = self.script.models.get(model)
+        async for token, error in self._paced(tokens, with_error_line=True,
+                                              tokens_per_s=spec.tokens_per_s if spec else None):
             if error is not None:
                 yield (json.dumps({'error': error}) + '\n').encode()
                 return
