@@ -210,3 +210,14 @@ def test_read_only_period_is_refused(monitor):
     [(ok, reason)] = viewer.param_set(period_s=0.5)
     assert not ok and 'read-only' in reason
     assert node.get_parameter('period_s').value == 0.2 and node.config.period_s == 0.2
+
+
+def test_live_telemetry_source_switch(monitor):
+    node, viewer = monitor('http://127.0.0.1:9')
+    assert viewer.wait_for(lambda s: 'telemetry=none' in s['GPU'].message, 5.0)
+    assert viewer.param_set(telemetry='nvml') == [(True, '')]
+    latest = viewer.wait_for(lambda s: 'telemetry=none' not in s['GPU'].message, 3.0)
+    assert latest is not None and node.source.name == 'nvml'
+    assert 'NVML' in latest['GPU'].message or 'nvidia-ml-py' in latest['GPU'].message
+    [(ok, reason)] = viewer.param_set(telemetry='serial')
+    assert not ok and "telemetry='serial': use auto, jtop, nvml or none" in reason
