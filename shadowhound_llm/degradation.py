@@ -1,10 +1,11 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Throughput degradation: is the LLM decoding slower than its baseline, and why.
+"""Throughput degradation: is the LLM decoding slower than the hardware allows, and why.
 
-Plain Python. Tokens/s per model come from llm_metrics; the baseline is configured or the
-median of the first calls; the verdict names the most likely cause from the evidence at
-hand (Ollama's /api/ps, GPU telemetry), with the numbers.
+Plain Python. Tokens/s per model come from llm_metrics; they are judged against the
+decode-speed roofline (memory bandwidth / model size) from the first call, and against a
+baseline (configured, or the median of the first calls); the verdict names the most likely
+cause from the evidence at hand (Ollama's /api/ps, GPU telemetry), with the numbers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ import statistics
 
 from .backends.models import LoadedModel, offload_advice
 from .contract import Severity
+from .roofline import (
+    DEFAULT_CPU_BANDWIDTH_GBS,
+    DEFAULT_ERROR_FRACTION,
+    DEFAULT_WARN_FRACTION,
+    judge,
+    resolve_bandwidth,
+    Roofline,
+    roofline_for,
+)
 from .telemetry import Telemetry
 
 OK, WARN, ERROR = Severity.OK, Severity.WARN, Severity.ERROR
@@ -50,16 +60,43 @@ class _ModelHistory:
 
 
 class DegradationDetector:
-    """Rolling tokens/s per model against a baseline."""
+    """Rolling tokens/s per model against the roofline and a baseline.
+
+    Two signals: the decode-speed roofline (memory bandwidth / model size, see
+    ``roofline.py``) judges from the first call, with no baseline; the baseline (configured,
+    or the median of the first calls) catches a model that got slower than it was. The
+    worse of the two sets the level. Every setting is an attribute named like its
+    gpu_monitor parameter, changed live with ``configure``.
+    """
+
+    SETTINGS = ('baseline_tokens_per_s', 'baseline_samples', 'warn_ratio', 'error_ratio',
+                'memory_bandwidth_gbs', 'cpu_memory_bandwidth_gbs', 'roofline_warn',
+                'roofline_error')
 
     def __init__(self, baseline_tokens_per_s: float = 0.0, baseline_samples: int = 3,
-                 warn_ratio: float = 0.7, error_ratio: float = 0.5, window: int = 3) -> None:
-        self.fixed_baseline = baseline_tokens_per_s
+                 warn_ratio: float = 0.7, error_ratio: float = 0.5, window: int = 3,
+                 memory_bandwidth_gbs: float = 0.0,
+                 cpu_memory_bandwidth_gbs: float = DEFAULT_CPU_BANDWIDTH_GBS,
+                 roofline_warn: float = DEFAULT_WARN_FRACTION,
+                 roofline_error: float = DEFAULT_ERROR_FRACTION) -> None:
+        self.baseline_tokens_per_s = baseline_tokens_per_s
         self.baseline_samples = max(1, baseline_samples)
         self.warn_ratio, self.error_ratio = warn_ratio, error_ratio
+        self.memory_bandwidth_gbs = memory_bandwidth_gbs
+        self.cpu_memory_bandwidth_gbs = cpu_memory_bandwidth_gbs
+        self.roofline_warn, self.roofline_error = roofline_warn, roofline_error
         self.window = window
         self.models: dict[str, _ModelHistory] = {}
         self.last_model: str | None = None
+
+    def configure(self, **settings: float) -> None:
+        """Change settings live (names as in SETTINGS); the histories are kept."""
+        unknown = set(settings) - set(self.SETTINGS)
+        if unknown:
+            raise ValueError(f'unknown detector setting(s): {", ".join(sorted(unknown))}')
+        for name, value in settings.items():
+            setattr(self, name, value)
+        self.baseline_samples = max(1, int(self.baseline_samples))
 
     def add(self, model: str, tokens_per_s: float | None) -> None:
         """Record one LLM call's decode speed (calls without a figure are ignored)."""
@@ -74,37 +111,68 @@ class DegradationDetector:
 
     def baseline(self, model: str) -> float | None:
         """The configured baseline, or the median of the first calls once there are enough."""
-        if self.fixed_baseline > 0:
-            return self.fixed_baseline
+        if self.baseline_tokens_per_s > 0:
+            return self.baseline_tokens_per_s
         history = self.models.get(model)
         if history is None or len(history.first) < self.baseline_samples:
             return None
-        return statistics.median(history.first)
+        return statistics.median(history.first[:self.baseline_samples])
+
+    def roofline(self, evidence: Evidence) -> tuple[Roofline | None, str]:
+        """The roofline for the evidence's model, or (None, why it is unknown)."""
+        bandwidth = resolve_bandwidth(self.memory_bandwidth_gbs, evidence.telemetry)
+        if bandwidth is None:
+            return None, ('memory bandwidth unknown (no known board or NVML figure): set '
+                          'memory_bandwidth_gbs')
+        roof = roofline_for(evidence.ps_entry, bandwidth, self.cpu_memory_bandwidth_gbs)
+        if roof is None:
+            return None, 'model size unknown (model not in /api/ps)'
+        return roof, ''
 
     def assess(self, evidence: Evidence | None = None, model: str | None = None) -> Assessment:
-        """Judge the latest (or given) model's current speed against its baseline."""
+        """Judge the latest (or given) model's current speed: roofline, then baseline."""
         model = model or self.last_model
         if model is None:
             return Assessment(OK, 'no LLM calls seen yet on llm_metrics')
+        evidence = evidence or Evidence()
         history = self.models[model]
         current = statistics.median(history.recent)
         values = {'model': model, 'current tokens/s': f'{current:.1f}',
                   'calls': str(history.count)}
+        level, head = OK, f'{model}: {current:.1f} tok/s'
+        roof, why = self.roofline(evidence)
+        if roof is not None:
+            level, _ = judge(current, roof, self.roofline_warn, self.roofline_error)
+            values.update(roof.values(current))
+            head += (f' = {roof.efficiency(current):.0%} of the roofline '
+                     f'{roof.gpu_bound_tokens_per_s:.1f} tok/s')
+            if roof.cpu_bytes:
+                head += f' ({roof.bound_tokens_per_s:.1f} as placed now)'
+        else:
+            values['roofline'] = why
         base = self.baseline(model)
         if base is None:
-            return Assessment(OK, f'learning baseline for {model} ({len(history.first)}/'
-                                  f'{self.baseline_samples} calls), {current:.1f} tok/s',
-                              model, values)
-        ratio = current / base
-        values.update({'baseline tokens/s': f'{base:.1f}', 'ratio': f'{ratio:.2f}'})
-        if ratio >= self.warn_ratio:
-            return Assessment(OK, f'{model}: {current:.1f} tok/s ({ratio:.0%} of baseline '
-                                  f'{base:.1f})', model, values)
-        level = ERROR if ratio < self.error_ratio else WARN
-        cause = explain(evidence or Evidence())
-        values['likely cause'] = cause
-        return Assessment(level, f'{model} decode fell to {current:.1f} tok/s from '
-                                 f'{base:.1f} ({ratio:.0%}): {cause}', model, values)
+            clause = (f'learning baseline ({len(history.first)}/{self.baseline_samples} '
+                      f'calls)')
+        else:
+            ratio = current / base
+            values.update({'baseline tokens/s': f'{base:.1f}', 'ratio': f'{ratio:.2f}'})
+            if ratio >= self.warn_ratio:
+                clause = f'{ratio:.0%} of baseline {base:.1f}'
+            else:
+                level = max(level, ERROR if ratio < self.error_ratio else WARN)
+                clause = f'fell to {current:.1f} tok/s from {base:.1f} ({ratio:.0%} of baseline)'
+        message = f'{head}; {clause}'
+        if level > OK:
+            cause = explain(evidence)
+            values['likely cause'] = cause
+            message += f': {cause}'
+        return Assessment(level, message, model, values)
+
+    @property
+    def fixed_baseline(self) -> float:
+        """The configured baseline (0 = learned)."""
+        return self.baseline_tokens_per_s
 
 
 def explain(ev: Evidence) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import socket
 from typing import Any, Callable
 
+from .roofline import nvml_bandwidth_gbs
+
 JTOP_FIX = ('install jetson-stats and its service: sudo pip3 install -U jetson-stats '
             '(Ubuntu 24.04: add --break-system-packages), then sudo systemctl restart '
             'jtop.service, or reboot')
@@ -47,6 +49,7 @@ class Telemetry:
     power_mode: str | None = None
     jetson_clocks: bool | None = None
     throttle: list[str] = field(default_factory=list)
+    mem_bandwidth_gbs: float | None = None  # peak, derived from NVML (discrete GPUs only)
 
     @property
     def max_temp_c(self) -> float | None:
@@ -165,6 +168,7 @@ class NvmlSource:
         self._nvml = nvml
         self._index = index
         self._handle: Any = None
+        self._bandwidth_gbs: float | None = None
 
     def _connect(self) -> Any:
         if self._nvml is None:
@@ -176,10 +180,22 @@ class NvmlSource:
             self._nvml = pynvml
         try:
             self._nvml.nvmlInit()
-            return self._nvml.nvmlDeviceGetHandleByIndex(self._index)
+            handle = self._nvml.nvmlDeviceGetHandleByIndex(self._index)
         except Exception as exc:  # NVMLError_LibraryNotFound, DriverNotLoaded, ...
             raise TelemetryUnavailable(f'NVML: {type(exc).__name__}: {exc} — {NVML_FIX}') \
                 from None
+        self._bandwidth_gbs = self._peak_bandwidth(handle)
+        return handle
+
+    def _peak_bandwidth(self, handle: Any) -> float | None:
+        """Bus width x max memory clock x 2 / 8, where NVML gives both (not on a Jetson)."""
+        nv = self._nvml
+        try:
+            bits = int(nv.nvmlDeviceGetMemoryBusWidth(handle))
+            mhz = float(nv.nvmlDeviceGetMaxClockInfo(handle, getattr(nv, 'NVML_CLOCK_MEM', 2)))
+        except Exception:  # NVMLError_NotSupported (integrated GPUs), older bindings
+            return None
+        return nvml_bandwidth_gbs(bits, mhz) if bits > 0 and mhz > 0 else None
 
     def read(self) -> Telemetry:
         """One snapshot from NVML."""
@@ -199,6 +215,7 @@ class NvmlSource:
             snap.gpu_freq_max_mhz = float(nv.nvmlDeviceGetMaxClockInfo(h, nv.NVML_CLOCK_SM))
             reasons = int(nv.nvmlDeviceGetCurrentClocksEventReasons(h))
             snap.throttle = [text for bit, text in THROTTLE_REASONS.items() if reasons & bit]
+            snap.mem_bandwidth_gbs = self._bandwidth_gbs
             return snap
         except Exception as exc:
             self._handle = None

@@ -11,6 +11,7 @@ import pytest
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from rclpy.parameter_client import AsyncParameterClient
 from std_msgs.msg import String
 
 from shadowhound_llm.backends import OllamaClient
@@ -28,6 +29,16 @@ class Viewer(Node):
         self.lock = threading.Lock()
         self.create_subscription(DiagnosticArray, '/diagnostics', self._on, 10)
         self.metrics = self.create_publisher(String, 'llm_metrics', 10)
+        self.params = AsyncParameterClient(self, 'gpu_monitor')
+
+    def param_set(self, **values):
+        """``ros2 param set /gpu_monitor name value``: (successful, reason) per parameter."""
+        assert self.params.wait_for_services(timeout_sec=5.0)
+        future = self.params.set_parameters([Parameter(k, value=v) for k, v in values.items()])
+        deadline = time.monotonic() + 5.0
+        while not future.done() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return [(r.successful, r.reason) for r in future.result().results]
 
     def _on(self, msg):
         with self.lock:
@@ -138,3 +149,75 @@ def test_survives_a_source_that_raises_on_every_call(monitor):
     count = len(viewer.arrays)
     time.sleep(0.6)
     assert len(viewer.arrays) > count, 'the monitor kept publishing'
+
+
+# ---- parameters: live, refused out of range, read-only ------------------------------------
+def phi4_loaded(ollama):
+    ollama.script.models['phi4:14b'].size = 9_100_000_000
+    OllamaClient(ollama.url).load()
+
+
+def test_live_bandwidth_and_roofline_settings_take_effect(monitor):
+    with OllamaDouble() as ollama:
+        phi4_loaded(ollama)
+        node, viewer = monitor(ollama.url)
+        assert viewer.wait_for(lambda s: '100% GPU' in s['Ollama models'].message, 5.0)
+        viewer.send_rate(5.0)
+        first = viewer.wait_for(lambda s: 'learning baseline' in s['LLM throughput'].message,
+                                5.0)
+        assert first is not None and level(first['LLM throughput']) == 0, \
+            'no bandwidth known yet: only the baseline could judge'
+        assert viewer.param_set(memory_bandwidth_gbs=273.0) == [(True, '')]
+        latest = viewer.wait_for(lambda s: level(s['LLM throughput']) == 2, 3.0)
+        assert latest is not None
+        assert 'of the roofline 30.0 tok/s' in latest['LLM throughput'].message
+        assert viewer.param_set(roofline_error=0.1, roofline_warn=0.15) == [(True, '')] * 2
+        assert viewer.wait_for(lambda s: level(s['LLM throughput']) == 0, 3.0)
+        assert node.state.detector.roofline_warn == 0.15
+
+
+def test_live_ollama_host_accepts_ollama_address_forms(monitor):
+    with OllamaDouble() as ollama:
+        phi4_loaded(ollama)
+        node, viewer = monitor('http://127.0.0.1:9')
+        assert viewer.wait_for(lambda s: level(s['Ollama models']) == 2, 5.0)
+        port = ollama.url.rsplit(':', 1)[1]
+        assert viewer.param_set(ollama_host=f'0.0.0.0:{port}') == [(True, '')]
+        latest = viewer.wait_for(lambda s: '100% GPU' in s['Ollama models'].message, 3.0)
+        assert latest is not None
+        assert ('host', f'http://127.0.0.1:{port}') in [
+            (v.key, v.value) for v in latest['Ollama models'].values]
+
+
+def test_out_of_range_and_inconsistent_values_are_refused_and_nothing_changes(monitor):
+    node, viewer = monitor('http://127.0.0.1:9')
+    [(ok, reason)] = viewer.param_set(roofline_warn=1.5)
+    assert not ok and 'Min: 0.0, Max: 1.0' in reason
+    [(ok, reason)] = viewer.param_set(baseline_samples=0)
+    assert not ok and 'Min: 1, Max: 100' in reason
+    [(ok, reason)] = viewer.param_set(roofline_error=0.6)
+    assert not ok and 'roofline_error 0.6 must not exceed roofline_warn 0.5' in reason
+    [(ok, reason)] = viewer.param_set(ollama_host='ftp://thor:11434')
+    assert not ok and 'unsupported scheme' in reason
+    assert node.get_parameter('roofline_warn').value == 0.5
+    assert node.get_parameter('roofline_error').value == 0.25
+    assert node.config.roofline_error == 0.25 and node.state.detector.roofline_error == 0.25
+    assert node.state.ollama_host == 'http://127.0.0.1:9'
+
+
+def test_read_only_period_is_refused(monitor):
+    node, viewer = monitor('http://127.0.0.1:9')
+    [(ok, reason)] = viewer.param_set(period_s=0.5)
+    assert not ok and 'read-only' in reason
+    assert node.get_parameter('period_s').value == 0.2 and node.config.period_s == 0.2
+
+
+def test_live_telemetry_source_switch(monitor):
+    node, viewer = monitor('http://127.0.0.1:9')
+    assert viewer.wait_for(lambda s: 'telemetry=none' in s['GPU'].message, 5.0)
+    assert viewer.param_set(telemetry='nvml') == [(True, '')]
+    latest = viewer.wait_for(lambda s: 'telemetry=none' not in s['GPU'].message, 3.0)
+    assert latest is not None and node.source.name == 'nvml'
+    assert 'NVML' in latest['GPU'].message or 'nvidia-ml-py' in latest['GPU'].message
+    [(ok, reason)] = viewer.param_set(telemetry='serial')
+    assert not ok and "telemetry='serial': use auto, jtop, nvml or none" in reason

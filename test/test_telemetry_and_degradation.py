@@ -9,6 +9,14 @@ import pytest
 from shadowhound_llm.backends.models import LoadedModel
 from shadowhound_llm.degradation import DegradationDetector, ERROR, Evidence, explain, OK, WARN
 from shadowhound_llm.diagnostics import MonitorState, run_all
+from shadowhound_llm.params import AgentConfig
+from shadowhound_llm.roofline import (
+    Bandwidth,
+    board_bandwidth,
+    judge,
+    resolve_bandwidth,
+    roofline_for,
+)
 from shadowhound_llm.telemetry import (
     choose_source,
     JtopSource,
@@ -299,3 +307,101 @@ def test_partial_offload_in_ollama_models():
     status = {s.task: s for s in run_all(state)}['Ollama models']
     assert status.level == WARN and 'phi4:14b 60% on CPU' in status.message
     assert ('phi4:14b on CPU [%]', '60') in status.values
+
+
+# ---- roofline ---------------------------------------------------------------------------
+PHI4_BYTES = 9_100_000_000   # phi4:14b Q4_K_M as /api/ps reports it: 9.1 GB
+
+
+def phi4_on_gpu(vram_fraction=1.0):
+    return LoadedModel(name='phi4:14b', size=PHI4_BYTES,
+                       size_vram=int(PHI4_BYTES * vram_fraction), context_length=4096)
+
+
+THOR = 'NVIDIA Jetson AGX Thor Developer Kit'
+
+
+@pytest.mark.parametrize('board, gbs', [
+    (THOR, 273.0), ('NVIDIA Jetson AGX Orin Developer Kit', 204.8),
+    ('NVIDIA Jetson Orin NX Engineering Reference Developer Kit', 102.4),
+    ('NVIDIA Jetson Orin Nano Developer Kit', 68.0),
+    ('NVIDIA Jetson Orin Nano Engineering Reference Developer Kit Super', 102.0)])
+def test_board_table_names_jetson_bandwidths(board, gbs):
+    assert board_bandwidth(board).gbs == gbs
+    assert board_bandwidth('NVIDIA H100 80GB HBM3') is None
+
+
+def test_nvml_derives_bandwidth_from_bus_width_and_memory_clock():
+    nvml = FakeNvml()
+    nvml.NVML_CLOCK_MEM = 2
+    nvml.nvmlDeviceGetMemoryBusWidth = lambda h: 5120
+    nvml.nvmlDeviceGetMaxClockInfo = lambda h, clock: 2619 if clock == 2 else 1980
+    snap = NvmlSource(nvml).read()
+    assert snap.mem_bandwidth_gbs == pytest.approx(3352, abs=1)  # the H100 SXM's 3.35 TB/s
+    assert resolve_bandwidth(0.0, snap).source.startswith('NVML')
+    assert resolve_bandwidth(900.0, snap).gbs == 900.0, 'the parameter wins'
+    assert NvmlSource(FakeNvml()).read().mem_bandwidth_gbs is None, 'no bus width: unknown'
+
+
+def test_roofline_of_phi4_on_thor_is_about_30_tokens_per_second():
+    roof = roofline_for(phi4_on_gpu(), Bandwidth(273.0, 'test'))
+    assert roof.bound_tokens_per_s == pytest.approx(30.0, abs=0.1)
+    assert roof.gpu_bound_tokens_per_s == roof.bound_tokens_per_s
+    assert judge(24.0, roof)[0] == OK and judge(12.0, roof)[0] == WARN
+    assert judge(5.0, roof)[0] == ERROR
+
+
+def test_partly_offloaded_model_reads_its_cpu_share_at_system_memory_speed():
+    roof = roofline_for(phi4_on_gpu(0.4), Bandwidth(273.0, 'test'), cpu_bandwidth_gbs=50.0)
+    expected = 1 / (0.4 * PHI4_BYTES / 273e9 + 0.6 * PHI4_BYTES / 50e9)
+    assert roof.bound_tokens_per_s == pytest.approx(expected)
+    assert roof.gpu_bound_tokens_per_s == pytest.approx(30.0, abs=0.1)
+    assert '5.46 GB on the CPU at 50 GB/s' in roof.describe()
+
+
+def test_throughput_status_calls_5_tokens_per_second_an_error_from_the_first_call():
+    d = DegradationDetector(memory_bandwidth_gbs=273.0)
+    d.add('phi4:14b', 5.0)
+    verdict = d.assess(Evidence(phi4_on_gpu(0.4), 4096, ollama_version='0.12.3'))
+    assert verdict.level == ERROR, 'no baseline needed'
+    assert 'learning baseline (1/3 calls)' in verdict.message
+    assert '5.0 tok/s = 17% of the roofline 30.0 tok/s' in verdict.message
+    assert 'model 60% on CPU' in verdict.message, 'the likely cause is named'
+    assert verdict.values['roofline tokens/s'] == '30.0'
+    assert verdict.values['efficiency [%]'] == '17'
+
+
+def test_thor_board_from_telemetry_gives_the_bound_and_names_low_clocks():
+    state = MonitorState('thor', telemetry=Telemetry(
+        'jtop', THOR, gpu_freq_mhz=400.0, gpu_freq_max_mhz=1575.0, power_mode='MAXN',
+        jetson_clocks=False), ollama_host='u', ollama_models=[phi4_on_gpu()])
+    state.detector.add('phi4:14b', 5.0)
+    status = {s.task: s for s in run_all(state)}['LLM throughput']
+    assert status.level == ERROR
+    assert 'roofline 30.0 tok/s' in status.message
+    assert 'GPU clock 400 of 1575 MHz' in status.message
+    assert ('bandwidth source', 'board table: Jetson AGX Thor') in status.values
+
+
+def test_healthy_speed_is_ok_and_unknown_bandwidth_says_which_parameter():
+    d = DegradationDetector(memory_bandwidth_gbs=273.0)
+    d.add('phi4:14b', 24.0)
+    verdict = d.assess(Evidence(phi4_on_gpu()))
+    assert verdict.level == OK and '24.0 tok/s = 80% of the roofline' in verdict.message
+    unknown = DegradationDetector()
+    unknown.add('phi4:14b', 5.0)
+    verdict = unknown.assess(Evidence(phi4_on_gpu()))
+    assert verdict.level == OK, 'without a bandwidth only the baseline can judge'
+    assert 'set memory_bandwidth_gbs' in verdict.values['roofline']
+
+
+def test_learned_baseline_stays_a_second_signal_above_the_roofline_floor():
+    d = DegradationDetector(memory_bandwidth_gbs=273.0)
+    feed(d, 'phi4:14b', [26, 26, 26, 15, 15, 15])
+    verdict = d.assess(Evidence(phi4_on_gpu()))
+    assert verdict.level == WARN, '50% of the roofline is fine, 58% of the baseline is not'
+    assert 'fell to 15.0 tok/s from 26.0' in verdict.message
+
+
+def test_default_floor_no_longer_passes_the_collapsed_state():
+    assert AgentConfig().min_tokens_per_s > 5.0

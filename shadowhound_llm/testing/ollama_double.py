@@ -39,6 +39,12 @@ class ModelSpec:
     family: str = 'phi3'
     parameter_size: str = '14.7B'
     context_max: int = 16384
+    # Per-model figures for multi-model runs (the benchmark); None = the Script's.
+    tokens_per_s: float | None = None
+    prompt_tokens_per_s: float | None = None
+    load_duration_s: float | None = None
+    load_error: str | None = None       # this model fails to load (500 with this message)
+    digest: str | None = None           # /api/tags and /api/ps digest
 
 
 @dataclass
@@ -65,7 +71,8 @@ class Script:
     status_override: tuple[int, str] | None = None  # every chat answers (status, error)
     refuse_json_schema: bool = False    # /v1 refuses response_format json_schema (llama.cpp)
     # The Thor story: after an unload, the next load lands partly on the CPU and decodes
-    # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}.
+    # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}. A model with its own
+    # tokens_per_s gets the new speed itself; otherwise the Script's speed changes.
     after_reload: dict[str, float] | None = None
 
 
@@ -159,6 +166,8 @@ class OllamaDouble:
         """Load (if needed) and return the reported load duration, or an error response."""
         if self.script.load_error:
             return 0.0, self._error(500, self.script.load_error)
+        if spec.load_error:
+            return 0.0, self._error(500, spec.load_error)
         num_ctx = int((body.get('options') or {}).get('num_ctx') or 4096)
         keep_alive = body.get('keep_alive', '5m')
         if keep_alive in (0, '0', '0s'):
@@ -169,12 +178,18 @@ class OllamaDouble:
         if first and spec.name in self.unloaded and self.script.after_reload:
             spec.vram_fraction = self.script.after_reload.get('vram_fraction',
                                                               spec.vram_fraction)
-            self.script.tokens_per_s = self.script.after_reload.get('tokens_per_s',
-                                                                    self.script.tokens_per_s)
+            if spec.tokens_per_s is not None:
+                spec.tokens_per_s = self.script.after_reload.get('tokens_per_s',
+                                                                 spec.tokens_per_s)
+            else:
+                self.script.tokens_per_s = self.script.after_reload.get(
+                    'tokens_per_s', self.script.tokens_per_s)
         self.loaded[spec.name] = {
             'context_length': self.script.forced_context_length or num_ctx,
             'keep_alive': keep_alive}
-        return (self.script.load_duration_s if first else 0.0005), None
+        load_s = spec.load_duration_s if spec.load_duration_s is not None \
+            else self.script.load_duration_s
+        return (load_s if first else 0.0005), None
 
     def _reply_text(self, body: dict[str, Any]) -> str:
         reply = self.script.reply
@@ -200,7 +215,7 @@ class OllamaDouble:
         self.requests.append(('/api/tags', None))
         return JSONResponse({'models': [{
             'name': m.name, 'model': m.name, 'modified_at': '2026-11-01T10:00:00Z',
-            'size': m.size, 'digest': f'sha256:{abs(hash(m.name)):064x}'[:71],
+            'size': m.size, 'digest': m.digest or f'sha256:{abs(hash(m.name)):064x}'[:71],
             'details': {'format': 'gguf', 'family': m.family,
                         'parameter_size': m.parameter_size,
                         'quantization_level': 'Q4_K_M'}} for m in self.script.models.values()]})
@@ -212,7 +227,8 @@ class OllamaDouble:
             spec = self.script.models[name]
             models.append({'name': name, 'model': name, 'size': spec.size,
                            'size_vram': int(spec.size * spec.vram_fraction),
-                           'digest': 'sha256:0', 'details': {'family': spec.family},
+                           'digest': spec.digest or 'sha256:0',
+                           'details': {'family': spec.family},
                            'expires_at': '2318-01-01T00:00:00Z',
                            'context_length': state['context_length']})
         return JSONResponse({'models': models})
@@ -266,17 +282,19 @@ class OllamaDouble:
             return JSONResponse(reply)
         tokens = _tokens(self._reply_text(body))
         prompt_tokens = sum(len(m.get('content', '')) for m in body.get('messages') or []) // 4
+        tps = spec.tokens_per_s or self.script.tokens_per_s
+        prompt_tps = spec.prompt_tokens_per_s or self.script.prompt_tokens_per_s
         final = {
             'model': spec.name, 'created_at': _now(), 'done': True, 'done_reason': 'stop',
-            'total_duration': int((load_s + len(tokens) / self.script.tokens_per_s) * 1e9),
+            'total_duration': int((load_s + len(tokens) / tps) * 1e9),
             'load_duration': int(load_s * 1e9), 'prompt_eval_count': prompt_tokens,
-            'prompt_eval_duration': int(prompt_tokens / self.script.prompt_tokens_per_s * 1e9),
+            'prompt_eval_duration': int(prompt_tokens / prompt_tps * 1e9),
             'eval_count': len(tokens),
-            'eval_duration': int(len(tokens) / self.script.tokens_per_s * 1e9)}
+            'eval_duration': int(len(tokens) / tps * 1e9)}
         if body.get('stream', True) is False:
             await asyncio.sleep(self.script.stall_s)
             if self.script.real_time:
-                await asyncio.sleep(len(tokens) / self.script.tokens_per_s)
+                await asyncio.sleep(len(tokens) / tps)
             final[field_name] = _piece(field_name, ''.join(tokens))
             return JSONResponse(final)
         return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name),
@@ -289,7 +307,8 @@ class OllamaDouble:
             yield chunk
         self.timings.append((path, start, time.perf_counter()))
 
-    async def _paced(self, tokens: list[str], with_error_line: bool = False
+    async def _paced(self, tokens: list[str], with_error_line: bool = False,
+                     tokens_per_s: float | None = None
                      ) -> AsyncIterator[tuple[str, str | None]]:
         """Tokens as the script paces and breaks them: (token, None) or ('', error text)."""
         script = self.script
@@ -305,12 +324,14 @@ class OllamaDouble:
                 yield '', script.stream_error
                 return
             if script.real_time:
-                await asyncio.sleep(1.0 / script.tokens_per_s)
+                await asyncio.sleep(1.0 / (tokens_per_s or script.tokens_per_s))
             yield token, None
 
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
                       model: str) -> AsyncIterator[bytes]:
-        async for token, error in self._paced(tokens, with_error_line=True):
+        spec = self.script.models.get(model)
+        async for token, error in self._paced(tokens, with_error_line=True,
+                                              tokens_per_s=spec.tokens_per_s if spec else None):
             if error is not None:
                 yield (json.dumps({'error': error}) + '\n').encode()
                 return

@@ -1,34 +1,42 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""benchmark: planning speed and plan quality on the mission corpus, and a reload check.
+"""benchmark: every model's speed and plan quality, between a baseline and a final check.
 
-The reload check looks for the Thor slowdown: decode speed falling after unload + reload.
+The robot report's procedure: the first model is measured first (the baseline), then every
+model in turn (cold load through the API, GPU share from /api/ps, warm decode, prompt speed,
+time to first token, the mission corpus: latency, JSON and schema validity, quality; the
+decode-speed roofline and the efficiency against it), then the first model again (the
+final check). A final decode speed more than --max-degradation below the baseline means the
+machine changed under the run (the Thor's slowdown after reloads, heat, clocks): the
+figures are not to be trusted, and the run exits 1 with FINAL VERIFICATION FAILED.
 
-Usage: benchmark [--backend ollama|openai] [--host URL] [--model NAME] [--limit N]
-                 [--reload-check] [--json]
+Usage: benchmark --models A,B,... [--backend ollama|openai] [--host URL] [--repeats N]
+                 [--out DIR] [--max-degradation 0.3] [--limit N] [--corpus FILE]
+                 [--reload-check] [--json] [--memory-bandwidth-gbs GB/s]
+       benchmark --model NAME ...   (one model: baseline, then the final check)
 """
 
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
+from datetime import datetime, timezone
 import json
-import statistics
+import socket
 import sys
-import time
 from typing import Any
 
 from ..backends import BACKEND_NAMES, BackendError, make_backend, OllamaClient
-from ..backends.models import find_loaded
+from ..backends.models import find_loaded, same_model
+from ..bench_report import table, write_outputs
 from ..degradation import Evidence, explain
 from ..hosts import HostError
 from ..params import AgentConfig, config_for_backend
-from ..plan import plan_json_schema
-from ..prompt import MAX_PLAN_TOKENS, planning_messages
-from ..quality import load_corpus, overall, score_reply
+from ..quality import load_corpus
+from ..roofline import DEFAULT_CPU_BANDWIDTH_GBS, resolve_bandwidth
+from ..telemetry import choose_source, Telemetry, TelemetryUnavailable
+from .benchmark_measure import measure_model, Progress, Settings
 
-SPEED_PROMPT = 'Patrol a one-meter square and come back'
-DEGRADED_RATIO = 0.7
+FAILED = 'FINAL VERIFICATION FAILED'
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,139 +44,261 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='benchmark', description=__doc__.splitlines()[0])
     parser.add_argument('--backend', choices=BACKEND_NAMES, default='ollama')
     parser.add_argument('--host', default=None)
-    parser.add_argument('--model', default=None)
+    parser.add_argument('--models', default=None,
+                        help='comma-separated models; the first is the baseline and final')
+    parser.add_argument('--model', default=None, help='one model (same as --models NAME)')
+    parser.add_argument('--repeats', type=int, default=3, help='warm decode calls per model')
+    parser.add_argument('--max-degradation', type=float, default=0.3,
+                        help='largest allowed drop of the final decode speed (0.3 = 30%%)')
+    parser.add_argument('--out', default=None,
+                        help='write results.json, results.md and PNG plots here')
     parser.add_argument('--corpus', default=None, help='mission corpus YAML (default: built-in)')
     parser.add_argument('--limit', type=int, default=0, help='only the first N missions')
     parser.add_argument('--timeout', type=float, default=120.0, help='seconds per LLM call')
     parser.add_argument('--reload-check', action='store_true',
-                        help='ollama: unload, reload and compare decode speed and GPU share')
+                        help='ollama: per model, unload, reload and compare decode speed')
     parser.add_argument('--response-format', choices=('json_schema', 'json_object'),
                         default='json_schema')
-    parser.add_argument('--json', action='store_true', help='print one JSON object')
+    parser.add_argument('--telemetry', choices=('auto', 'jtop', 'nvml', 'none'), default='auto',
+                        help='GPU telemetry for the board, bandwidth and clocks')
+    parser.add_argument('--memory-bandwidth-gbs', type=float, default=0.0,
+                        help='device memory bandwidth for the roofline; 0 = board table/NVML')
+    parser.add_argument('--cpu-memory-bandwidth-gbs', type=float,
+                        default=DEFAULT_CPU_BANDWIDTH_GBS,
+                        help='bandwidth for the share of a model on the CPU (GB/s)')
+    parser.add_argument('--json', action='store_true', help='print the results as one JSON '
+                        'object on stdout')
     return parser
 
 
-def _pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+def _models(opts: argparse.Namespace) -> list[str]:
+    if opts.models and opts.model:
+        raise ValueError('give --models or --model, not both')
+    names = [m.strip() for m in (opts.models or opts.model or '').split(',') if m.strip()]
+    if not names:
+        names = [getattr(AgentConfig(), 'model' if opts.backend == 'ollama' else 'openai_model')]
+    return names
 
 
-def run_corpus(client: Any, missions: list[Any], log: Any) -> dict[str, Any]:
-    """Plan every mission with the model alone (no rule planner); score and time each."""
-    schema = plan_json_schema(AgentConfig.max_actions)
-    scores, speeds, ttfts, totals, rows = [], [], [], [], []
-    for i, mission in enumerate(missions, 1):
-        try:
-            result = client.chat(planning_messages(mission.text), schema=schema, stream=True,
-                                 options={'num_predict': MAX_PLAN_TOKENS})
-            reply, m, error = result.text, result.metrics, ''
-        except BackendError as exc:
-            reply, m, error = '', None, str(exc)
-        score = score_reply(mission, reply)
-        scores.append(score)
-        if m is not None:
-            speeds += [m.tokens_per_s] if m.tokens_per_s else []
-            ttfts += [m.ttft_s] if m.ttft_s is not None else []
-            totals.append(m.total_s or 0.0)
-        rows.append({'text': mission.text, 'category': mission.category, 'score': score.score,
-                     'reply': reply[:200], 'error': error, 'notes': score.notes[:2],
-                     'tokens_per_s': m.tokens_per_s if m else None,
-                     'ttft_s': m.ttft_s if m else None})
-        log(f'[{i}/{len(missions)}] {score.score:5.1f}  {mission.text[:48]:48}  '
-            + (f'{m.tokens_per_s:.1f} tok/s' if m and m.tokens_per_s else error[:60]))
-    by_category: dict[str, list[Any]] = defaultdict(list)
-    for mission, score in zip(missions, scores, strict=True):
-        by_category[mission.category].append(score)
-    return {'quality': overall(scores),
-            'quality_by_category': {k: overall(v) for k, v in sorted(by_category.items())},
-            'missions': len(missions),
-            'tokens_per_s_median': _pct(speeds, 0.5), 'tokens_per_s_p10': _pct(speeds, 0.1),
-            'ttft_s_median': _pct(ttfts, 0.5), 'plan_s_median': _pct(totals, 0.5),
-            'rows': rows}
+def _read(source: Any) -> tuple[Telemetry | None, str]:
+    try:
+        return source.read(), ''
+    except TelemetryUnavailable as exc:
+        return None, str(exc)
+    except Exception as exc:  # a telemetry bug must not end a benchmark
+        return None, f'telemetry failed: {type(exc).__name__}: {exc}'
 
 
-def _warm_speed(client: Any, runs: int = 3) -> float | None:
-    speeds = []
-    for _ in range(runs):
-        m = client.chat(planning_messages(SPEED_PROMPT), schema=plan_json_schema(),
-                        options={'num_predict': MAX_PLAN_TOKENS}).metrics
-        if m.tokens_per_s:
-            speeds.append(m.tokens_per_s)
-    return statistics.median(speeds) if speeds else None
+def _clocks(t: Telemetry | None, why: str) -> str:
+    if t is None:
+        return f'n/a ({why.split(" (")[0]})' if why else 'n/a'
+    parts = []
+    if t.gpu_freq_mhz is not None:
+        parts.append(f'GPU {t.gpu_freq_mhz:.0f}/{t.gpu_freq_max_mhz or 0:.0f} MHz')
+    if t.power_mode:
+        parts.append(f'power mode {t.power_mode}')
+    if t.jetson_clocks is not None:
+        parts.append(f'jetson_clocks {"on" if t.jetson_clocks else "off"}')
+    if t.max_temp_c is not None:
+        parts.append(f'hottest {t.max_temp_c:.0f} °C')
+    if t.throttle:
+        parts.append('throttle: ' + ', '.join(t.throttle))
+    return '; '.join(parts) or f'{t.source} gives no clock figures'
 
 
-def reload_check(client: OllamaClient, log: Any) -> dict[str, Any]:
-    """Warm speed, then unload + reload, then speed again; explain a drop."""
-    before = _warm_speed(client)
-    log(f'warm decode before reload: {before:.1f} tok/s' if before else 'no speed figure')
-    client.unload()
-    client.load()
-    entry = find_loaded(client.ps(), client.model)
-    after = _warm_speed(client)
-    log(f'warm decode after reload:  {after:.1f} tok/s' if after else 'no speed figure')
-    ratio = after / before if before and after else None
-    out: dict[str, Any] = {'before_tokens_per_s': before, 'after_tokens_per_s': after,
-                           'ratio': ratio, 'degraded': ratio is not None
-                           and ratio < DEGRADED_RATIO,
-                           'ps': entry.model_dump() if entry else None}
-    if out['degraded']:
-        out['cause'] = explain(Evidence(entry, client.options['num_ctx'],
-                                        ollama_version=client.version()))
+def verify(baseline: dict[str, Any], final: dict[str, Any], max_degradation: float,
+           start: tuple[Telemetry | None, str], end: tuple[Telemetry | None, str],
+           cause: str) -> dict[str, Any]:
+    """Compare the final check with the baseline: the verdict, the figures and the evidence."""
+    base, last = baseline.get('tokens_per_s_median'), final.get('tokens_per_s_median')
+    evidence = {'GPU share at the baseline': _pct(baseline.get('gpu_pct')),
+                'GPU share at the final check': _pct(final.get('gpu_pct')),
+                'clocks at the start': _clocks(*start), 'clocks at the final check': _clocks(*end)}
+    out: dict[str, Any] = {'ok': False, 'baseline_tokens_per_s': base,
+                           'final_tokens_per_s': last, 'change': None,
+                           'max_degradation': max_degradation, 'evidence': evidence}
+    model = baseline['model']
+    if base is None:
+        out['message'] = (f'{FAILED}: no baseline decode speed for {model} '
+                          f'({baseline.get("error") or "no figure"}); no figure can be trusted')
+        return out
+    if last is None:
+        out['message'] = (f'{FAILED}: the final check of {model} gave no decode speed '
+                          f'({final.get("error") or "no figure"})')
+        return out
+    change = last / base - 1.0
+    out['change'] = round(change, 4)
+    if -change > max_degradation:
+        evidence['likely cause'] = cause
+        out['message'] = (f'{FAILED}: {model} decodes at {last:.1f} tok/s at the final check '
+                          f'against {base:.1f} tok/s at the baseline ({change:+.0%}, allowed '
+                          f'-{max_degradation:.0%}): the machine slowed during the run, so the '
+                          f'figures between are not trustworthy')
+        return out
+    out['ok'] = True
+    out['message'] = (f'final verification passed: {model} {last:.1f} tok/s at the final check '
+                      f'against {base:.1f} at the baseline ({change:+.0%}, allowed '
+                      f'-{max_degradation:.0%})')
     return out
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    return f'{value:.2f} {unit}' if value is not None else 'n/a'
+def _pct(value: int | None) -> str:
+    return f'{value}% (/api/ps)' if value is not None else 'n/a'
 
 
-def main(args: list[str] | None = None) -> int:
-    """Run the benchmark; exit 0 when it ran, 1 when the backend failed or degraded."""
-    opts = build_parser().parse_args(args)
+def _server_facts(client: Any) -> dict[str, Any]:
+    """Ollama's version and the pulled models' digests (best effort: the run goes on)."""
+    if not isinstance(client, OllamaClient):
+        return {'ollama_version': None, 'tags': []}
+    facts: dict[str, Any] = {'ollama_version': None, 'tags': []}
     try:
-        config, host = config_for_backend(opts.backend, opts.host, opts.model,
-                                          llm_timeout_s=opts.timeout,
-                                          openai_response_format=opts.response_format)
-    except HostError as exc:
-        print(f'benchmark: error: {exc}', file=sys.stderr)
-        return 2
+        facts['ollama_version'] = client.version()
+        facts['tags'] = client.tags()
+    except BackendError as exc:
+        facts['error'] = str(exc)
+    return facts
+
+
+def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: bool
+        ) -> dict[str, Any]:
+    """The whole procedure; the results document (every number)."""
     missions = load_corpus(opts.corpus)
     if opts.limit:
         missions = missions[:opts.limit]
 
-    def log(line: str) -> None:
-        print(line, file=sys.stderr if opts.json else sys.stdout, flush=True)
+    def client_for(model: str) -> Any:
+        config, _ = config_for_backend(opts.backend, opts.host, model,
+                                       llm_timeout_s=opts.timeout,
+                                       openai_response_format=opts.response_format)
+        return make_backend(opts.backend, config)
 
-    client = make_backend(opts.backend, config)
-    start = time.monotonic()
+    source = choose_source(opts.telemetry)
+    start = _read(source)
+    bandwidth = resolve_bandwidth(opts.memory_bandwidth_gbs, start[0])
+    settings = Settings(missions, max(1, opts.repeats), bandwidth, opts.cpu_memory_bandwidth_gbs,
+                        opts.reload_check)
+    per_model = 1 + settings.repeats + len(missions)
+    progress = Progress(per_model * len(models) + 1 + settings.repeats, log_to_stderr)
+    first = client_for(models[0])
+    facts = _server_facts(first)
+    first.close()
+    runs = []
     try:
-        report = run_corpus(client, missions, log)
-        if opts.reload_check and isinstance(client, OllamaClient):
-            report['reload'] = reload_check(client, log)
-    except BackendError as exc:
-        print(f'benchmark: {exc}', file=sys.stderr)
-        return 1
+        for i, model in enumerate(models):
+            client = client_for(model)
+            try:
+                result = measure_model(client, 'baseline' if i == 0 else 'model', settings,
+                                       progress)
+                _unload(client)
+            finally:
+                client.close()
+            runs.append(result)
+            progress.log(_line(result))
+        client = client_for(models[0])
+        try:
+            final = measure_model(client, 'final', settings, progress, corpus=False)
+            end = _read(source)
+            cause = _cause(client, end[0], facts.get('ollama_version'))
+        finally:
+            client.close()
+        runs.append(final)
+        progress.log(_line(final))
     finally:
-        client.close()
-    report.update({'backend': opts.backend, 'host': host, 'model': client.model,
-                   'wall_s': round(time.monotonic() - start, 1)})
+        progress.close()
+        try:
+            source.close()
+        except Exception:  # a broken source must not hide the results
+            pass
+    digests = {m: next((t.get('digest') for t in facts['tags']
+                        if same_model(t.get('name') or t.get('model'), m)), None)
+               for m in models}
+    return {
+        'tool': 'benchmark', 'date': datetime.now(timezone.utc).isoformat(timespec='seconds'),
+        'backend': opts.backend, 'host': host, 'machine': socket.gethostname(),
+        'ollama_version': facts['ollama_version'], 'digests': digests,
+        'parameters': {'models': models, 'repeats': settings.repeats,
+                       'max_degradation': opts.max_degradation, 'limit': opts.limit,
+                       'corpus': opts.corpus or 'built-in', 'timeout_s': opts.timeout,
+                       'reload_check': opts.reload_check, 'telemetry': opts.telemetry,
+                       'memory_bandwidth_gbs': opts.memory_bandwidth_gbs,
+                       'cpu_memory_bandwidth_gbs': opts.cpu_memory_bandwidth_gbs,
+                       'response_format': opts.response_format},
+        'hardware': {'hardware_id': start[0].hardware_id if start[0] else None,
+                     'telemetry': start[0].source if start[0] else None,
+                     'telemetry_error': start[1],
+                     'bandwidth_gbs': bandwidth.gbs if bandwidth else None,
+                     'bandwidth_source': bandwidth.source if bandwidth else None},
+        'missions': len(missions), 'runs': runs,
+        'verification': verify(runs[0], final, opts.max_degradation, start, end, cause)}
+
+
+def _unload(client: Any) -> None:
+    """Free the model's memory before the next one loads (each model measured alone)."""
+    if isinstance(client, OllamaClient):
+        try:
+            client.unload()
+        except BackendError:  # it failed to load: nothing to free
+            pass
+
+
+def _cause(client: Any, telemetry: Telemetry | None, version: str | None) -> str:
+    entry = None
+    if isinstance(client, OllamaClient):
+        try:
+            entry = find_loaded(client.ps(), client.model)
+        except BackendError:
+            pass
+    num_ctx = getattr(client, 'options', {}).get('num_ctx')
+    return explain(Evidence(entry, num_ctx, telemetry, version))
+
+
+def _line(r: dict[str, Any]) -> str:
+    if r.get('tokens_per_s_median') is None:
+        return f'{r["phase"]:8} {r["model"]}: FAILED — {r["error"]}'
+    roof = r.get('roofline') or {}
+    bound = (f' of {roof["bound_tokens_per_s"]:.1f} bound ({roof["efficiency"]:.0%})'
+             if roof.get('efficiency') is not None else '')
+    quality = r.get('corpus', {}).get('quality')
+    return (f'{r["phase"]:8} {r["model"]}: {r["tokens_per_s_median"]:.1f} tok/s{bound}'
+            + (f', GPU {r["gpu_pct"]}%' if r.get('gpu_pct') is not None else '')
+            + (f', quality {quality:.1f}/100' if quality is not None else '')
+            + (f' — {r["error"]}' if r.get('error') else ''))
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the benchmark; exit 0 verified, 1 final verification failed or degraded, 2 usage."""
+    opts = build_parser().parse_args(args)
+    try:
+        models = _models(opts)
+        _, host = config_for_backend(opts.backend, opts.host, models[0])
+    except (HostError, ValueError) as exc:
+        print(f'benchmark: error: {exc}', file=sys.stderr)
+        return 2
+    results = run(opts, models, host, log_to_stderr=opts.json)
+    paths = write_outputs(results, opts.out) if opts.out else []
+    verdict = results['verification']
+    degraded = [r['model'] for r in results['runs'] if (r.get('reload') or {}).get('degraded')]
     if opts.json:
-        print(json.dumps(report))
+        print(json.dumps(results, default=str))
     else:
-        print(f'\n{opts.backend} {client.model} at {host}: quality {report["quality"]:.1f}/100 '
-              f'over {report["missions"]} missions')
-        for category, value in report['quality_by_category'].items():
-            print(f'  {category:10} {value:5.1f}')
-        print(f'  decode median {_fmt(report["tokens_per_s_median"], "tok/s")}, p10 '
-              f'{_fmt(report["tokens_per_s_p10"], "tok/s")}; time to first token median '
-              f'{_fmt(report["ttft_s_median"], "s")}; plan median '
-              f'{_fmt(report["plan_s_median"], "s")}')
-        if 'reload' in report:
-            r = report['reload']
-            print(f'  reload check: {"DEGRADED" if r["degraded"] else "ok"} '
-                  f'(ratio {r["ratio"]:.2f})' + (f' — {r["cause"]}' if r.get('cause') else ''))
-    return 1 if report.get('reload', {}).get('degraded') else 0
+        print(f'\n{opts.backend} at {host}'
+              + (f' (Ollama {results["ollama_version"]})' if results['ollama_version'] else '')
+              + f', {results["missions"]} corpus missions\n')
+        print(table(results))
+        for r in results['runs']:
+            if r.get('reload'):
+                rc = r['reload']
+                print(f'reload check {r["model"]}: {"DEGRADED" if rc["degraded"] else "ok"} '
+                      f'(ratio {rc["ratio"]:.2f})' + (f' — {rc["cause"]}' if rc.get('cause')
+                                                     else ''))
+        if paths:
+            print('\nwrote ' + ', '.join(str(p) for p in paths))
+    stream = sys.stdout if verdict['ok'] and not opts.json else sys.stderr
+    print('\n' + verdict['message'], file=stream)
+    if not verdict['ok']:
+        for key, value in verdict['evidence'].items():
+            print(f'  {key}: {value}', file=stream)
+    return 1 if not verdict['ok'] or degraded else 0
 
 
 if __name__ == '__main__':
