@@ -48,8 +48,8 @@ COMBOS = list(itertools.product(('true', 'false'), ('true', 'false'), ('auto', '
 
 @pytest.mark.parametrize('sim,gpu,aggregator,installed,dashboard,namespace', COMBOS)
 def test_nodes_for_every_combination(sim, gpu, aggregator, installed, dashboard, namespace):
-    args = dict(sim=sim, gpu_monitor=gpu, aggregator=aggregator, dashboard=dashboard,
-                namespace=namespace, log_level='debug')
+    args = {'sim': sim, 'gpu_monitor': gpu, 'aggregator': aggregator, 'dashboard': dashboard,
+            'namespace': namespace, 'log_level': 'debug'}
     if aggregator == 'true' and not installed:
         with pytest.raises(LaunchPlanError, match='diagnostic-aggregator'):
             plan(installed=installed, **args)
