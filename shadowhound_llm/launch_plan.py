@@ -133,7 +133,7 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
     if unknown:
         raise LaunchPlanError(f'unknown launch argument(s): {", ".join(unknown)}')
     a = {**DEFAULTS, **{k: str(v).strip() for k, v in args.items()}}
-    namespace = _namespace(a['namespace'])
+    namespace = normalise_namespace(a['namespace'], 'namespace:=')
     ros_args = ('--log-level', _log_level(a['log_level']))
     config_dir = Path(config_dir)
     notes: list[str] = []
@@ -249,11 +249,14 @@ def _flag(a: Mapping[str, str], name: str) -> bool:
     raise LaunchPlanError(f'{name}:={a[name]!r}: use true or false')
 
 
-def _namespace(text: str) -> str:
-    """'' or a relative namespace without slashes at the ends ('robot1', 'fleet/robot1')."""
+def normalise_namespace(text: str, what: str = 'namespace ') -> str:
+    """'' or a relative namespace without slashes at the ends ('robot1', 'fleet/robot1').
+
+    Raises LaunchPlanError (a ValueError) naming ``what`` for a name ROS would refuse.
+    """
     ns = text.strip().strip('/')
     if ns and not all(_NAME_TOKEN.match(part) for part in ns.split('/')):
-        raise LaunchPlanError(f'namespace:={text!r}: use letters, digits and underscores, '
+        raise LaunchPlanError(f'{what}{text!r}: use letters, digits and underscores, '
                               f'not starting with a digit (e.g. robot1)')
     return ns
 
