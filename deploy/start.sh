@@ -18,7 +18,9 @@
 #                            install and ~/ws/install/setup.bash, those that exist
 #   OLLAMA_HOST              the Ollama server, in any OLLAMA_HOST form (127.0.0.1:11434)
 #   SHADOWHOUND_MODEL        the model (phi4:14b)
-#   SHADOWHOUND_BACKEND      ollama (default) | none (skip the check, rule planner only)
+#   SHADOWHOUND_BACKEND      ollama (default) | openai (an OpenAI-compatible server: vLLM,
+#                            llama.cpp server) | none (no check, rule planner only)
+#   SHADOWHOUND_OPENAI_BASE_URL  the OpenAI-compatible base URL (backend openai)
 #   SHADOWHOUND_CHECK_ARGS   more check_backend arguments, e.g. "--strict --timeout 120"
 #   SHADOWHOUND_ALLOW_NO_LLM 1: start with the rule planner when the backend is not usable
 #   SHADOWHOUND_LAUNCH       the launch command (ros2 launch shadowhound_llm mission.launch.py)
@@ -49,35 +51,46 @@ read -r -a launch_args <<< "${SHADOWHOUND_LAUNCH_ARGS:-}"
 read -r -a check_args <<< "${SHADOWHOUND_CHECK_ARGS:-}"
 
 case "${backend}" in
-    ollama) ;;
+    ollama)
+        server="${host}"
+        check=(--backend ollama --host "${host}" --model "${model}")
+        chosen=(backend:=ollama model:="${model}" ollama_host:="${host}") ;;
+    openai)
+        server="${SHADOWHOUND_OPENAI_BASE_URL:-}"
+        if [[ -z "${server}" ]]; then
+            say "SHADOWHOUND_BACKEND=openai needs SHADOWHOUND_OPENAI_BASE_URL (e.g." \
+                "http://192.168.1.20:8000/v1) and SHADOWHOUND_MODEL"
+            exit 2
+        fi
+        check=(--backend openai --host "${server}" --model "${model}")
+        chosen=(backend:=openai openai_base_url:="${server}" openai_model:="${model}") ;;
     none)
         say "SHADOWHOUND_BACKEND=none: no LLM, rule planner only"
         exec "${launch_cmd[@]}" backend:=none "${launch_args[@]}" ;;
     *)
-        say "SHADOWHOUND_BACKEND=${backend}: use ollama or none (for an OpenAI-compatible" \
-            "server set SHADOWHOUND_CHECK_ARGS and SHADOWHOUND_LAUNCH_ARGS, see DEPLOYMENT.md)"
+        say "SHADOWHOUND_BACKEND=${backend}: use ollama, openai or none"
         exit 2 ;;
 esac
 
-say "checking the LLM backend: ${model} at ${host}"
+say "checking the LLM backend: ${backend} ${model} at ${server}"
 status=0
-"${python}" -m shadowhound_llm check_backend --host "${host}" --model "${model}" \
-    "${check_args[@]}" || status=$?
+"${python}" -m shadowhound_llm check_backend "${check[@]}" "${check_args[@]}" || status=$?
 
 if [[ ${status} -eq 0 ]]; then
     say "backend usable; launching: ${launch_cmd[*]}"
-    exec "${launch_cmd[@]}" model:="${model}" ollama_host:="${host}" "${launch_args[@]}"
+    exec "${launch_cmd[@]}" "${chosen[@]}" "${launch_args[@]}"
 fi
 if [[ ${status} -eq 2 ]]; then
-    say "check_backend refused the settings (exit 2): fix OLLAMA_HOST / SHADOWHOUND_MODEL /" \
-        "SHADOWHOUND_CHECK_ARGS in /etc/default/shadowhound"
+    say "check_backend refused the settings (exit 2): fix OLLAMA_HOST /" \
+        "SHADOWHOUND_OPENAI_BASE_URL / SHADOWHOUND_MODEL / SHADOWHOUND_CHECK_ARGS in" \
+        "/etc/default/shadowhound"
     exit 2
 fi
 if [[ "${SHADOWHOUND_ALLOW_NO_LLM:-0}" == "1" ]]; then
-    say "LLM backend not usable at ${host} (check_backend exit ${status}); starting with" \
+    say "LLM backend not usable at ${server} (check_backend exit ${status}); starting with" \
         "the rule planner only (SHADOWHOUND_ALLOW_NO_LLM=1)"
     exec "${launch_cmd[@]}" backend:=none "${launch_args[@]}"
 fi
-say "LLM backend not usable at ${host} (check_backend exit ${status}; its lines above say" \
+say "LLM backend not usable at ${server} (check_backend exit ${status}; its lines above say" \
     "why): not starting. Set SHADOWHOUND_ALLOW_NO_LLM=1 to start with the rule planner only."
 exit 1

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 import yaml
 
 from .backends.registry import BACKEND_CHOICES
-from .hosts import HostError, is_loopback, parse_host
+from .hosts import HostError, is_loopback, parse_host, parse_url
 
 PACKAGE = 'shadowhound_llm'
 AGGREGATOR_PACKAGE = 'diagnostic_aggregator'
@@ -34,7 +34,8 @@ AGGREGATOR_NODE = 'analyzers'  # aggregator_node names itself "analyzers"
 TOKEN_ENV = 'SHADOWHOUND_DASHBOARD_TOKEN'
 LOG_LEVELS = ('debug', 'info', 'warn', 'error', 'fatal')
 # mission_agent parameters a launch argument may override (only when the argument is given).
-AGENT_OVERRIDES = ('model', 'ollama_host', 'backend', 'fallback_backend')
+AGENT_OVERRIDES = ('model', 'ollama_host', 'backend', 'fallback_backend', 'openai_base_url',
+                   'openai_model')
 
 
 class LaunchPlanError(ValueError):
@@ -58,6 +59,9 @@ ARGUMENTS: tuple[Argument, ...] = (
     Argument('backend', '', 'ollama | openai | none; empty: the params file decides'),
     Argument('fallback_backend', '', 'backend tried when the primary fails; empty: the params '
              'file decides'),
+    Argument('openai_base_url', '', 'OpenAI-compatible server for backend:=openai (vLLM, '
+             'llama.cpp server), e.g. http://192.168.1.20:8000/v1; empty: the params file'),
+    Argument('openai_model', '', 'model name on that server; empty: the params file decides'),
     Argument('params_file', '', 'mission_agent parameters; empty: config/mission_agent.yaml'),
     Argument('gpu_monitor_params_file', '', 'gpu_monitor parameters; empty: '
              'config/gpu_monitor.yaml'),
@@ -163,9 +167,14 @@ def _agent_overrides(a: Mapping[str, str], file_values: Mapping[str, Any],
                      env: Mapping[str, str]) -> tuple[dict[str, Any], str]:
     """Overrides for the given arguments, and the Ollama URL the agent will use."""
     overrides: dict[str, Any] = {}
-    for name in ('model', 'backend', 'fallback_backend'):
+    for name in ('model', 'backend', 'fallback_backend', 'openai_model'):
         if a[name]:
             overrides[name] = a[name]
+    if a['openai_base_url']:
+        try:
+            overrides['openai_base_url'] = parse_url(a['openai_base_url'])
+        except HostError as exc:
+            raise LaunchPlanError(f'openai_base_url:=: {exc}') from None
     for name in ('backend', 'fallback_backend'):
         if name in overrides and overrides[name] not in BACKEND_CHOICES:
             raise LaunchPlanError(f'{name}:={overrides[name]!r}: use one of '

@@ -58,7 +58,8 @@ def test_backend_up_execs_the_launch_with_the_checked_server_and_model(ollama, s
     launched = out.strip().splitlines()[-1]
     assert launched.startswith(f'launched pid={pid} '), 'the launch replaces the script (exec)'
     assert launched.split('args=')[1].split() == [
-        'model:=phi4:14b', f'ollama_host:={host}', 'sim:=true', 'namespace:=r1']
+        'backend:=ollama', 'model:=phi4:14b', f'ollama_host:={host}', 'sim:=true',
+        'namespace:=r1']
 
 
 def test_launch_exit_status_is_the_scripts(ollama):
@@ -92,7 +93,19 @@ def test_bad_settings_exit_2(stub):
     code, out, err, _ = start('ftp://thor', stub)
     assert code == 2 and 'unsupported scheme' in err and 'launched' not in out
     code, out, err, _ = start('127.0.0.1:9', stub, SHADOWHOUND_BACKEND='vllm')
-    assert code == 2 and 'use ollama or none' in err
+    assert code == 2 and 'use ollama, openai or none' in err
+    code, out, err, _ = start('127.0.0.1:9', stub, SHADOWHOUND_BACKEND='openai')
+    assert code == 2 and 'needs SHADOWHOUND_OPENAI_BASE_URL' in err
+
+
+def test_openai_compatible_server_is_checked_then_launched(ollama, stub):
+    url = f'{ollama.url}/v1'  # the double speaks the OpenAI-compatible API too
+    code, out, err, _ = start('127.0.0.1:9', stub, SHADOWHOUND_BACKEND='openai',
+                              SHADOWHOUND_OPENAI_BASE_URL=url)
+    assert code == 0, out + err
+    assert f'openai backend at {url}' in out
+    assert out.strip().splitlines()[-1].split('args=')[1].split() == [
+        'backend:=openai', f'openai_base_url:={url}', 'openai_model:=phi4:14b']
 
 
 def test_backend_none_skips_the_check(stub):
@@ -182,3 +195,11 @@ def test_native_ollama_override_matches_the_compose_settings():
         assert env[key] == ollama['environment'][key], key
     assert 'drop_caches' in values(unit['Service'], 'ExecStartPre')[0]
     assert values(unit['Service'], 'ExecStartPre')[0].startswith('+')
+
+
+def test_jetson_clocks_unit_pins_clocks_before_ollama():
+    unit = unit_entries(DEPLOY / 'jetson-clocks.service')
+    assert values(unit['Service'], 'Type') == ['oneshot']
+    assert values(unit['Service'], 'ExecStart') == ['/usr/bin/jetson_clocks']
+    assert 'ollama.service' in ' '.join(values(unit['Unit'], 'Before')).split()
+    assert values(unit['Install'], 'WantedBy') == ['multi-user.target']

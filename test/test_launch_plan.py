@@ -101,6 +101,7 @@ def test_every_declared_argument_has_a_string_default_and_help():
     ({'backend': 'llamafile'}, "backend:='llamafile': use one of ollama, openai, none"),
     ({'fallback_backend': 'gpt'}, 'fallback_backend'),
     ({'ollama_host': 'ftp://thor'}, 'ollama_host:=: unsupported scheme'),
+    ({'openai_base_url': 'ftp://vllm'}, 'openai_base_url:=: unsupported scheme'),
     ({'params_file': '/nonexistent/agent.yaml'}, 'no such file'),
     ({'dashboard_port': 'http'}, 'dashboard_port'),
     ({'dashboard_host': '0.0.0.0'}, 'dashboard_token'),
@@ -127,14 +128,16 @@ def test_defaults_pass_the_shipped_files_unchanged():
 
 
 @pytest.mark.parametrize('name,value', [('model', 'qwen2.5:7b'), ('backend', 'openai'),
-                                        ('fallback_backend', 'openai'), ('backend', 'none')])
+                                        ('fallback_backend', 'openai'), ('backend', 'none'),
+                                        ('openai_model', 'Qwen/Qwen2.5-7B-Instruct'),
+                                        ('openai_base_url', 'http://10.0.0.9:8000/v1')])
 def test_agent_arguments_override_only_when_given(tmp_path, name, value):
+    in_file = {'model': 'llama3.1:8b', 'backend': 'ollama', 'fallback_backend': '',
+               'openai_model': 'gpt-4o-mini', 'openai_base_url': 'https://api.openai.com/v1'}
     own = write(tmp_path, 'agent.yaml', {'mission_agent': {'ros__parameters': {
-        'model': 'llama3.1:8b', 'backend': 'ollama', 'fallback_backend': '',
-        'max_linear_speed': 0.4}}})
+        **in_file, 'max_linear_speed': 0.4}}})
     chosen_by_file = agent(plan(params_file=own))
-    assert chosen_by_file[name] == {'model': 'llama3.1:8b', 'backend': 'ollama',
-                                    'fallback_backend': ''}[name]
+    assert chosen_by_file[name] == in_file[name]
     assert chosen_by_file['max_linear_speed'] == 0.4
     overridden = agent(plan(params_file=own, **{name: value}))
     assert overridden[name] == value and overridden['max_linear_speed'] == 0.4
