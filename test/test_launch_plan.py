@@ -267,3 +267,110 @@ def test_package_installed_reads_the_ament_index(tmp_path):
     assert package_installed('diagnostic_aggregator', env)
     assert not package_installed('rqt_robot_monitor', env)
     assert not package_installed('diagnostic_aggregator', {})
+
+
+# ---- the launch file's mapping, run against stand-ins for launch / launch_ros -----------
+class _Recorded:
+    """Stands in for a launch action: keeps its arguments."""
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+
+def _fake_launch_modules(values):
+    import types
+
+    class LaunchConfiguration:
+        def __init__(self, name):
+            self.name = name
+
+        def perform(self, context):
+            return values.get(self.name, context['defaults'][self.name])
+
+    class Logger:
+        lines = []
+
+        def error(self, text):
+            self.lines.append(text)
+
+    logger = Logger()
+    names = {
+        'launch': {'LaunchDescription': _Recorded},
+        'launch.actions': {n: type(n, (_Recorded,), {}) for n in (
+            'DeclareLaunchArgument', 'EmitEvent', 'LogInfo', 'OpaqueFunction',
+            'RegisterEventHandler')},
+        'launch.event_handlers': {'OnProcessExit': type('OnProcessExit', (_Recorded,), {})},
+        'launch.events': {'Shutdown': type('Shutdown', (_Recorded,), {})},
+        'launch.logging': {'get_logger': lambda name: logger},
+        'launch.substitutions': {'LaunchConfiguration': LaunchConfiguration},
+        'launch_ros': {},
+        'launch_ros.actions': {'Node': type('Node', (_Recorded,), {})},
+    }
+    modules = {}
+    for name, attrs in names.items():
+        module = types.ModuleType(name)
+        module.__dict__.update(attrs)
+        modules[name] = module
+    return modules, logger
+
+
+def _load_launch_file(monkeypatch, values):
+    import importlib.util
+    import sys
+    try:
+        import launch_ros  # noqa: F401
+        pytest.skip('the real launch_ros is installed: test_packaging loads the real file')
+    except ImportError:
+        pass
+    modules, logger = _fake_launch_modules(values)
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    spec = importlib.util.spec_from_file_location('mission_launch_under_test',
+                                                  ROOT / 'launch' / 'mission.launch.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, logger
+
+
+def test_launch_file_maps_the_plan_onto_nodes(monkeypatch):
+    monkeypatch.setenv('AMENT_PREFIX_PATH', '')
+    module, _ = _load_launch_file(monkeypatch, {'sim': 'true', 'namespace': 'robot1',
+                                                'model': 'qwen2.5:7b'})
+    description = module.generate_launch_description()
+    entities = description.args[0]
+    declared = [e.args[0] for e in entities if type(e).__name__ == 'DeclareLaunchArgument']
+    assert declared == [a.name for a in ARGUMENTS]
+    setup = next(e for e in entities if type(e).__name__ == 'OpaqueFunction')
+    actions = setup.kwargs['function']({'defaults': {a.name: a.default for a in ARGUMENTS}})
+    nodes = [a for a in actions if type(a).__name__ == 'Node']
+    assert [n.kwargs['name'] for n in nodes] == ['mission_agent', 'gpu_monitor', 'sim_robot',
+                                                 'dashboard']
+    for node in nodes:
+        assert node.kwargs['namespace'] == 'robot1'
+        assert node.kwargs['ros_arguments'] == ['--log-level', 'info']
+        (params_file,) = node.kwargs['parameters']
+        values = yaml.safe_load(Path(params_file).read_text(encoding='utf-8'))
+        assert list(values) == ['/**']
+    agent_file = nodes[0].kwargs['parameters'][0]
+    assert yaml.safe_load(Path(agent_file).read_text())['/**']['ros__parameters'][
+        'model'] == 'qwen2.5:7b'
+    notes = [a for a in actions if type(a).__name__ == 'LogInfo']
+    assert any('not installed' in n.kwargs['msg'] for n in notes)
+    (handler,) = [a.args[0] for a in actions if type(a).__name__ == 'RegisterEventHandler']
+    assert handler.kwargs['target_action'] is nodes[0]
+
+
+def test_launch_file_ends_the_launch_with_the_agent(monkeypatch):
+    import types
+    module, logger = _load_launch_file(monkeypatch, {})
+    running = types.SimpleNamespace(is_shutdown=False)
+    ended = module._on_agent_exit(types.SimpleNamespace(returncode=0), running)
+    assert [type(a).__name__ for a in ended] == ['LogInfo', 'EmitEvent']
+    shutdown = ended[1].kwargs['event']
+    assert 'status 0' in shutdown.kwargs['reason']
+    with pytest.raises(module.MissionAgentExited, match='status 2 \\(invalid parameters'):
+        module._on_agent_exit(types.SimpleNamespace(returncode=2), running)
+    assert 'status 2' in logger.lines[-1]
+    during = module._on_agent_exit(types.SimpleNamespace(returncode=0),
+                                   types.SimpleNamespace(is_shutdown=True))
+    assert [type(a).__name__ for a in during] == ['LogInfo']
