@@ -153,10 +153,10 @@ def published_names(ros_context):
 
     yield collect
     for executor, thread, nodes in made:
-        executor.shutdown(timeout_sec=2.0)
+        executor.shutdown(timeout_sec=5.0)
+        thread.join(timeout=5.0)  # before the nodes go (see test_fleet)
         for node in nodes:
             node.destroy_node()
-        thread.join(timeout=2.0)
 
 
 @pytest.mark.ros

@@ -77,11 +77,13 @@ def fleet(ros_context, tmp_path):
                 assert robot.client.wait_ready(15.0), f'{robot.ns} did not come up'
             yield ollama, robots
         finally:
-            executor.shutdown(timeout_sec=2.0)
+            # The spin thread ends before the nodes go: destroying a node under a waiting
+            # executor fails inside rclpy (a guard condition without a handle).
+            executor.shutdown(timeout_sec=5.0)
+            thread.join(timeout=5.0)
             for robot in robots.values():
                 for node in robot.nodes:
                     node.destroy_node()
-            thread.join(timeout=2.0)
 
 
 def test_missions_run_concurrently_and_end_at_the_right_robot(fleet):

@@ -172,10 +172,10 @@ def _run_missions(names: list[str], missions: list[str], planner: PlannerChoice,
                 f'succeeded' + ('' if ok else ' — SOME FAILED'))
         return 0 if ok else 1
     finally:
-        executor.shutdown(timeout_sec=2.0)
+        executor.shutdown(timeout_sec=5.0)
+        thread.join(timeout=5.0)  # the spin thread ends before its nodes are destroyed
         for robot in robots:
             robot.node.destroy_node()
-        thread.join(timeout=2.0)
         context.try_shutdown()
 
 
