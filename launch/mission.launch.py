@@ -1,59 +1,77 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Launch the mission agent (and optionally the GPU monitor and the simulated GO2).
+"""Launch mission_agent, gpu_monitor, the aggregator, the dashboard (and sim_robot).
 
-ros2 launch shadowhound_llm mission.launch.py [model:=phi4:14b] [ollama_host:=URL]
-    [sim:=false] [gpu_monitor:=true] [namespace:=] [params_file:=PATH]
+ros2 launch shadowhound_llm mission.launch.py [sim:=true] [namespace:=robot1]
+    [model:=NAME] [ollama_host:=HOST] [backend:=ollama|openai|none] [fallback_backend:=...]
+    [params_file:=PATH] [gpu_monitor_params_file:=PATH] [sim_params_file:=PATH]
+    [gpu_monitor:=true] [aggregator:=auto] [dashboard:=true] [log_level:=info]
+(`ros2 launch shadowhound_llm mission.launch.py -s` lists every argument.)
+
+Every decision is shadowhound_llm.launch_plan's (tested there); this file only maps the plan
+onto launch_ros actions. When mission_agent exits the whole launch ends, with a line saying
+why; a failed agent ends it with exit status 1.
 """
 
 import os
+from pathlib import Path
+import tempfile
 
-from ament_index_python.packages import get_package_share_directory
-from launch.actions import DeclareLaunchArgument
-from launch.conditions import IfCondition
-from launch.substitutions import EnvironmentVariable, LaunchConfiguration
+from launch.actions import (
+    DeclareLaunchArgument,
+    EmitEvent,
+    LogInfo,
+    OpaqueFunction,
+    RegisterEventHandler,
+)
+from launch.event_handlers import OnProcessExit
+from launch.events import Shutdown
+from launch.logging import get_logger
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 from launch import LaunchDescription
+from shadowhound_llm import launch_plan
 
-PACKAGE = 'shadowhound_llm'
-EXECUTABLES = ('mission_agent', 'gpu_monitor', 'sim_robot')
-PARAM_FILES = ('mission_agent.yaml', 'sim_robot.yaml', 'gpu_monitor.yaml')
+CONFIG_DIR = Path(__file__).resolve().parents[1] / 'config'
+
+
+class MissionAgentExited(RuntimeError):
+    """Raised when mission_agent fails: ros2 launch then ends everything with status 1."""
+
+
+def _on_agent_exit(event, context):
+    decision = launch_plan.agent_exit(event.returncode, context.is_shutdown)
+    if decision.failed:
+        get_logger('shadowhound_llm').error(decision.message)
+        raise MissionAgentExited(decision.message)
+    actions = [LogInfo(msg=decision.message)]
+    if decision.end_launch:
+        actions.append(EmitEvent(event=Shutdown(reason=decision.message)))
+    return actions
+
+
+def _setup(context):
+    args = {a.name: LaunchConfiguration(a.name).perform(context)
+            for a in launch_plan.ARGUMENTS}
+    plan = launch_plan.plan_launch(args, CONFIG_DIR, os.environ)
+    params_dir = tempfile.mkdtemp(prefix='shadowhound-launch-')
+    actions = [LogInfo(msg=line) for line in plan.notes]
+    for node in plan.nodes:
+        action = Node(package=node.package, executable=node.executable, name=node.name,
+                      namespace=node.namespace, output='screen', emulate_tty=True,
+                      parameters=[launch_plan.write_params_file(node, params_dir)],
+                      ros_arguments=list(node.ros_arguments))
+        actions.append(action)
+        if node.required:
+            actions.append(RegisterEventHandler(OnProcessExit(target_action=action,
+                                                              on_exit=_on_agent_exit)))
+    return actions
 
 
 def generate_launch_description():
-    """Describe the nodes; every argument maps onto a node parameter or condition."""
-    config_dir = os.path.join(get_package_share_directory(PACKAGE), 'config')
-    model = LaunchConfiguration('model')
-    ollama_host = LaunchConfiguration('ollama_host')
-    namespace = LaunchConfiguration('namespace')
-    params_file = LaunchConfiguration('params_file')
-    return LaunchDescription([
-        DeclareLaunchArgument('model', default_value='phi4:14b',
-                              description='Ollama model used for planning'),
-        DeclareLaunchArgument('ollama_host',
-                              default_value=EnvironmentVariable(
-                                  'OLLAMA_HOST', default_value='http://localhost:11434'),
-                              description='Ollama server URL'),
-        DeclareLaunchArgument('sim', default_value='false',
-                              description='true: also start sim_robot (no GO2 needed)'),
-        DeclareLaunchArgument('gpu_monitor', default_value='true',
-                              description='start gpu_monitor (GPU, LLM health on /diagnostics)'),
-        DeclareLaunchArgument('namespace', default_value='',
-                              description='namespace for every node and relative topic'),
-        DeclareLaunchArgument('params_file',
-                              default_value=os.path.join(config_dir, 'mission_agent.yaml'),
-                              description='mission_agent parameters file'),
-        Node(package=PACKAGE, executable='mission_agent', name='mission_agent',
-             namespace=namespace, output='screen', emulate_tty=True,
-             parameters=[params_file, {'model': model, 'ollama_host': ollama_host}]),
-        Node(package=PACKAGE, executable='gpu_monitor', name='gpu_monitor',
-             namespace=namespace, output='screen',
-             parameters=[os.path.join(config_dir, 'gpu_monitor.yaml'),
-                         {'ollama_host': ollama_host}],
-             condition=IfCondition(LaunchConfiguration('gpu_monitor'))),
-        Node(package=PACKAGE, executable='sim_robot', name='sim_robot',
-             namespace=namespace, output='screen',
-             parameters=[os.path.join(config_dir, 'sim_robot.yaml')],
-             condition=IfCondition(LaunchConfiguration('sim'))),
-    ])
+    """Declare the arguments; the nodes are decided from their values at launch time."""
+    return LaunchDescription(
+        [DeclareLaunchArgument(a.name, default_value=a.default, description=a.description)
+         for a in launch_plan.ARGUMENTS]
+        + [OpaqueFunction(function=_setup)])

@@ -28,7 +28,7 @@ def test_package_xml_is_format_3_ament_python_with_runtime_deps():
     deps = {e.text for e in root.findall('exec_depend')}
     assert deps >= {'rclpy', 'std_msgs', 'geometry_msgs', 'nav_msgs', 'sensor_msgs',
                     'diagnostic_msgs', 'launch_ros', 'python3-pydantic', 'python3-httpx',
-                    'python3-yaml'}
+                    'python3-yaml', 'diagnostic_aggregator'}
     assert {e.text for e in root.findall('test_depend')} >= {'python3-pytest'}
 
 
@@ -63,31 +63,52 @@ def _launch_source():
     return (ROOT / 'launch' / 'mission.launch.py').read_text(encoding='utf-8')
 
 
-def test_launch_file_names_only_existing_executables_and_files():
-    tree = ast.parse(_launch_source())
+def test_launch_file_maps_the_plan_and_ends_with_the_agent():
+    """Static check (launch_ros has no wheel): the file is a thin mapping of launch_plan."""
+    source = _launch_source()
+    tree = ast.parse(source)
+    calls = {n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, 'attr', '')
+             for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert {'plan_launch', 'write_params_file', 'agent_exit', 'DeclareLaunchArgument',
+            'OpaqueFunction', 'OnProcessExit', 'RegisterEventHandler', 'Shutdown',
+            'Node'} <= calls
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+        for kw in call.keywords:  # executables and packages come from the plan only
+            if kw.arg in ('executable', 'package'):
+                assert not isinstance(kw.value, ast.Constant), ast.unparse(call)
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
                and isinstance(n.value, str)}
-    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
-        for kw in call.keywords:
-            if kw.arg == 'executable':
-                assert kw.value.value in EXECUTABLES, kw.value.value
-    for name in ('mission_agent.yaml', 'sim_robot.yaml'):
-        assert name in strings and (ROOT / 'config' / name).is_file()
+    assert 'config' in strings  # the default parameter files sit beside launch/
+
+
+def test_plan_names_only_existing_executables_and_files():
+    from shadowhound_llm.launch_plan import ARGUMENTS, DEFAULT_FILES, plan_launch
+    for _, name in DEFAULT_FILES.values():
+        assert (ROOT / 'config' / name).is_file(), name
+    plan = plan_launch({'sim': 'true', 'gpu_monitor': 'true', 'dashboard': 'true'},
+                       ROOT / 'config', {}, lambda package: True)
+    for node in plan.nodes:
+        if node.package == 'shadowhound_llm':
+            assert node.executable in EXECUTABLES, node.executable
+    names = {a.name for a in ARGUMENTS}
     for arg in ('model', 'ollama_host', 'sim', 'gpu_monitor', 'namespace', 'params_file'):
-        assert arg in strings, f'launch argument {arg} missing'
+        assert arg in names, f'launch argument {arg} missing'
 
 
 def test_launch_description_builds_where_launch_ros_exists():
     pytest.importorskip('launch_ros', reason='launch_ros has no PyPI wheel; runs on a ROS '
                                              'install only')
     import importlib.util
+
+    from shadowhound_llm.launch_plan import ARGUMENTS
     spec = importlib.util.spec_from_file_location('mission_launch',
                                                   ROOT / 'launch' / 'mission.launch.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     description = module.generate_launch_description()
     names = [a.name for a in description.entities if hasattr(a, 'name')]
-    assert {'model', 'ollama_host', 'sim', 'gpu_monitor', 'namespace'} <= set(names)
+    assert names == [a.name for a in ARGUMENTS]
+    assert module.CONFIG_DIR == ROOT / 'config'
 
 
 def test_params_file_holds_every_parameter_with_its_default():
@@ -120,6 +141,13 @@ def test_contract_parameter_defaults():
         5.0, 10.0, 20, 2000, 0.05, 3.0, 0.5, False, 120.0)
 
 
-def test_sim_params_file_is_valid_yaml_for_sim_robot():
-    data = yaml.safe_load((ROOT / 'config' / 'sim_robot.yaml').read_text(encoding='utf-8'))
+def test_sim_params_file_is_in_sync():
+    from shadowhound_llm.params import SimConfig
+    text = (ROOT / 'config' / 'sim_robot.yaml').read_text(encoding='utf-8')
+    assert text == render_params_yaml(SimConfig, 'sim_robot'), \
+        'regenerate: python -m shadowhound_llm.params sim_robot > config/sim_robot.yaml'
+    values = load_params_file(ROOT / 'config' / 'sim_robot.yaml', 'sim_robot')
+    assert SimConfig.from_mapping(values) == SimConfig()
+    data = yaml.safe_load(text)
     assert data['sim_robot']['ros__parameters']['rate_hz'] == 50.0
+    assert data['sim_robot']['ros__parameters']['cmd_timeout_s'] == 0.5

@@ -1,0 +1,324 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""mission: send one mission to mission_agent and wait for its result (no ros2cli needed).
+
+    python -m shadowhound_llm mission "Move forward 1 meter" [--id ID]
+        [--planner auto|rules|llm] [--dry-run] [--timeout S] [--json] [--namespace NS]
+    python -m shadowhound_llm mission stop       # stop the robot now (no LLM involved)
+    python -m shadowhound_llm mission --cancel   # cancel the running mission
+
+Prints each status of the mission as it arrives (one line each, and the plan once it is
+known; with --json one mission_status JSON object per line). Ctrl-C while waiting cancels
+the mission it sent. Exit status: 0 succeeded, 1 failed / rejected / cancelled, 2 bad
+arguments, 3 no mission_agent answered within the timeout (130: interrupted before
+anything was sent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+from pydantic import ValidationError
+
+from ..contract import MissionRequest, MissionState, MissionStatus
+from ..launch_plan import LaunchPlanError, normalise_namespace
+
+EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_NO_AGENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+DEFAULT_TIMEOUT_S = 180.0      # planning (llm_timeout_s) + max_mission_duration_s, with room
+CANCEL_WAIT_S = 5.0            # after a cancel, how long the agent gets to confirm it
+STOP_WORDS = ('stop',)
+
+
+class UsageError(Exception):
+    """Bad arguments: exit status 2 with the message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 too, but we keep the wording
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface (see the package CONTRACT)."""
+    parser = _Parser(prog='mission', description=__doc__.splitlines()[0],
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog='exit status: 0 succeeded, 1 failed/rejected/cancelled, 2 bad '
+                            'arguments, 3 no agent answered')
+    parser.add_argument('text', nargs='*', help='the mission text; "stop" stops the robot')
+    parser.add_argument('--id', default=None, help='mission id (made up when not given)')
+    parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='plan and check the envelope, report the plan, never move')
+    parser.add_argument('--timeout', type=float, default=DEFAULT_TIMEOUT_S,
+                        help=f'seconds to wait for the result (default {DEFAULT_TIMEOUT_S:g}); '
+                             'a mission still running then is cancelled')
+    parser.add_argument('--connect-timeout', type=float, default=10.0,
+                        help='seconds to wait for a mission_agent to appear (default 10)')
+    parser.add_argument('--json', action='store_true',
+                        help='print each status as one JSON object per line')
+    parser.add_argument('--namespace', default='', help="the robot's namespace, e.g. robot1")
+    parser.add_argument('--cancel', action='store_true', help='cancel the running mission')
+    return parser
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Options and the ROS arguments (everything from --ros-args on). Raises UsageError."""
+    if '--ros-args' in argv:
+        at = argv.index('--ros-args')
+        argv, ros_args = argv[:at], argv[at:]
+    else:
+        ros_args = []
+    opts = build_parser().parse_args(argv)
+    opts.text = ' '.join(opts.text).strip()
+    opts.mode = 'cancel' if opts.cancel else (
+        'stop' if opts.text.lower() in STOP_WORDS else 'mission')
+    if opts.cancel and opts.text:
+        raise UsageError('--cancel takes no mission text')
+    if opts.mode == 'mission' and not opts.text:
+        raise UsageError('give the mission text, "stop", or --cancel')
+    if opts.dry_run and opts.mode != 'mission':
+        raise UsageError('--dry-run needs a mission text')
+    if opts.timeout <= 0 or opts.connect_timeout <= 0:
+        raise UsageError('--timeout and --connect-timeout must be positive')
+    try:
+        opts.namespace = normalise_namespace(opts.namespace, '--namespace ')
+    except LaunchPlanError as exc:
+        raise UsageError(str(exc)) from None
+    if opts.mode == 'mission':
+        try:
+            MissionRequest(text=opts.text, id=opts.id, planner=opts.planner,
+                           dry_run=opts.dry_run)
+        except ValidationError as exc:
+            raise UsageError(f'--id: {exc.errors()[0]["msg"]}') from None
+    return opts, ros_args
+
+
+def exit_code(state: MissionState | None) -> int:
+    """0 succeeded, 1 any other terminal state, 3 no terminal state at all."""
+    if state is None:
+        return EXIT_NO_AGENT
+    return EXIT_SUCCEEDED if state == MissionState.SUCCEEDED else EXIT_FAILED
+
+
+class Printer:
+    """Writes each status once, one line each (or JSON lines), and the plan when it changes."""
+
+    def __init__(self, as_json: bool, start: float, out: Any = None) -> None:
+        self.as_json = as_json
+        self.start = start
+        self.out = out or sys.stdout
+        self.printed = 0
+        self.plan: dict[str, Any] | None = None
+
+    def statuses(self, statuses: list[MissionStatus]) -> None:
+        """Print the statuses not printed yet (``statuses`` is the whole list so far)."""
+        for status in statuses[self.printed:]:
+            for line in self.lines(status, time.monotonic() - self.start):
+                print(line, file=self.out, flush=True)
+        self.printed = max(self.printed, len(statuses))
+
+    def lines(self, status: MissionStatus, elapsed: float) -> list[str]:
+        """The lines for one status."""
+        if self.as_json:
+            return [status.to_json()]
+        text = status.message or status.text
+        if status.state == MissionState.RECEIVED:
+            text = f'"{status.text}"' + (' (dry run)' if status.dry_run else '')
+        out = [f'{elapsed:7.2f} s  {status.state.value:<9}  {text}']
+        if status.plan and status.plan != self.plan:
+            self.plan = status.plan
+            out.append(f'{"":9}  {"plan":<9}  {json.dumps(status.plan, separators=(",", ":"))}')
+        return out
+
+    def note(self, text: str) -> None:
+        """An operator note: on stdout, or on stderr when stdout carries JSON."""
+        print(text, file=sys.stderr if self.as_json else self.out, flush=True)
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    argv = list(sys.argv[1:] if args is None else args)
+    try:
+        opts, ros_args = parse_args(argv)
+    except UsageError as exc:
+        build_parser().print_usage(sys.stderr)
+        print(f'mission: error: {exc}', file=sys.stderr)
+        return EXIT_USAGE
+    interrupted = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        if interrupted.is_set():   # the second Ctrl-C: give up waiting
+            raise KeyboardInterrupt
+        interrupted.set()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        return _run(opts, ros_args, interrupted)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _run(opts: argparse.Namespace, ros_args: list[str], interrupted: threading.Event) -> int:
+    import rclpy
+    from rclpy.node import Node
+    from rclpy.signals import SignalHandlerOptions
+
+    from ..nodes.mission_client import MissionClient
+    from ..nodes.ros_common import spinning
+
+    rclpy.init(args=['mission', *ros_args], signal_handler_options=SignalHandlerOptions.NO)
+    node = Node(f'mission_cli_{os.getpid()}', namespace=f'/{opts.namespace}' if opts.namespace
+                else None)
+    try:
+        client = MissionClient(node)
+        with spinning(node):
+            return _Session(opts, client, interrupted).run()
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+class _Session:
+    """One command's conversation with the agent."""
+
+    def __init__(self, opts: argparse.Namespace, client: Any,
+                 interrupted: threading.Event) -> None:
+        self.opts = opts
+        self.client = client
+        self.interrupted = interrupted
+        self.start = time.monotonic()
+        self.printer = Printer(opts.json, self.start)
+        self.topic = (f'/{opts.namespace}' if opts.namespace else '') + '/mission_command'
+
+    def run(self) -> int:
+        listening = (self.client.cancel_pub if self.opts.mode == 'cancel'
+                     else self.client.mission_pub).get_subscription_count
+        if not self._wait(lambda: listening() > 0, self.opts.connect_timeout):
+            if self.interrupted.is_set():
+                self.printer.note('mission: interrupted before anything was sent')
+                return EXIT_INTERRUPTED
+            print(f'mission: no mission_agent is listening on {self.topic} (waited '
+                  f'{self.opts.connect_timeout:g} s): is it running, with the same '
+                  f'ROS_DOMAIN_ID and namespace?', file=sys.stderr)
+            return EXIT_NO_AGENT
+        if self.opts.mode == 'cancel':
+            return self._cancel()
+        if self.opts.mode == 'stop':
+            mission_id = self.client.stop()
+        else:
+            mission_id = self.client.send(self.opts.text, self.opts.id, self.opts.planner,
+                                          self.opts.dry_run)
+        return self._follow(mission_id, cancel_on_exit=self.opts.mode == 'mission'
+                            and not self.opts.dry_run)
+
+    def _wait(self, predicate: Callable[[], Any], timeout: float) -> Any:
+        """Wait for predicate, or until the timeout or Ctrl-C; returns predicate's value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.client.wait(lambda: predicate() or self.interrupted.is_set(),
+                                     max(0.0, min(0.2, deadline - time.monotonic())))
+            if self.interrupted.is_set():
+                return predicate()
+            if value or time.monotonic() >= deadline:
+                return predicate()
+
+    def _follow(self, mission_id: str, cancel_on_exit: bool) -> int:
+        deadline = self.start + self.opts.timeout
+        final = None
+        while final is None:
+            self._wait(self._news(mission_id, len(self.client.statuses_for(mission_id))),
+                       deadline - time.monotonic())
+            self.printer.statuses(self.client.statuses_for(mission_id))
+            final = self.client.terminal_of(mission_id)
+            if final is not None:
+                break
+            if self.interrupted.is_set() or time.monotonic() >= deadline:
+                why = ('interrupted' if self.interrupted.is_set()
+                       else f'no result within {self.opts.timeout:g} s')
+                return self._give_up(mission_id, why, cancel_on_exit)
+        self._summary(mission_id, final)
+        return exit_code(final.state)
+
+    def _news(self, mission_id: str, seen: int) -> Callable[[], bool]:
+        return lambda: (len(self.client.statuses_for(mission_id)) > seen
+                        or self.client.terminal_of(mission_id) is not None)
+
+    def _give_up(self, mission_id: str, why: str, cancel: bool) -> int:
+        answered = bool(self.client.statuses_for(mission_id))
+        if not answered and not cancel:
+            print(f'mission: {why}; mission_agent never answered mission {mission_id}',
+                  file=sys.stderr)
+            return EXIT_NO_AGENT
+        if cancel:
+            self.printer.note(f'mission: {why}: cancelling mission {mission_id}')
+            self.client.cancel()
+            final = self.client.wait(lambda: self.client.terminal_of(mission_id),
+                                     CANCEL_WAIT_S)
+            self.printer.statuses(self.client.statuses_for(mission_id))
+            if final is not None:
+                self._summary(mission_id, final)
+                return exit_code(final.state)
+        print(f'mission: {why}; mission {mission_id} has not ended (last state: '
+              f'{self._last_state(mission_id)})', file=sys.stderr)
+        return EXIT_NO_AGENT if not answered else EXIT_FAILED
+
+    def _cancel(self) -> int:
+        self._wait_for_history()
+        running = self._running_mission()
+        self.client.cancel()
+        if running is None:
+            self.printer.note('mission: cancel sent; no mission was running')
+            return EXIT_SUCCEEDED
+        self.printer.note(f'mission: cancel sent for mission {running}')
+        final = self._wait(lambda: self.client.terminal_of(running),
+                           min(self.opts.timeout, CANCEL_WAIT_S))
+        statuses = self.client.statuses_for(running)
+        self.printer.printed = max(0, len(statuses) - 1)   # the new status only
+        self.printer.plan = statuses[-1].plan
+        self.printer.statuses(statuses)
+        if final is None:
+            print(f'mission: mission {running} did not confirm the cancel', file=sys.stderr)
+            return EXIT_NO_AGENT
+        return EXIT_SUCCEEDED
+
+    def _wait_for_history(self, quiet_s: float = 0.3, limit_s: float = 2.0) -> None:
+        """mission_status is TRANSIENT_LOCAL: the agent's last statuses arrive in a burst."""
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline and not self.interrupted.is_set():
+            seen = len(self.client.statuses)
+            grew = self.client.wait(lambda n=seen: len(self.client.statuses) > n, quiet_s)
+            if not grew and (seen or time.monotonic() > deadline - limit_s / 2):
+                return
+
+    def _running_mission(self) -> str | None:
+        with self.client.cond:
+            statuses = list(self.client.statuses)
+        last: dict[str, MissionStatus] = {}
+        for status in statuses:
+            last[status.mission_id] = status
+        running = [s for s in last.values() if not s.terminal and not s.dry_run]
+        return running[-1].mission_id if running else None
+
+    def _last_state(self, mission_id: str) -> str:
+        statuses = self.client.statuses_for(mission_id)
+        return statuses[-1].state.value if statuses else 'none'
+
+    def _summary(self, mission_id: str, final: MissionStatus) -> None:
+        seconds = time.monotonic() - self.start
+        self.printer.note(f'mission {mission_id}: {final.state.value} in {seconds:.1f} s'
+                          + (f' ({final.message})' if final.message and
+                             final.state != MissionState.SUCCEEDED else ''))
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
