@@ -439,7 +439,7 @@ def test_lowering_max_speed_caps_the_very_next_command(make_core):
     assert 0 < c.cmds[-1].linear <= 0.1
     c.drive(2.0)
     assert max(cmd.linear for cmd in c.cmds[-40:]) <= 0.1
-    assert c.core.governor.clamp_count <= clamps + 1, 'controllers follow the new limit' 
+    assert c.core.governor.clamp_count <= clamps + 1, 'controllers follow the new limit'
 
 
 def test_backend_change_revalidates_and_a_failure_does_not_end_the_node(make_core):
