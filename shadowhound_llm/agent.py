@@ -206,7 +206,7 @@ class AgentCore:
         if not request.dry_run and self.busy:
             self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '
                                                    f'robot stopped')
-        rules_plan = plan_from_rules(text) if request.planner != 'llm' else None
+        rules_plan = plan_from_rules(text, self.config) if request.planner != 'llm' else None
         if self._must_wait_for_odom(request, rules_plan):
             self._waiting = _Waiting(mission_id, request, rules_plan,
                                      now + self.config.odom_wait_s)

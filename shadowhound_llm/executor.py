@@ -311,7 +311,8 @@ class _Step:
         home = self.ex.home
         if home is None:
             raise StepFailed('home pose unknown: no odometry received yet')
-        return [GotoController(lim, pose, home.x, home.y), FaceController(lim, pose, home.yaw)]
+        return [GotoController(lim, pose, home.x, home.y, speed_mps=a.speed_mps),
+                FaceController(lim, pose, home.yaw)]
 
     def _photo(self, now: float) -> None:
         camera, cfg = self.ex.camera, self.ex.config

@@ -133,9 +133,10 @@ class Photo(_Action):
 
 
 class ReturnHome(_Action):
-    """Go back to the pose recorded at the first odometry message."""
+    """Go back to the pose recorded at the first odometry message; ``speed_mps`` optional."""
 
     type: Literal['return_home'] = 'return_home'
+    speed_mps: float | None = Field(default=None, gt=0.0)
 
 
 class Say(_Action):

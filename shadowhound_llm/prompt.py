@@ -37,7 +37,7 @@ ACTION is one of ([...] marks an optional field: leave it out unless the mission
 {{"type":"wait","seconds":S}}        stand still
 {{"type":"stop"}}                    stop and end the plan
 {{"type":"photo"}}                   take a photo with the camera
-{{"type":"return_home"}}             go back to the starting pose
+{{"type":"return_home"[,"speed_mps":V]}}  go back to the starting pose
 {{"type":"say","text":"..."}}        answer in words, no motion
 Rules:
 - Fewest actions. Metres and degrees: 100 cm = 1 m, 1 ft = 0.3048 m, 1 in = 0.0254 m,

@@ -140,10 +140,12 @@ class Harness:
         return self.probe.pose
 
     def close(self) -> None:
-        self.executor.shutdown(timeout_sec=2.0)
+        # Stop spinning and join the thread before destroying nodes: destroying a node the
+        # spin thread still waits on raises in that thread.
+        self.executor.shutdown(timeout_sec=5.0)
+        self.thread.join(timeout=5.0)
         for node in self.nodes:
             node.destroy_node()
-        self.thread.join(timeout=2.0)
 
 
 def _params(values: dict[str, Any]) -> list[Parameter]:

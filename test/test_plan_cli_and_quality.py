@@ -130,15 +130,8 @@ def test_expected_plans_are_valid_and_fit_the_envelope():
         assert judge_reply(m, perfect(m)).right, m.text
 
 
-_ENVELOPE_GAP = pytest.mark.xfail(
-    strict=False, reason='envelope speed and drive checks are being added on branch vocab')
-
-
 @pytest.mark.parametrize('mission', [
-    pytest.param(m, id=m.text[:40], marks=[_ENVELOPE_GAP] if any(
-        a['type'] == 'drive' or 'speed_mps' in a or 'speed_dps' in a for a in m.actions)
-        else [])
-    for m in load_corpus() if m.reject])
+    pytest.param(m, id=m.text[:40]) for m in load_corpus() if m.reject])
 def test_unsafe_missions_faithful_plans_are_rejected_by_the_envelope(mission):
     assert mission.actions, 'an unsafe mission gives the faithful plan the envelope refuses'
     with pytest.raises(EnvelopeViolation):

@@ -8,8 +8,6 @@ A few-shot example that is (nearly) a corpus mission inflates every quality figu
 from difflib import SequenceMatcher
 import re
 
-import pytest
-
 from shadowhound_llm.prompt import EXAMPLES
 from shadowhound_llm.quality import load_corpus
 
@@ -42,7 +40,6 @@ def test_the_check_catches_copies_and_near_copies():
     assert overlaps(['Describe what you are'], corpus) == []
 
 
-@pytest.mark.xfail(strict=False, reason='prompt examples are being replaced on branch vocab')
 def test_prompt_examples_are_not_scored_missions():
     examples = [text for text, _ in EXAMPLES]
     assert examples, 'prompt.EXAMPLES is empty'

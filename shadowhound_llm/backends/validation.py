@@ -104,18 +104,18 @@ def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
     return OK, f'schema-constrained plan parsed: {text}', result
 
 
-def _speed(result: Any, min_tps: float) -> tuple[str, str]:
+def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
     m = result.metrics
     if m.tokens_per_s is None:
         return WARN, 'the server reported no token counts; decode speed unknown'
-    if m.tokens_per_s < min_tps:
+    if min_tps is not None and m.tokens_per_s < min_tps:
         return WARN, (f'warm decode {m.tokens_per_s:.1f} tok/s is below min_tokens_per_s '
                       f'{min_tps:g}: plans will be slow. Check GPU offload (ollama ps), power '
                       f'mode (MAXN) and jetson_clocks')
     return OK, f'warm decode {m.tokens_per_s:.1f} tok/s ({m.eval_count} tokens)'
 
 
-def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float) -> None:
+def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float | None) -> None:
     """The checks every backend shares: a schema-constrained plan, then its decode speed."""
     result: list[Any] = []
 
@@ -128,10 +128,14 @@ def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float) ->
     runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
 
 
-def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
+def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
                     on_check: Callable[[CheckResult], None] | None = None
                     ) -> ValidationReport:
-    """Reachable -> model present -> load -> GPU residency -> context -> structured -> speed."""
+    """Reachable -> model present -> load -> GPU residency -> context -> structured -> speed.
+
+    ``min_tokens_per_s``: the decode-speed floor (the agent's parameter); None reports the
+    speed without judging it.
+    """
     runner = _Runner(on_check)
     state: dict[str, Any] = {}
     model, host = client.model, client.host
@@ -186,7 +190,7 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float = 5.0,
     return ValidationReport('ollama', host, model, runner.checks)
 
 
-def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float = 5.0,
+def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float | None = None,
                     on_check: Callable[[CheckResult], None] | None = None
                     ) -> ValidationReport:
     """Reachable (models listed) -> model listed -> structured output -> speed."""

@@ -66,26 +66,33 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
     """Init rclpy, spin the node until SIGINT/SIGTERM, call on_shutdown while ROS still works.
 
     rclpy's own signal handlers shut the context down before user code runs, which would
-    make a last zero Twist impossible; so the node installs its own handlers and leaves
-    the spin loop cleanly.
+    make a last zero Twist impossible; so the node installs its own handlers. The executor
+    spins on a thread of its own, and the main thread waits on an Event: a signal wakes that
+    wait at once (an rcl wait would only notice it at its next timeout), so on_shutdown runs
+    within a millisecond of SIGINT/SIGTERM. A node ends itself by setting ``exit_code``.
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    stop = {'signal': None}
+    stop = threading.Event()
 
-    def request_stop(signum: int, _frame: Any) -> None:
-        stop['signal'] = signum
+    def request_stop(_signum: int, _frame: Any) -> None:
+        stop.set()
 
     old = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    node = None
+    node = executor = thread = None
     code = 0
     try:
         node = factory()
         executor = SingleThreadedExecutor()
         executor.add_node(node)
-        # A node ends itself by setting ``exit_code`` (e.g. an unusable LLM backend).
-        while stop['signal'] is None and rclpy.ok() and getattr(node, 'exit_code', None) is None:
-            executor.spin_once(timeout_sec=0.1)
-        code = getattr(node, 'exit_code', None) or 0
+        thread = threading.Thread(target=executor.spin, name='ros-spin', daemon=True)
+        thread.start()
+        while not stop.wait(0.05):
+            if getattr(node, 'exit_code', None) is not None or not rclpy.ok():
+                break
+            if not thread.is_alive():  # a callback raised: the traceback is already printed
+                code = 1
+                break
+        code = getattr(node, 'exit_code', None) or code
     except ConfigError as exc:
         print(f'[ERROR] invalid parameters: {exc}', file=sys.stderr)
         code = 2
@@ -97,6 +104,10 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
         if node is not None:
             if on_shutdown is not None and rclpy.ok():
                 on_shutdown(node)
+            if executor is not None:
+                executor.shutdown(timeout_sec=2.0)
+            if thread is not None:
+                thread.join(timeout=2.0)
             node.destroy_node()
         rclpy.try_shutdown()
         for s, handler in old.items():

@@ -67,7 +67,7 @@ def main(args: list[str] | None = None) -> int:
     if problems:
         print(f'plan: error: {"; ".join(problems)}', file=sys.stderr)
         return 2
-    plan, planner = plan_from_rules(opts.text), 'rule planner'
+    plan, planner = plan_from_rules(opts.text, config), 'rule planner'
     if plan is None:
         if config.backend == 'none':
             print('plan: this mission needs a language model and --backend is none',
