@@ -29,7 +29,7 @@ from ..camera import ImageFrame
 from ..contract import PlannerChoice
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import CMD_VEL_QOS, ConfigError, declare_dataclass_params, run_node
-from .config import DashboardConfig
+from .config import DashboardConfig, TOKEN_ENV
 from .server import create_app, HttpServer, Hub
 from .state import DashboardState, safe_photo_name
 
@@ -47,7 +47,11 @@ class DashboardNode(Node):
         try:
             self.config: DashboardConfig = declare_dataclass_params(self, DashboardConfig)
         except ConfigError as exc:
-            raise ConfigError(self._redact(str(exc))) from None
+            message = self._redact(str(exc))
+            if message.startswith('parameter token:'):
+                message += (f' (a token ROS reads as a number must be quoted, or given in '
+                            f'${TOKEN_ENV}, which also keeps it out of process listings)')
+            raise ConfigError(message) from None
         cfg = self.config
         self.token = cfg.effective_token
         self.max_mission_chars = cfg.max_mission_chars
@@ -85,7 +89,7 @@ class DashboardNode(Node):
 
     def _redact(self, text: str) -> str:
         raw = getattr(self, '_parameter_overrides', {}).get('token')
-        for secret in (getattr(raw, 'value', None), os.environ.get('SHADOWHOUND_DASHBOARD_TOKEN')):
+        for secret in (getattr(raw, 'value', None), os.environ.get(TOKEN_ENV)):
             if secret not in (None, ''):
                 text = text.replace(str(secret), '<token>')
         return text
