@@ -235,6 +235,7 @@
     const state = $('cur-state');
     if (!cur) { state.textContent = 'no mission yet'; state.dataset.state = ''; return; }
     state.textContent = cur.state + (cur.dry_run ? ' (dry run)' : '');
+    state.dataset.id = cur.id;
     state.dataset.state = cur.state;
     $('cur-text').textContent = cur.text;
     $('cur-planner').textContent = cur.planner ? 'planner: ' + cur.planner : '';
