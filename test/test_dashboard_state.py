@@ -286,6 +286,7 @@ def test_mission_requests_are_checked_and_sent_as_data(served):
         assert http.post('/api/mission', json={'text': '   '}).status_code == 400
         assert http.post('/api/mission', json={'text': 'a', 'planner': 'gpt'}).status_code == 400
         assert http.post('/api/mission', json={'text': 'a', 'extra': 1}).status_code == 400
+        assert http.post('/api/mission', json={'text': 'a' * 400_000}).status_code == 413
         # a form post or text/plain (what another web site could send) is refused
         assert http.post('/api/mission', content='{"text": "a"}',
                          headers={'Content-Type': 'text/plain'}).status_code == 415
@@ -302,11 +303,33 @@ def test_mission_requests_are_checked_and_sent_as_data(served):
 def test_photos_are_served_only_from_the_photo_folder(served, tmp_path):
     (tmp_path / 'photo_1.png').write_bytes(b'\x89PNG fake')
     (tmp_path.parent / 'secret.png').write_bytes(b'secret')
+    (tmp_path / 'link.png').symlink_to(tmp_path.parent / 'secret.png')
     _, _, url = served()
     with httpx.Client(base_url=url, timeout=5.0) as http:
         assert http.get('/api/photos/photo_1.png').content == b'\x89PNG fake'
         assert http.get('/api/photos/..%2Fsecret.png').status_code == 404
+        assert http.get('/api/photos/link.png').status_code == 404  # points outside
         assert http.get('/api/photos/missing.png').status_code == 404
+
+
+def test_camera_frames_are_downscaled_jpeg_data_urls():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from shadowhound_llm.camera import ImageFrame
+    from shadowhound_llm.dashboard.node import encode_frame
+
+    frame = ImageFrame(640, 480, 'bgr8', 640 * 3, bytes([10, 20, 200]) * 640 * 480, 0.0)
+    url, width, height = encode_frame(frame, 320)
+    assert (width, height) == (320, 240) and url.startswith('data:image/jpeg;base64,')
+    image = Image.open(io.BytesIO(base64.b64decode(url.split(',', 1)[1])))
+    assert image.size == (320, 240)
+    red, _, blue = image.getpixel((160, 120))
+    assert red > 150 and blue < 60  # bgr8 read as BGR
+    with pytest.raises(ValueError, match='unsupported'):
+        encode_frame(ImageFrame(4, 4, '16UC1', 8, bytes(32), 0.0), 320)
 
 
 def test_events_stream_starts_with_a_snapshot_then_pushes(served):

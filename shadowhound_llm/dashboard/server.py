@@ -40,6 +40,7 @@ from ..hosts import is_loopback
 
 STATIC_DIR = Path(__file__).resolve().parent / 'static'
 HEARTBEAT_S = 10.0
+MAX_BODY_BYTES = 256 * 1024  # far above any mission text; refuses memory-filling posts
 QUEUE_SIZE = 512
 LOOPBACK_NAMES = ('localhost', '127.0.0.1', '[::1]', '::1')
 SECURITY_HEADERS = [
@@ -210,6 +211,19 @@ class _Guard:
         await self.app(scope, receive, send_with_headers)
 
 
+async def _capped_body(request: Request) -> bytes | None:
+    """The request body, or None once it grows past MAX_BODY_BYTES."""
+    declared = request.headers.get('content-length', '')
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({'error': message}, status_code=status, headers=headers or None)
 
@@ -268,8 +282,11 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         refused = await write_guard(request)
         if refused is not None:
             return refused
+        body = await _capped_body(request)
+        if body is None:
+            return _error(413, f'request body over {MAX_BODY_BYTES} bytes')
         try:
-            form = MissionForm.model_validate_json(await request.body())
+            form = MissionForm.model_validate_json(body)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = '.'.join(str(p) for p in first['loc']) or 'body'
