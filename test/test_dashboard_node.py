@@ -80,3 +80,18 @@ def test_the_token_never_appears_in_the_output(how, tmp_path):
         proc.wait(timeout=10.0)
     assert proc.returncode == 0, log.read_text()
     assert TOKEN not in log.read_text()
+
+
+def test_start_dashboard_reports_the_url_or_why_not(tmp_path):
+    from shadowhound_llm.dashboard.process import start_dashboard
+    from shadowhound_llm.processes import stop_node
+
+    proc, url, line = start_dashboard(tmp_path / 'dashboard.log', port=0)
+    try:
+        assert url and line == f'dashboard at {url}'
+        assert httpx.get(url, timeout=5.0).status_code == 200
+        port = int(url.rsplit(':', 1)[1].strip('/'))
+        second, no_url, why = start_dashboard(tmp_path / 'second.log', port=port)
+        assert no_url is None and 'cannot listen' in why and second.returncode == 1
+    finally:
+        stop_node(proc)
