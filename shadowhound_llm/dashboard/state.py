@@ -200,9 +200,8 @@ class DashboardState:
         with self._lock:
             if self.pose is None:
                 return None
-            first = self.trail_end - len(self.trail)
-            start = max(self._trail_pushed, first)
-            new_points = list(self.trail)[start - first:]
+            start = max(self._trail_pushed, self.trail_end - len(self.trail))
+            new_points = [self.trail[-k] for k in range(self.trail_end - start, 0, -1)]
             pose, speed = _pose_dict(self.pose), round(self.speed_mps(now), 2)
             key = (tuple(pose.values()), speed)
             if not new_points and key == self._pushed_pose:
