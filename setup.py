@@ -22,9 +22,10 @@ setup(
         ('share/' + package_name + '/launch', glob('launch/*.launch.py')),
         ('share/' + package_name + '/config', glob('config/*.yaml')),
     ],
-    package_data={package_name: ['config/*.yaml']},
-    install_requires=['setuptools', 'pydantic>=2.6', 'httpx>=0.27', 'PyYAML>=6', 'pillow>=10'],
-    zip_safe=True,
+    package_data={package_name: ['config/*.yaml', 'dashboard/static/*']},
+    install_requires=['setuptools', 'pydantic>=2.6', 'httpx>=0.27', 'PyYAML>=6', 'pillow>=10',
+                      'starlette>=0.37', 'uvicorn>=0.29'],
+    zip_safe=False,  # the dashboard serves its static files from the package folder
     maintainer='ShadowHound contributors',
     maintainer_email='dev@shadowhound.invalid',
     description='Plain-language missions for a Unitree GO2, planned by a local LLM.',
