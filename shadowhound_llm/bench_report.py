@@ -68,6 +68,28 @@ def table(results: dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
+def floors_text(results: dict[str, Any]) -> str:
+    """The floors beside the models' accuracy, and the rule planner's coverage per category."""
+    fl = results.get('floors') or {}
+    names = {'always_stop': 'always stop', 'always_photo': 'always photo',
+             'rules': 'rule planner alone'}
+    lines = ['Task accuracy floors (a planner must beat these to show skill): '
+             + ', '.join(f'{names.get(k, k)} {100 * v["accuracy"]:.1f}% '
+                         f'(95% CI {100 * v["ci95"][0]:.1f}-{100 * v["ci95"][1]:.1f}%)'
+                         for k, v in fl.items())]
+    cov = results.get('rule_coverage') or {}
+    if cov.get('by_category'):
+        lines += ['', 'Rule planner without an LLM, per category (answered right / answered '
+                      'wrong / deferred to the LLM):', '',
+                  '| category | missions | right | wrong | deferred |', '|---|---|---|---|---|']
+        for name, c in sorted(cov['by_category'].items()):
+            lines.append(f'| {name} | {c["missions"]} | {c["right"]} | {c["wrong"]} | '
+                         f'{c["deferred"]} |')
+        lines.append(f'| **all** | {cov["missions"]} | {cov["right"]} | {cov["wrong"]} | '
+                     f'{cov["deferred"]} |')
+    return '\n'.join(lines)
+
+
 def markdown(results: dict[str, Any]) -> str:
     """results.md: what ran where, the table, and the final verification's verdict."""
     v = results['verification']
@@ -80,7 +102,7 @@ def markdown(results: dict[str, Any]) -> str:
              f'({hw.get("bandwidth_source") or "unknown"})',
              f'- models: {", ".join(results["parameters"]["models"])}; warm decode repeats '
              f'{results["parameters"]["repeats"]}; corpus missions {results["missions"]}',
-             '', table(results), '']
+             '', table(results), '', floors_text(results), '']
     digests = results.get('digests') or {}
     if digests:
         lines += ['Model digests (as `ollama list` shows them): ' + ', '.join(

@@ -239,8 +239,8 @@ def _dashboard(a: Mapping[str, str], namespace: str, ros_args: tuple[str, ...],
                               f'dashboard_token:=SECRET (or set ${TOKEN_ENV}), or '
                               f'dashboard:=false')
     values: dict[str, Any] = {'host': host, 'port': port}
-    if token:
-        values['token'] = token
+    if a['dashboard_token']:  # from $SHADOWHOUND_DASHBOARD_TOKEN the node reads it itself,
+        values['token'] = a['dashboard_token']  # so it stays out of parameter files
     return NodePlan(PACKAGE, 'dashboard', 'dashboard', namespace, values, ros_args)
 
 

@@ -62,6 +62,11 @@ def test_perfect_model_scores_100_and_reports_speed(capsys):
     assert baseline['corpus']['json_valid_pct'] == baseline['corpus']['schema_valid_pct'] == 100
     assert baseline['tokens_per_s_median'] == pytest.approx(16.0)
     assert [r['phase'] for r in results['runs']] == ['baseline', 'final']
+    # The headline is task accuracy, with the floors a planner must beat beside it.
+    assert baseline['corpus']['accuracy'] == 1.0 and baseline['corpus']['accuracy_ci'][1] == 1.0
+    assert set(results['floors']) == {'always_stop', 'always_photo', 'rules'}
+    assert results['floors']['always_stop']['accuracy'] < 0.2
+    assert results['rule_coverage']['wrong'] == 0
 
 
 def test_two_models_write_the_three_outputs_with_the_scripted_numbers(tmp_path, capsys):

@@ -18,7 +18,7 @@ import re
 import threading
 from typing import Any
 
-from ..contract import LLMMetrics, MissionStatus, Severity
+from ..contract import LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
 from ..geometry import Pose2D
 from ..rule_planner import is_stop_command
 
@@ -51,7 +51,7 @@ class MissionView:
     @property
     def terminal(self) -> bool:
         """True once the mission has ended."""
-        return self.state in ('succeeded', 'failed', 'cancelled', 'rejected')
+        return self.state in {s.value for s in TERMINAL_STATES}
 
     def targets(self, home: Pose2D | None) -> list[dict[str, Any]]:
         """Where the plan's goto and return_home actions lead, in the odom frame."""

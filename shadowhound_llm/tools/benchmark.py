@@ -27,11 +27,11 @@ from typing import Any
 
 from ..backends import BACKEND_NAMES, BackendError, make_backend, OllamaClient
 from ..backends.models import find_loaded, same_model
-from ..bench_report import table, write_outputs
+from ..bench_report import floors_text, table, write_outputs
 from ..degradation import Evidence, explain
 from ..hosts import HostError
 from ..params import AgentConfig, config_for_backend
-from ..quality import load_corpus
+from ..quality import floors, load_corpus, rule_coverage
 from ..roofline import DEFAULT_CPU_BANDWIDTH_GBS, resolve_bandwidth
 from ..telemetry import choose_source, Telemetry, TelemetryUnavailable
 from .benchmark_measure import measure_model, Progress, Settings
@@ -229,6 +229,8 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
                      'bandwidth_gbs': bandwidth.gbs if bandwidth else None,
                      'bandwidth_source': bandwidth.source if bandwidth else None},
         'missions': len(missions), 'runs': runs,
+        # What a planner must beat to show skill, and what the rules answer without an LLM.
+        'floors': floors(missions), 'rule_coverage': rule_coverage(missions),
         'verification': verify(runs[0], final, opts.max_degradation, start, end, cause)}
 
 
@@ -285,6 +287,7 @@ def main(args: list[str] | None = None) -> int:
               + (f' (Ollama {results["ollama_version"]})' if results['ollama_version'] else '')
               + f', {results["missions"]} corpus missions\n')
         print(table(results))
+        print('\n' + floors_text(results))
         for r in results['runs']:
             if r.get('reload'):
                 rc = r['reload']

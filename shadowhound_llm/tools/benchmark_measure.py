@@ -20,7 +20,14 @@ from ..degradation import Evidence, explain
 from ..params import AgentConfig
 from ..plan import plan_json_schema
 from ..prompt import MAX_PLAN_TOKENS, planning_messages
-from ..quality import CorpusMission, MissionScore, overall, score_reply
+from ..quality import (
+    accuracy_report,
+    CorpusMission,
+    MissionScore,
+    overall,
+    score_reply,
+    with_rules,
+)
 from ..roofline import Bandwidth, roofline_for
 
 SPEED_PROMPT = 'Patrol a one-meter square and come back'
@@ -99,7 +106,14 @@ def quality_figures(missions: list[CorpusMission], replies: list[str],
     for mission, score in zip(missions, scores, strict=True):
         by_category[mission.category].append(score)
     n = max(1, len(scores))
+    accuracy = accuracy_report(missions, replies)
+    system = accuracy_report(missions, with_rules(missions, replies))
     figures: dict[str, Any] = {
+        'accuracy': accuracy['accuracy'], 'accuracy_ci': list(accuracy['ci95']),
+        'right': accuracy['right'],
+        'accuracy_by_category': {k: v['accuracy'] for k, v in
+                                 sorted(accuracy['by_category'].items())},
+        'system_accuracy': system['accuracy'], 'system_accuracy_ci': list(system['ci95']),
         'quality': overall(scores),
         'quality_by_category': {k: overall(v) for k, v in sorted(by_category.items())},
         'json_valid_pct': round(100 * sum(s.json_ok for s in scores) / n, 1),
@@ -127,7 +141,7 @@ def run_corpus(client: Any, missions: list[CorpusMission], progress: Progress
             latencies += [m.total_s] if m.total_s is not None else []
         rows.append({'text': mission.text, 'category': mission.category, 'score': score.score,
                      'json_ok': score.json_ok, 'schema_ok': score.schema_ok,
-                     'reply': reply[:200], 'error': error, 'notes': score.notes[:2],
+                     'reply': reply[:2000], 'error': error, 'notes': score.notes[:2],
                      'tokens_per_s': m.tokens_per_s if m else None,
                      'ttft_s': m.ttft_s if m else None, 'latency_s': m.total_s if m else None})
         progress.step(f'[{i}/{len(missions)}] {score.score:5.1f}  {mission.text[:48]:48}  '
