@@ -67,6 +67,33 @@ class Script:
     # The Thor story: after an unload, the next load lands partly on the CPU and decodes
     # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}.
     after_reload: dict[str, float] | None = None
+    # Per-mission behaviour, keyed by the mission text of the request (the "Mission: ..."
+    # user message; any case and spacing): the reply, the decode speed, and a stall of
+    # (after this many tokens, seconds) -- a stuck runner on that mission only. Missions not
+    # in a table get the settings above.
+    mission_replies: dict[str, str] = field(default_factory=dict)
+    mission_tokens_per_s: dict[str, float] = field(default_factory=dict)
+    mission_stalls: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+def mission_text(body: dict[str, Any]) -> str | None:
+    """The mission of a planning request: the last user message that starts 'Mission:'."""
+    for message in reversed(body.get('messages') or []):
+        content = str(message.get('content', ''))
+        if message.get('role') == 'user' and content.startswith('Mission:'):
+            return content[len('Mission:'):].strip()
+    return None
+
+
+def _lookup(table: dict[str, Any], mission: str | None) -> Any:
+    """The table entry for a mission text, compared without case and extra spaces."""
+    if mission is None or not table:
+        return None
+    key = ' '.join(mission.lower().split())
+    for text, value in table.items():
+        if ' '.join(text.lower().split()) == key:
+            return value
+    return None
 
 
 def _tokens(text: str) -> list[str]:
@@ -177,6 +204,9 @@ class OllamaDouble:
         return (self.script.load_duration_s if first else 0.0005), None
 
     def _reply_text(self, body: dict[str, Any]) -> str:
+        table_reply = _lookup(self.script.mission_replies, mission_text(body))
+        if table_reply is not None:
+            return table_reply
         reply = self.script.reply
         if callable(reply):
             return reply(body)
@@ -265,21 +295,25 @@ class OllamaDouble:
                 reply['load_duration'] = int(load_s * 1e9)
             return JSONResponse(reply)
         tokens = _tokens(self._reply_text(body))
+        mission = mission_text(body)
+        tps = _lookup(self.script.mission_tokens_per_s, mission) or self.script.tokens_per_s
+        stall = _lookup(self.script.mission_stalls, mission)
         prompt_tokens = sum(len(m.get('content', '')) for m in body.get('messages') or []) // 4
         final = {
             'model': spec.name, 'created_at': _now(), 'done': True, 'done_reason': 'stop',
-            'total_duration': int((load_s + len(tokens) / self.script.tokens_per_s) * 1e9),
+            'total_duration': int((load_s + len(tokens) / tps) * 1e9),
             'load_duration': int(load_s * 1e9), 'prompt_eval_count': prompt_tokens,
             'prompt_eval_duration': int(prompt_tokens / self.script.prompt_tokens_per_s * 1e9),
             'eval_count': len(tokens),
-            'eval_duration': int(len(tokens) / self.script.tokens_per_s * 1e9)}
+            'eval_duration': int(len(tokens) / tps * 1e9)}
         if body.get('stream', True) is False:
-            await asyncio.sleep(self.script.stall_s)
+            await asyncio.sleep(self.script.stall_s + (stall[1] if stall else 0.0))
             if self.script.real_time:
-                await asyncio.sleep(len(tokens) / self.script.tokens_per_s)
+                await asyncio.sleep(len(tokens) / tps)
             final[field_name] = _piece(field_name, ''.join(tokens))
             return JSONResponse(final)
-        return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name),
+        return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name,
+                                                          stall, tps),
                                              request.url.path, time.perf_counter()),
                                  media_type='application/x-ndjson')
 
@@ -289,13 +323,20 @@ class OllamaDouble:
             yield chunk
         self.timings.append((path, start, time.perf_counter()))
 
-    async def _paced(self, tokens: list[str], with_error_line: bool = False
+    async def _paced(self, tokens: list[str], with_error_line: bool = False,
+                     stall: tuple[int, float] | None = None, tps: float | None = None
                      ) -> AsyncIterator[tuple[str, str | None]]:
-        """Tokens as the script paces and breaks them: (token, None) or ('', error text)."""
+        """Tokens as the script paces and breaks them: (token, None) or ('', error text).
+
+        ``stall`` (after n tokens, seconds) and ``tps`` are a mission's own settings.
+        """
         script = self.script
+        tps = tps or script.tokens_per_s
         if script.stall_s and script.stall_after_tokens is None:
             await asyncio.sleep(script.stall_s)
         for i, token in enumerate(tokens):
+            if stall is not None and i == stall[0]:
+                await asyncio.sleep(stall[1])
             if script.drop_after_tokens is not None and i >= script.drop_after_tokens:
                 raise ConnectionAbortedError('Ollama double drops the connection')
             if i == script.stall_after_tokens:
@@ -305,12 +346,13 @@ class OllamaDouble:
                 yield '', script.stream_error
                 return
             if script.real_time:
-                await asyncio.sleep(1.0 / script.tokens_per_s)
+                await asyncio.sleep(1.0 / tps)
             yield token, None
 
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
-                      model: str) -> AsyncIterator[bytes]:
-        async for token, error in self._paced(tokens, with_error_line=True):
+                      model: str, stall: tuple[int, float] | None = None,
+                      tps: float | None = None) -> AsyncIterator[bytes]:
+        async for token, error in self._paced(tokens, True, stall, tps):
             if error is not None:
                 yield (json.dumps({'error': error}) + '\n').encode()
                 return
