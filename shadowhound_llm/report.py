@@ -65,7 +65,7 @@ def markdown(result: RunResult, png_name: str = 'trajectory.png') -> str:
             lines.append('')
         if p.missions:
             lines += _mission_table(p)
-        if p.figures:
+        if any(not isinstance(v, dict) or 'median' in v for v in p.figures.values()):
             lines += _figures(p)
     c = result.criteria
     first = (f'first LLM reply < {c.max_first_reply_s:g} s' if math.isfinite(c.max_first_reply_s)
@@ -120,7 +120,9 @@ def _mission_table(p: PhaseResult) -> list[str]:
 def _figures(p: PhaseResult) -> list[str]:
     lines = ['| figure | value |', '|---|---|']
     for key, value in p.figures.items():
-        if isinstance(value, dict) and 'median' in value:
+        if isinstance(value, dict) and 'median' not in value:
+            continue  # a whole record (report.json has it)
+        if isinstance(value, dict):
             unit = 'tok/s' if 'tokens' in key else 's'
             value = ('n/a' if not value.get('n') else
                      f'median {value["median"]:.2f} {unit} (min {value["min"]:.2f}, max '

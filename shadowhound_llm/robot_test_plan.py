@@ -167,8 +167,10 @@ class Judgement:
                          f'(≤ {self.position_limit_m * 100:.1f} cm)')
         if self.yaw_error_deg is not None:
             parts.append(f'{self.yaw_error_deg:.1f}° (≤ {self.yaw_limit_deg:.1f}°)')
-        text = ', '.join(parts) or '-'
-        return f'{text}; {self.problem}' if self.problem else text
+        text = ', '.join(parts)
+        if self.problem:
+            return f'{text}; {self.problem}' if text else self.problem
+        return text or '-'
 
 
 def judge_pose(spec: MissionSpec, start: Pose2D, end: Pose2D, home: Pose2D | None = None,
@@ -443,7 +445,11 @@ class PhaseResult:
                 parts.append(f'{ok}/{len(judged)} missions passed')
             elif any(m.verdict == 'info' for m in self.missions):
                 done = sum(m.state == 'succeeded' for m in self.missions)
-                parts.append(f'{done}/{len(self.missions)} missions succeeded (not judged)')
+                text = f'{done}/{len(self.missions)} missions succeeded'
+                held = [m.judgement.passed for m in self.missions if m.judgement is not None]
+                if held:
+                    text += f', {sum(held)}/{len(held)} did what was asked'
+                parts.append(text + ' (not judged)')
             if skipped:
                 parts.append(f'{skipped} skipped')
         failed = [c.name for c in self.checks if c.verdict == 'fail']
@@ -455,8 +461,6 @@ class PhaseResult:
             words = {'pass': 'passed', 'info': 'shown', 'skipped': 'skipped'}
             parts.append('checks: ' + ', '.join(f'{n} {words[v]}' for v, n in tally.items()
                                                 if n))
-        if self.status == 'informational' and self.reason:
-            parts.append(self.reason)
         return '; '.join(parts) or self.reason or '-'
 
 

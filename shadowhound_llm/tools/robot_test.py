@@ -226,9 +226,9 @@ class RobotTest:
             metrics = self.client.wait(lambda: self._metrics_of(rec.mission_id), 3.0)
             if metrics:
                 m = metrics[0]
-                rec.tokens_per_s = m.tokens_per_s
-                rec.ttft_s = m.ttft_s
-                rec.llm_total_s = m.total_s
+                rec.tokens_per_s = _round(m.tokens_per_s, 2)
+                rec.ttft_s = _round(m.ttft_s, 3)
+                rec.llm_total_s = _round(m.total_s, 3)
 
     def _metrics_of(self, mission_id: str) -> list[LLMMetrics]:
         with self.client.cond:
@@ -567,6 +567,10 @@ def default_policies(planner: PlannerChoice) -> dict[int, PhasePolicy]:
 
 def _fmt(value: float | None, digits: int) -> str:
     return 'n/a' if value is None else f'{value:.{digits}f}'
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _is_number(text: str) -> bool:
