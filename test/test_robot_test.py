@@ -366,3 +366,28 @@ def test_command_line_refuses_bad_arguments(tmp_path):
         proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'robot_test', *args],
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and words in proc.stderr, proc.stderr
+
+
+@pytest.mark.ros
+@pytest.mark.slow
+def test_ctrl_c_stops_the_robot(make_harness, tmp_path):
+    import signal
+    h = make_harness()  # rule planner only
+    missions = tmp_path / 'missions.yaml'
+    missions.write_text('- text: Move forward 2 meters\n  forward_m: 2.0\n')
+    proc = subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'robot_test', '--phases',
+                             '3', '--allow-motion', '--missions', str(missions), '--out',
+                             str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=os.environ.copy())
+    try:
+        assert h.probe.wait(lambda: h.probe.pose and h.probe.pose.x > 0.2, 60)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out
+    assert 'ABORT: interrupted (Ctrl-C); robot stopped' in out
+    assert h.stopped(2.0)
+    assert h.settle().x < 1.5  # the 2 m mission did not finish

@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 from geometry_msgs.msg import Twist
 import rclpy
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from ..contract import LLMMetrics, MissionStatus, PlannerChoice
 from ..geometry import Pose2D
@@ -129,7 +130,7 @@ class RobotTest:
         with self.client.cond:
             self.client.cond.notify_all()
 
-    def _halt(self) -> None:
+    def stop_robot(self) -> None:
         """Stop the robot (stop + mission_cancel) and wait for a zero cmd_vel and rest."""
         if self.halted:
             return
@@ -149,8 +150,9 @@ class RobotTest:
     def preflight(self) -> str:
         """Wait for the agent, its Backend verdict and its limits; '' or why nothing can run."""
         timeout = self.startup_timeout_s
-        if not self.client.wait_ready(timeout, need_odom=False):
-            return (f'no mission_agent subscribed to mission_command within {timeout:g} s '
+        discovery = min(timeout, 30.0)
+        if not self.client.wait_ready(discovery, need_odom=False):
+            return (f'no mission_agent subscribed to mission_command within {discovery:g} s '
                     f'(is it running, in this ROS_DOMAIN_ID and namespace?)')
 
         def decided() -> dict[str, Any] | None:
@@ -203,7 +205,7 @@ class RobotTest:
                        f'(limit --mission-timeout)')
         self._fill(rec, final, t0)
         if self.abort_reason:
-            self._halt()
+            self.stop_robot()
         elif not dry_run:
             rec.end = self._settle()
         return rec
@@ -530,7 +532,7 @@ class RobotTest:
             self.say(f'phase {number} ({phase.title}): {phase.status.upper()} — '
                      f'{phase.summary()}')
         if self.abort_reason:
-            self._halt()
+            self.stop_robot()
             result.aborted = f'{self.abort_reason}; {self.halted}'
         result.duration_s = time.monotonic() - t0
         result.trajectory = self._trajectory(t0)
@@ -656,7 +658,8 @@ def main(args: list[str] | None = None) -> int:
         except ValueError as exc:
             print(f'robot_test: --missions: {exc}', file=sys.stderr)
             return 2
-    rclpy.init(args=['robot_test'] + ros_args)
+    # Ctrl-C must leave ROS up long enough to stop the robot: no rclpy signal handlers.
+    rclpy.init(args=['robot_test'] + ros_args, signal_handler_options=SignalHandlerOptions.NO)
     node = Node('robot_test')
     try:
         tester = RobotTest(node, criteria=opts.criteria, startup_timeout_s=opts.startup_timeout)
@@ -666,8 +669,8 @@ def main(args: list[str] | None = None) -> int:
                                     opts.allow_motion)
             except KeyboardInterrupt:
                 tester.abort('interrupted (Ctrl-C)')
-                tester._halt()
-                raise
+                tester.stop_robot()
+                return 130
         return finish(result, opts.out, opts.json)
     finally:
         node.destroy_node()
