@@ -16,7 +16,7 @@ from .robot_test_plan import MissionRecord, PhaseResult, RunResult
 
 __all__ = ['markdown', 'plot_trajectory', 'write_report']
 
-VERDICT_WORDS = {'pass': 'PASS', 'fail': 'FAIL', 'skipped': 'skipped', 'info': 'shown'}
+VERDICT_WORDS = {'pass': 'PASS', 'fail': 'FAIL', 'skipped': 'SKIPPED', 'info': 'shown'}
 
 
 def write_report(result: RunResult, out: str | Path) -> dict[str, Path]:

@@ -37,7 +37,7 @@ from ..geometry import Pose2D
 from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import CMD_VEL_QOS, spinning
-from ..report import write_report
+from ..report import VERDICT_WORDS, write_report
 from ..robot_test_plan import (
     CheckRecord,
     Criteria,
@@ -275,7 +275,7 @@ class RobotTest:
         secs = f' in {rec.seconds:.1f} s' if rec.seconds is not None else ''
         self.say(f'[phase {rec.phase} {rec.index}/{total}] "{rec.text}" ({rec.planner_asked}, '
                  f'{mode}) -> {rec.state}{served}{secs}: {detail} ... '
-                 f'{rec.verdict.upper() if rec.verdict != "info" else "shown"}')
+                 f'{VERDICT_WORDS[rec.verdict]}')
 
     def _needs_llm(self, rec: MissionRecord) -> str:
         """Why a rejected mission is skipped rather than failed ('' = it failed)."""
@@ -327,10 +327,11 @@ class RobotTest:
                                           f'< {limit:g} s' if math.isfinite(limit) else 'none',
                                           detail))
             res.figures['first_reply'] = rec.as_dict()
-            self._progress(rec, 1, f'{_fmt(rec.response_s, 2)} s (limit {limit:g} s)')
+            self._progress(rec, 1, f'{_fmt(rec.response_s, 2)} s (limit '
+                                   f'{f"{limit:g} s" if math.isfinite(limit) else "none"})')
         for check in res.checks:
             if check.name != 'first LLM reply':
-                self.say(f'[phase 1] {check.name}: {check.verdict.upper()} — {check.value} '
+                self.say(f'[phase 1] {check.name}: {VERDICT_WORDS[check.verdict]} — {check.value} '
                          f'{check.detail}'.rstrip())
         return res.finish()
 
@@ -425,6 +426,8 @@ class RobotTest:
                 rec.verdict = 'pass' if rec.state == 'succeeded' else 'fail'
                 if rec.verdict == 'fail':
                     rec.why = f'{rec.state}: {rec.message}'
+                else:
+                    self._note_accuracy(rec, spec)
                 if not policy.judged:
                     rec.verdict = 'info'
             res.missions.append(rec)
@@ -433,6 +436,16 @@ class RobotTest:
         memory_after = self.llm_memory_gb()
         self._performance_checks(res, memory_before, memory_after, dry)
         return res.finish()
+
+    def _note_accuracy(self, rec: MissionRecord, spec: MissionSpec) -> None:
+        """Phase 4 is about speed; whether each mission did what was asked is only noted."""
+        ratio = self.criteria.tolerance_ratio
+        if rec.dry_run:
+            rec.judgement = judge_plan(spec, rec.plan, rec.start or Pose2D(), self.home(), ratio)
+        elif rec.start is not None and rec.end is not None:
+            rec.judgement = judge_pose(spec, rec.start, rec.end, self.home(), ratio)
+        if rec.judgement is not None and not rec.judgement.passed:
+            rec.why = f'not what was asked ({spec.describe()}): {rec.judgement.summary()}'
 
     def _performance_checks(self, res: PhaseResult, before: tuple[float, str] | None,
                             after: tuple[float, str] | None, dry: bool) -> None:
@@ -474,7 +487,7 @@ class RobotTest:
               if len(tps_values) > 1 else 'n/a', f'≥ {c.stable_ratio:g}',
               'tokens/s of the last mission against the first')
         for ch in res.checks:
-            self.say(f'[phase 4] {ch.name}: {ch.verdict.upper()} — {ch.value} (limit '
+            self.say(f'[phase 4] {ch.name}: {VERDICT_WORDS[ch.verdict]} — {ch.value} (limit '
                      f'{ch.limit}) {ch.detail}'.rstrip())
 
     def llm_memory_gb(self) -> tuple[float, str] | None:
