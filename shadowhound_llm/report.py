@@ -70,6 +70,8 @@ def markdown(result: RunResult, png_name: str = 'trajectory.png') -> str:
     c = result.criteria
     first = (f'first LLM reply < {c.max_first_reply_s:g} s' if math.isfinite(c.max_first_reply_s)
              else 'first LLM reply shown, no limit')
+    collapse = (f'tokens/s below {c.collapse_ratio:g} × the first' if c.collapse_ratio > 0
+                else 'no throughput-collapse abort')
     lines += ['', '## Criteria', '',
               f'Motion within ±{c.tolerance_ratio:.0%} of the commanded distance (goto: of the '
               f'distance to the target) and angle, never finer than 5 cm / 3°, from the pose '
@@ -77,7 +79,7 @@ def markdown(result: RunResult, png_name: str = 'trajectory.png') -> str:
               f'phase 4: every response < {c.max_response_s:g} s, median decode > '
               f'{c.min_tokens_per_s:g} tok/s, LLM memory < {c.max_memory_gb:g} GB, last '
               f'tokens/s ≥ {c.stable_ratio:g} × first. Aborts: a mission over '
-              f'{c.mission_timeout_s:g} s, tokens/s below {c.collapse_ratio:g} × the first, '
+              f'{c.mission_timeout_s:g} s, {collapse}, '
               f"any cmd_vel over the agent's limits.", '',
               f'![trajectory]({png_name})', '']
     return '\n'.join(lines)

@@ -19,7 +19,7 @@ def run_demo(tmp_path, *args):
     env['OLLAMA_HOST'] = 'http://127.0.0.1:9'  # no Ollama here, whatever the machine has
     proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'demo', *args,
                            '--out', str(tmp_path)], capture_output=True, text=True,
-                          timeout=600, env=env)
+                          timeout=840, env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     report = (tmp_path / 'report.md').read_text()
@@ -42,6 +42,7 @@ def test_demo_runs_the_four_phases_with_the_rule_planner_and_says_so(tmp_path):
 
 
 @pytest.mark.llm
+@pytest.mark.timeout(900)
 @pytest.mark.skipif(bool(llama_server.available()), reason=llama_server.available() or 'ok')
 def test_demo_with_the_embedded_tiny_model_reports_what_it_did_without_judging_it(tmp_path):
     """`make demo` on a machine with no GPU and no Ollama but requirements/llm.txt: exit 0."""

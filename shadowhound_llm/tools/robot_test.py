@@ -167,7 +167,8 @@ class RobotTest:
         else:
             self.backend = {'state': backend['values'].get('state', 'unknown'),
                             'message': backend['message'], 'level': backend['level'],
-                            'planner': backend['values'].get('planner', '')}
+                            'planner': backend['values'].get('planner', ''),
+                            'validated': backend['values'].get('validated', '')}
         mission = self.client.wait(lambda: self._diag('mission_agent: Mission'), 5.0)
         if mission is not None:
             try:
@@ -295,7 +296,11 @@ class RobotTest:
                                       f'{self.client.agent_count()} subscriber(s)',
                                       detail='mission_agent subscribed to mission_command'))
         state, message = self.backend.get('state'), self.backend.get('message', '')
-        if state == 'ready':
+        if state == 'ready' and self.backend.get('validated', '').lower() in ('no', 'false'):
+            res.checks.append(CheckRecord('backend validation', 'fail', 'not validated',
+                                          'ready', f'{message}: the agent skipped its '
+                                                   f'validation (validate_on_startup false)'))
+        elif state == 'ready':
             res.checks.append(CheckRecord('backend validation', 'pass', state, 'ready',
                                           message))
         elif state == 'none' and policy.planner != 'llm':
