@@ -74,6 +74,33 @@ class Script:
     # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}. A model with its own
     # tokens_per_s gets the new speed itself; otherwise the Script's speed changes.
     after_reload: dict[str, float] | None = None
+    # Per-mission behaviour, keyed by the mission text of the request (the "Mission: ..."
+    # user message; any case and spacing): the reply, the decode speed, and a stall of
+    # (after this many tokens, seconds) -- a stuck runner on that mission only. Missions not
+    # in a table get the settings above.
+    mission_replies: dict[str, str] = field(default_factory=dict)
+    mission_tokens_per_s: dict[str, float] = field(default_factory=dict)
+    mission_stalls: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+def mission_text(body: dict[str, Any]) -> str | None:
+    """The mission of a planning request: the last user message that starts 'Mission:'."""
+    for message in reversed(body.get('messages') or []):
+        content = str(message.get('content', ''))
+        if message.get('role') == 'user' and content.startswith('Mission:'):
+            return content[len('Mission:'):].strip()
+    return None
+
+
+def _lookup(table: dict[str, Any], mission: str | None) -> Any:
+    """The table entry for a mission text, compared without case and extra spaces."""
+    if mission is None or not table:
+        return None
+    key = ' '.join(mission.lower().split())
+    for text, value in table.items():
+        if ' '.join(text.lower().split()) == key:
+            return value
+    return None
 
 
 def _tokens(text: str) -> list[str]:
@@ -192,6 +219,9 @@ class OllamaDouble:
         return (load_s if first else 0.0005), None
 
     def _reply_text(self, body: dict[str, Any]) -> str:
+        table_reply = _lookup(self.script.mission_replies, mission_text(body))
+        if table_reply is not None:
+            return table_reply
         reply = self.script.reply
         if callable(reply):
             return reply(body)
@@ -281,8 +311,12 @@ class OllamaDouble:
                 reply['load_duration'] = int(load_s * 1e9)
             return JSONResponse(reply)
         tokens = _tokens(self._reply_text(body))
+        mission = mission_text(body)
+        # The mission's own speed, else the model's, else the script's.
+        tps = (_lookup(self.script.mission_tokens_per_s, mission) or spec.tokens_per_s
+               or self.script.tokens_per_s)
+        stall = _lookup(self.script.mission_stalls, mission)
         prompt_tokens = sum(len(m.get('content', '')) for m in body.get('messages') or []) // 4
-        tps = spec.tokens_per_s or self.script.tokens_per_s
         prompt_tps = spec.prompt_tokens_per_s or self.script.prompt_tokens_per_s
         final = {
             'model': spec.name, 'created_at': _now(), 'done': True, 'done_reason': 'stop',
@@ -292,12 +326,13 @@ class OllamaDouble:
             'eval_count': len(tokens),
             'eval_duration': int(len(tokens) / tps * 1e9)}
         if body.get('stream', True) is False:
-            await asyncio.sleep(self.script.stall_s)
+            await asyncio.sleep(self.script.stall_s + (stall[1] if stall else 0.0))
             if self.script.real_time:
                 await asyncio.sleep(len(tokens) / tps)
             final[field_name] = _piece(field_name, ''.join(tokens))
             return JSONResponse(final)
-        return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name),
+        return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name,
+                                                          stall, tps),
                                              request.url.path, time.perf_counter()),
                                  media_type='application/x-ndjson')
 
@@ -308,13 +343,19 @@ class OllamaDouble:
         self.timings.append((path, start, time.perf_counter()))
 
     async def _paced(self, tokens: list[str], with_error_line: bool = False,
-                     tokens_per_s: float | None = None
+                     stall: tuple[int, float] | None = None, tps: float | None = None
                      ) -> AsyncIterator[tuple[str, str | None]]:
-        """Tokens as the script paces and breaks them: (token, None) or ('', error text)."""
+        """Tokens as the script paces and breaks them: (token, None) or ('', error text).
+
+        ``stall`` (after n tokens, seconds) and ``tps`` are a mission's own settings.
+        """
         script = self.script
+        tps = tps or script.tokens_per_s
         if script.stall_s and script.stall_after_tokens is None:
             await asyncio.sleep(script.stall_s)
         for i, token in enumerate(tokens):
+            if stall is not None and i == stall[0]:
+                await asyncio.sleep(stall[1])
             if script.drop_after_tokens is not None and i >= script.drop_after_tokens:
                 raise ConnectionAbortedError('Ollama double drops the connection')
             if i == script.stall_after_tokens:
@@ -324,14 +365,13 @@ class OllamaDouble:
                 yield '', script.stream_error
                 return
             if script.real_time:
-                await asyncio.sleep(1.0 / (tokens_per_s or script.tokens_per_s))
+                await asyncio.sleep(1.0 / tps)
             yield token, None
 
     async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
-                      model: str) -> AsyncIterator[bytes]:
-        spec = self.script.models.get(model)
-        async for token, error in self._paced(tokens, with_error_line=True,
-                                              tokens_per_s=spec.tokens_per_s if spec else None):
+                      model: str, stall: tuple[int, float] | None = None,
+                      tps: float | None = None) -> AsyncIterator[bytes]:
+        async for token, error in self._paced(tokens, True, stall, tps):
             if error is not None:
                 yield (json.dumps({'error': error}) + '\n').encode()
                 return

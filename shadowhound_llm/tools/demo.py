@@ -1,20 +1,24 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""demo: the robot test plan on the simulated GO2, no robot and no network needed.
+"""demo: the robot test plan (phases 1-4) on the simulated GO2; no robot, no network needed.
 
 Starts ``sim_robot`` and ``mission_agent`` as child processes with DDS confined to shared
-memory, sends the five test-plan missions, prints a table and writes a trajectory PNG.
-The LLM backend is the best one available: Ollama (if check_backend passes at $OLLAMA_HOST
-or localhost), else the embedded tiny model (llama.cpp + Gemma 3 270M, if installed), else
-none (rule planner only). With an LLM, one extra mission shows the LLM path.
+memory and runs ``robot_test`` against them with motion allowed, writing ``report.md``,
+``report.json`` and ``trajectory.png``. The LLM is the best one available: Ollama (if
+check_backend passes at $OLLAMA_HOST or localhost), else the embedded tiny model (llama.cpp +
+Gemma 3 270M, if installed), else none (rule planner only). What each phase runs, and
+whether it is judged, depends on that level (``demo_policies``) and is written into the
+report.
 """
 
 from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
+from dataclasses import dataclass, replace
 import os
 from pathlib import Path
+import subprocess
 import sys
 import time
 from typing import Any
@@ -23,15 +27,24 @@ from ..backends import OllamaClient, validate_ollama
 from ..hosts import default_ollama_host
 from ..local_dds import apply_local_dds
 from ..processes import start_node, stop_node
+from ..robot_test_plan import Criteria, PHASE3_MISSIONS, PhasePolicy
 from ..testing import llama_server
 
-LLM_MISSION = 'Describe what you are'
 PHI4_HINT = ('for phi4:14b planning, install Ollama, run `ollama pull phi4:14b` and run the '
              'demo again (OLLAMA_HOST selects another server)')
 
 
-def choose_backend(stack: ExitStack, out: Path) -> tuple[dict[str, Any], str]:
-    """Agent parameters for the best LLM backend here, and a sentence saying which and why."""
+@dataclass
+class Level:
+    """The LLM the demo found: 'ollama', 'tiny' or 'rules', its agent parameters, a sentence."""
+
+    name: str
+    params: dict[str, Any]
+    note: str
+
+
+def choose_backend(stack: ExitStack, out: Path) -> Level:
+    """The best LLM backend here, and a sentence saying which and why."""
     host = default_ollama_host()
     client = OllamaClient(host, timeout_s=60.0)
     try:
@@ -39,88 +52,181 @@ def choose_backend(stack: ExitStack, out: Path) -> tuple[dict[str, Any], str]:
     finally:
         client.close()
     if report.ok:
-        return ({'backend': 'ollama', 'ollama_host': host},
-                f'LLM backend: Ollama {client.model} at {host} (check_backend passed)')
+        return Level('ollama', {'backend': 'ollama', 'ollama_host': host},
+                     f'LLM backend: Ollama {client.model} at {host} (check_backend passed)')
     why_not = report.first_failure().message
     tiny_missing = llama_server.available()
     if not tiny_missing:
-        print('demo: starting the embedded tiny model (llama.cpp + Gemma 3 270M)...')
-        server = stack.enter_context(llama_server.LlamaServer(log_path=out / 'llama.log'))
-        return ({'backend': 'openai', 'openai_base_url': server.url,
-                 'openai_model': llama_server.MODEL_ALIAS,
-                 'openai_response_format': 'json_object', 'llm_timeout_s': 60.0},
-                f'LLM backend: embedded tiny model {llama_server.MODEL_ALIAS} via llama.cpp '
-                f'(a weak 270M base model; Ollama not usable: {why_not}); {PHI4_HINT}')
-    return ({'backend': 'none'},
-            f'LLM backend: none — rule planner only (Ollama not usable: {why_not}; tiny model: '
-            f'{tiny_missing}); {PHI4_HINT}')
+        print('demo: starting the embedded tiny model (llama.cpp + Gemma 3 270M)...',
+              flush=True)
+        try:
+            server = stack.enter_context(llama_server.LlamaServer(log_path=out / 'llama.log'))
+        except RuntimeError as exc:
+            tiny_missing = f'the tiny model did not start: {exc}'
+        else:
+            return Level('tiny', {'backend': 'openai', 'openai_base_url': server.url,
+                                  'openai_model': llama_server.MODEL_ALIAS,
+                                  'openai_response_format': 'json_object',
+                                  'llm_timeout_s': 60.0},
+                         f'LLM backend: embedded tiny model {llama_server.MODEL_ALIAS} via '
+                         f'llama.cpp on the CPU (a weak 270M base model; Ollama not usable: '
+                         f'{why_not}); {PHI4_HINT}')
+    return Level('rules', {'backend': 'none'},
+                 f'LLM backend: none — rule planner only (Ollama not usable: {why_not}; tiny '
+                 f'model: {tiny_missing}); {PHI4_HINT}')
+
+
+def demo_policies(level: str) -> tuple[dict[int, PhasePolicy], Criteria, list[str]]:
+    """What each phase runs with this LLM level, the criteria, and the policy in words."""
+    criteria = Criteria()
+    motion = PhasePolicy('auto', why="planner auto: the rule planner's fast path answers "
+                                     'every listed motion mission (the LLM would plan anything '
+                                     'else); judged against odometry')
+    if level == 'ollama':
+        policies = {1: PhasePolicy('llm', why='judged'),
+                    2: PhasePolicy('llm', why='planner llm; judged'), 3: motion,
+                    4: PhasePolicy('llm', why='planner llm, with motion; judged')}
+        words = ['phase 1 judged', 'phase 2 planner llm, judged', 'phase 3 planner auto, judged',
+                 "phase 4 planner llm with motion, judged against the report's criteria"]
+    elif level == 'tiny':
+        shown = ('shown, not judged: the embedded Gemma 3 270M runs on the CPU as a stand-in; '
+                 'its plans are not expected to be right and its speed says nothing about '
+                 'phi4:14b on the Thor')
+        policies = {1: PhasePolicy('llm', why="the agent's backend validation is judged; the "
+                                              'first-reply time is shown, with no limit'),
+                    2: PhasePolicy('llm', judged=False, why=f'planner llm; {shown}'),
+                    3: motion,
+                    4: PhasePolicy('llm', judged=False, dry_run=True,
+                                   why=f'planner llm, dry runs (its plans are not trusted to '
+                                       f'move even the simulated robot); {shown}')}
+        criteria = replace(criteria, mission_timeout_s=90.0, collapse_ratio=0.0,
+                           max_first_reply_s=float('inf'))
+        words = ['phase 1: backend validation judged, first-reply time shown (no 5 s limit on '
+                 'a CPU stand-in)', 'phase 2 planner llm, shown not judged',
+                 'phase 3 planner auto (rules), judged',
+                 'phase 4 planner llm as dry runs, shown not judged',
+                 "mission time limit 90 s (the agent's own LLM timeout is 60 s) and no "
+                 'throughput-collapse abort: a 270M model on a shared CPU varies']
+    else:
+        policies = {1: PhasePolicy('auto', why='judged; no LLM to time'),
+                    2: PhasePolicy('auto', why='planner auto: without an LLM the text-only '
+                                               'missions are skipped'),
+                    3: motion, 4: PhasePolicy('auto', skip='skipped: no LLM')}
+        words = ['phase 1 judged (no LLM reply to time)',
+                 'phase 2 planner auto: missions needing an LLM skipped',
+                 'phase 3 planner auto (rules), judged', 'phase 4 skipped: no LLM']
+    return policies, criteria, words
 
 
 def main(args: list[str] | None = None) -> int:
-    """Run the demo; exit 0 when every test-plan mission passed."""
+    """Run the demo; exit 0 when no judged phase failed."""
     parser = argparse.ArgumentParser(prog='demo', description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='out/demo', help='folder for the PNG, photos and logs')
-    parser.add_argument('--timeout', type=float, default=60.0, help='seconds per mission')
+    parser.add_argument('--out', default='out/demo', help='folder for the report, PNG, photos '
+                                                         'and logs')
+    parser.add_argument('--timeout', type=float, default=0.0,
+                        help='mission time limit in seconds (default: 30, 90 with the tiny '
+                             'model)')
     parser.add_argument('--no-llm', action='store_true', help='rule planner only')
     opts = parser.parse_args(args)
     out = Path(opts.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     env = apply_local_dds()
     print(f'demo: DDS on shared memory only (ROS_DOMAIN_ID={env["ROS_DOMAIN_ID"]}); '
-          f'logs in {out}')
+          f'logs in {out}', flush=True)
     with ExitStack() as stack:
         if opts.no_llm:
-            llm_params, backend_note = {'backend': 'none'}, 'LLM backend: none (--no-llm)'
+            level = Level('rules', {'backend': 'none'}, 'LLM backend: none (--no-llm)')
         else:
-            llm_params, backend_note = choose_backend(stack, out)
-        print(f'demo: {backend_note}')
-        agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': False,
-                        **llm_params}
-        procs = [start_node('sim_robot', {}, out / 'sim_robot.log', env),
-                 start_node('mission_agent', agent_params, out / 'mission_agent.log', env)]
-        stack.callback(lambda: [stop_node(p) for p in procs])
-        return _run(out, opts.timeout, backend_note, llm_params['backend'] != 'none')
+            level = choose_backend(stack, out)
+        print(f'demo: {level.note}', flush=True)
+        procs: dict[str, subprocess.Popen] = {}
+        stack.callback(lambda: [stop_node(p) for p in procs.values()])
+        agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True,
+                        **level.params}
+        procs['sim_robot'] = start_node('sim_robot', {}, out / 'sim_robot.log', env)
+        procs['mission_agent'] = start_node('mission_agent', agent_params,
+                                            out / 'mission_agent.log', env)
+        if level.name == 'ollama':
+            procs['gpu_monitor'] = start_node('gpu_monitor', {
+                'ollama_host': level.params['ollama_host']}, out / 'gpu_monitor.log', env)
+        return _run(out, opts.timeout, level, procs, agent_params, env)
 
 
-def _run(out: Path, timeout: float, backend_note: str, with_llm: bool) -> int:
+def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Popen],
+         agent_params: dict[str, Any], env: dict[str, str]) -> int:
     import rclpy
+    from rclpy.node import Node
 
     from ..nodes.ros_common import spinning
-    from . import robot_test
+    from .robot_test import finish, RobotTest
+
     rclpy.init()
-    client = robot_test.MissionClient('demo_client')
+    node = Node('demo_robot_test')
     try:
-        with spinning(client):
-            if not client.wait_ready(30.0):
-                print('demo: sim_robot or mission_agent did not come up within 30 s; see the logs '
-                      f'in {out}', file=sys.stderr)
+        policies, criteria, words = demo_policies(level.name)
+        if timeout > 0:
+            criteria = replace(criteria, mission_timeout_s=timeout)
+        tester = RobotTest(node, criteria=criteria, startup_timeout_s=180.0)
+        with spinning(node):
+            if not tester.client.wait_ready(60.0):
+                print(f'demo: sim_robot or mission_agent did not come up within 60 s; see the '
+                      f'logs in {out}', file=sys.stderr)
                 return 1
-            time.sleep(0.5)
-            results = robot_test.run_test_plan(client, timeout)
-            print()
-            print(robot_test.format_table(results))
-            planners = sorted({r.planner for r in results if r.planner})
-            print(f'\nplanner for the test plan: {", ".join(planners) or "n/a"} (simple commands '
-                  f'never wait for an LLM)')
-            if with_llm:
-                extra = client.run(LLM_MISSION, timeout)
-                print(f'LLM mission "{LLM_MISSION}": {extra.state} via {extra.planner or "n/a"} '
-                      f'— {extra.message}')
-            png = out / 'trajectory.png'
-            robot_test.plot_trajectory(client.trajectory, results, str(png))
-            photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
-            print(f'trajectory: {png}')
-            if photos:
-                print(f'photo: {photos[-1]}')
-            ok = all(robot_test.passed(r) for r in results)
-            print(backend_note)
-            print(f'result: {"all test-plan missions passed" if ok else "SOME MISSIONS FAILED"} '
-                  f'({sum(robot_test.passed(r) for r in results)}/{len(results)})')
-            return 0 if ok else 1
+            if level.name != 'rules' and not _backend_validated(tester, procs['mission_agent']):
+                reason = _last_error(out / 'mission_agent.log')
+                print(f'demo: the agent refused the LLM backend ({reason}); going on with the '
+                      f'rule planner only', flush=True)
+                level = Level('rules', {'backend': 'none'},
+                              f"{level.note} — but the agent's validation failed ({reason}): "
+                              f'rule planner only')
+                policies, criteria, words = demo_policies('rules')
+                tester.criteria = (replace(criteria, mission_timeout_s=timeout) if timeout > 0
+                                   else criteria)
+                with tester.client.cond:
+                    tester.client.diagnostics.clear()  # the failed agent's statuses
+                procs['mission_agent'] = start_node(
+                    'mission_agent', {**agent_params, 'backend': 'none'},
+                    out / 'mission_agent.log', env)
+                tester.client.wait_ready(60.0)
+            notes = [f'Demo on the simulated GO2: {level.note}',
+                     f'Demo policy ({level.name}): ' + '; '.join(words)]
+            result = tester.run((1, 2, 3, 4), policies, PHASE3_MISSIONS, allow_motion=True,
+                                notes=notes)
+        photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
+        if photos:
+            result.notes.append(f'Photo (Take a photo): {photos[-1]}')
+        print(level.note)
+        code = finish(result, out)
+        if photos:
+            print(f'photo: {photos[-1]}')
+        return code
     finally:
-        client.destroy_node()
+        node.destroy_node()
         rclpy.try_shutdown()
         os.environ.pop('ROS_DOMAIN_ID', None)
+
+
+def _backend_validated(tester: Any, agent: subprocess.Popen, timeout: float = 180.0) -> bool:
+    """Wait for the agent's own backend validation; False when it failed (the agent exits)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        diag = tester.client.latest_diagnostics('mission_agent: Backend')
+        state = diag['values'].get('state') if diag else None
+        if state == 'ready':
+            return True
+        if state == 'failed' or agent.poll() is not None:
+            return False
+        time.sleep(0.2)
+    return False
+
+
+def _last_error(log: Path) -> str:
+    try:
+        lines = log.read_text(encoding='utf-8', errors='replace').splitlines()
+    except OSError:
+        return 'see mission_agent.log'
+    bad = [line for line in lines if 'FATAL' in line or 'ERROR' in line or 'not usable' in line]
+    return (bad[-1] if bad else (lines[-1] if lines else 'no log'))[-200:]
 
 
 if __name__ == '__main__':
