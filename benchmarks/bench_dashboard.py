@@ -46,7 +46,7 @@ from rclpy.node import Node  # noqa: E402
 from shadowhound_llm.nodes.mission_client import MissionClient  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, spinning  # noqa: E402
 from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
-from shadowhound_llm.tools.robot_test import TEST_PLAN  # noqa: E402
+from shadowhound_llm.robot_test_plan import TEST_PLAN  # noqa: E402
 
 CHROMIUM = '/usr/bin/chromium'
 ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

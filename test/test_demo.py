@@ -18,7 +18,7 @@ def run_demo(tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if k != 'ROS_DOMAIN_ID'}
     env['OLLAMA_HOST'] = 'http://127.0.0.1:9'  # no Ollama here, whatever the machine has
     proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'demo', *args,
-                           '--out', str(tmp_path)], capture_output=True, text=True,
+                           '--dashboard-port', '0', '--out', str(tmp_path)], capture_output=True, text=True,
                           timeout=840, env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
@@ -32,6 +32,7 @@ def run_demo(tmp_path, *args):
 def test_demo_runs_the_four_phases_with_the_rule_planner_and_says_so(tmp_path):
     out, report, phases = run_demo(tmp_path, '--no-llm')
     assert 'demo: LLM backend: none (--no-llm)' in out
+    assert 'demo: dashboard at http://127.0.0.1:' in out  # the demo prints the dashboard's URL
     assert 'robot_test: PASSED (2 passed, 2 skipped)' in out
     assert out.count('(auto, motion) -> succeeded via rules') == 9  # which planner, each
     assert [phases[n]['status'] for n in (1, 2, 3, 4)] == ['passed', 'skipped', 'passed',

@@ -232,7 +232,7 @@ def encode_frame(frame: ImageFrame, max_width: int) -> tuple[str, int, int]:
 
 
 def _test_plan_texts() -> list[str]:
-    from ..tools.robot_test import TEST_PLAN
+    from ..robot_test_plan import TEST_PLAN
     return [mission.text for mission in TEST_PLAN]
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from ..backends import OllamaClient, validate_ollama
 from ..hosts import default_ollama_host
 from ..local_dds import apply_local_dds
+from ..params import AgentConfig
 from ..processes import start_node, stop_node
 from ..robot_test_plan import Criteria, PHASE3_MISSIONS, PhasePolicy
 from ..testing import llama_server
@@ -48,7 +49,7 @@ def choose_backend(stack: ExitStack, out: Path) -> Level:
     host = default_ollama_host()
     client = OllamaClient(host, timeout_s=60.0)
     try:
-        report = validate_ollama(client)
+        report = validate_ollama(client, AgentConfig().min_tokens_per_s)
     finally:
         client.close()
     if report.ok:
@@ -127,7 +128,15 @@ def main(args: list[str] | None = None) -> int:
                         help='mission time limit in seconds (default: 30, 90 with the tiny '
                              'model)')
     parser.add_argument('--no-llm', action='store_true', help='rule planner only')
+    parser.add_argument('--robots', type=int, default=1,
+                        help='N > 1: N simulated GO2s and agents in namespaces robot1..N '
+                             'sharing one LLM server, one mission each at once')
+    parser.add_argument('--dashboard-port', type=int, default=8080,
+                        help='port of the dashboard the demo starts (0: any free port)')
+    parser.add_argument('--no-dashboard', action='store_true', help='do not start the dashboard')
     opts = parser.parse_args(args)
+    if opts.robots < 1:
+        parser.error('--robots must be at least 1')
     out = Path(opts.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     env = apply_local_dds()
@@ -139,6 +148,10 @@ def main(args: list[str] | None = None) -> int:
         else:
             level = choose_backend(stack, out)
         print(f'demo: {level.note}', flush=True)
+        if opts.robots > 1:
+            from .fleet import run_fleet_demo
+            return run_fleet_demo(opts.robots, None, level.params, out, opts.timeout or 60.0,
+                                  env=env)
         procs: dict[str, subprocess.Popen] = {}
         stack.callback(lambda: [stop_node(p) for p in procs.values()])
         agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True,
@@ -149,6 +162,12 @@ def main(args: list[str] | None = None) -> int:
         if level.name == 'ollama':
             procs['gpu_monitor'] = start_node('gpu_monitor', {
                 'ollama_host': level.params['ollama_host']}, out / 'gpu_monitor.log', env)
+        if not opts.no_dashboard:
+            from ..dashboard.process import start_dashboard
+            procs['dashboard'], url, line = start_dashboard(
+                out / 'dashboard.log', env, opts.dashboard_port, photo_dir=str(out / 'photos'))
+            print(f'demo: {line}' + (' — open it to watch the test plan' if url else ''),
+                  flush=True)
         return _run(out, opts.timeout, level, procs, agent_params, env)
 
 
