@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 import threading
+from typing import Any
 
 # sensor_msgs/Image encoding -> (Pillow raw mode, bytes per pixel, Pillow image mode)
 _ENCODINGS = {
@@ -27,9 +28,9 @@ class ImageFrame:
     data: bytes
     received: float
 
-    def save_png(self, path: Path) -> None:
-        """Write the frame as PNG; ValueError for an encoding that cannot be saved."""
-        from PIL import Image  # imported on first photo: keeps node start-up fast
+    def to_image(self) -> Any:
+        """The frame as a Pillow image; ValueError for an encoding or size it cannot be."""
+        from PIL import Image  # imported on first use: keeps node start-up fast
 
         enc = self.encoding.lower()
         if enc not in _ENCODINGS:
@@ -38,9 +39,12 @@ class ImageFrame:
         raw_mode, bpp, mode = _ENCODINGS[enc]
         if self.step < self.width * bpp or len(self.data) < self.step * self.height:
             raise ValueError(f'image data too short for {self.width}x{self.height} {enc}')
-        image = Image.frombuffer(mode, (self.width, self.height), self.data, 'raw', raw_mode,
-                                 self.step, 1)
-        image.save(path, format='PNG')
+        return Image.frombuffer(mode, (self.width, self.height), self.data, 'raw', raw_mode,
+                                self.step, 1)
+
+    def save_png(self, path: Path) -> None:
+        """Write the frame as PNG; ValueError for an encoding that cannot be saved."""
+        self.to_image().save(path, format='PNG')
 
 
 class LatestFrame:

@@ -27,6 +27,7 @@ from rclpy.parameter_client import AsyncParameterClient
 
 from ..camera import ImageFrame
 from ..contract import PlannerChoice
+from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import CMD_VEL_QOS, ConfigError, declare_dataclass_params, run_node
 from .config import DashboardConfig, TOKEN_ENV
@@ -110,7 +111,8 @@ class DashboardNode(Node):
             self.hub.publish(*self.state.on_metrics(item, now))
 
     def _on_cmd(self, msg: Twist) -> None:
-        event = self.state.on_cmd(msg.linear.x, msg.linear.y, msg.angular.z, time.monotonic())
+        cmd = conv.twist_from_msg(msg)
+        event = self.state.on_cmd(cmd.linear, cmd.lateral, cmd.angular, time.monotonic())
         if event is not None:
             self.hub.publish(*event)
 
@@ -211,18 +213,7 @@ def photo_in_folder(folder: str, name: str) -> Path | None:
 
 def encode_frame(frame: ImageFrame, max_width: int) -> tuple[str, int, int]:
     """A camera frame as a JPEG data URL, downscaled to max_width; ValueError if unusable."""
-    from PIL import Image
-
-    from ..camera import _ENCODINGS  # the one table of supported encodings
-
-    enc = frame.encoding.lower()
-    if enc not in _ENCODINGS:
-        raise ValueError(f'unsupported image encoding {frame.encoding!r}')
-    raw_mode, bpp, mode = _ENCODINGS[enc]
-    if frame.step < frame.width * bpp or len(frame.data) < frame.step * frame.height:
-        raise ValueError(f'image data too short for {frame.width}x{frame.height} {enc}')
-    image = Image.frombuffer(mode, (frame.width, frame.height), frame.data, 'raw', raw_mode,
-                             frame.step, 1).convert('RGB')
+    image = frame.to_image().convert('RGB')
     if image.width > max_width:
         image = image.resize((max_width, max(1, round(image.height * max_width / image.width))))
     out = io.BytesIO()

@@ -11,7 +11,6 @@ detector's settings (baseline, ratios, roofline) and ``expected_num_ctx`` at onc
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from typing import Any
@@ -89,13 +88,13 @@ class GpuMonitor(Node):
 
     def _on_metrics(self, msg: String) -> None:
         try:
-            metrics = json.loads(msg.data)
-            tps = metrics.get('tokens_per_s')
-            if metrics.get('ok', True) and tps is not None:
-                with self._lock:
-                    self.state.detector.add(str(metrics.get('model')), float(tps))
-        except (ValueError, TypeError, AttributeError) as exc:
+            metrics = conv.metrics_from_msg(msg)
+        except ValueError as exc:
             self.get_logger().warning(f'ignoring malformed llm_metrics message: {exc}')
+            return
+        if metrics.ok and metrics.tokens_per_s is not None:
+            with self._lock:
+                self.state.detector.add(metrics.model, metrics.tokens_per_s)
 
     def _poll_ollama(self) -> None:
         while not self._stop.is_set():
