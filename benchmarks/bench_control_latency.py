@@ -55,8 +55,8 @@ class EchoNode(Node):
 
 
 def run_echo():
-    """Entry point of the echo process."""
-    rclpy.init()
+    """Entry point of the echo process (its --ros-args put it in the /floor namespace)."""
+    rclpy.init(args=sys.argv)
     node = EchoNode()
     try:
         rclpy.spin(node)
@@ -174,7 +174,7 @@ def main():
     parser.add_argument('--stops', type=int, default=50)
     parser.add_argument('--rate-seconds', type=float, default=10.0)
     parser.add_argument('--echo', action='store_true', help=argparse.SUPPRESS)
-    opts = parser.parse_args()
+    opts, _ros_args = parser.parse_known_args()
     if opts.echo:
         return run_echo()
     log_dir = Path(tempfile.mkdtemp(prefix='bench-control-'))

@@ -551,7 +551,7 @@ class AgentCore:
 
     def _backend_diag(self) -> DiagStatus:
         values = [('planner', 'rules' + (f' + {self.llm_name}' if self.llm else '')),
-                  ('state', self.backend_state.value)]
+                  ('state', self.backend_state.value), ('validated', self._validated_word())]
         name = self.llm_name
         if self.llm is None:
             return DiagStatus('Backend', Severity.OK, 'rule planner only (backend=none)', values)
@@ -564,6 +564,16 @@ class AgentCore:
             return DiagStatus('Backend', Severity.WARN,
                               f'{name} usable with warnings: {self.backend_note}', values)
         return DiagStatus('Backend', Severity.OK, f'{name} ready', values)
+
+    def _validated_word(self) -> str:
+        """Whether the backend in use was validated: 'yes', 'no (...)', 'pending', 'failed'."""
+        if self.llm is None:
+            return 'no (no LLM backend)'
+        if self.backend_state == BackendState.VALIDATING:
+            return 'pending'
+        if self.backend_state == BackendState.FAILED:
+            return 'failed'
+        return 'yes' if self._validation else 'no (validate_on_startup false)'
 
     def _mission_diag(self, now: float) -> DiagStatus:
         m = self.executor.mission

@@ -455,6 +455,16 @@ def test_backend_change_revalidates_and_a_failure_does_not_end_the_node(make_cor
     assert 'not usable' in c.final('z').message
 
 
+def test_backend_diagnostics_say_whether_the_backend_was_validated(make_core):
+    unchecked = make_core([ScriptedBackend()])  # validate_on_startup false
+    values = dict(unchecked.core.diagnostics(0.0)[0].values)
+    assert values['state'] == 'ready' and values['validated'].startswith('no')
+    checked = make_core([ScriptedBackend()], validate_on_startup=True)
+    assert dict(checked.core.diagnostics(0.0)[0].values)['validated'] == 'pending'
+    checked.core.handle(BackendsValidated(checked.core._validation, [_report(True)]), 0.0)
+    assert dict(checked.core.diagnostics(0.0)[0].values)['validated'] == 'yes'
+
+
 def test_diagnostics_name_backend_and_mission(make_core):
     c = make_core()
     statuses = {s.task: s for s in c.core.diagnostics(0.0)}
