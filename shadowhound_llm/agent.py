@@ -174,6 +174,8 @@ class AgentCore:
         if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
             return None  # a NaN pose is no pose: the executor sees the odometry go stale
         self._odom = (pose, now)
+        if self.executor.home is None:
+            self.executor.home = pose  # home is the pose at the first odometry message
         if self._waiting is not None:
             return self._release_waiting(now)
         return None
@@ -386,7 +388,7 @@ class AgentCore:
                 self._start(out, job.mission_id, job.text, [event.action], event.backend, False,
                             now)
         elif isinstance(event, PlanComplete):
-            del self._jobs[event.mission_id]
+            self._end_job(event.mission_id)
             if job.dry_run:
                 self._dry_run_result(out, job.mission_id, job.text, event.plan, event.backend)
             elif running:
@@ -395,13 +397,19 @@ class AgentCore:
                 self._start(out, job.mission_id, job.text, list(event.plan.actions),
                             event.backend, True, now)
         elif isinstance(event, PlanFailed):
-            del self._jobs[event.mission_id]
+            self._end_job(event.mission_id)
             if running:
                 self._emit(out, self.executor.abort(MissionState.FAILED,
                                                     f'{event.message}; robot stopped'))
             else:
                 self._status(out, job.mission_id, event.state, job.text, message=event.message)
                 out.cmds.append(self._govern(ZERO))
+
+    def _end_job(self, mission_id: str) -> None:
+        """A job leaves the agent: its worker, if still running, must stop too."""
+        job = self._jobs.pop(mission_id, None)
+        if job is not None:
+            job.cancelled.set()
 
     def _on_validated(self, out: AgentOutput, reports: list[Any]) -> None:
         usable = next((r for r in reports if r.ok), None)
@@ -510,9 +518,7 @@ class AgentCore:
             self.last_outcome = f'{status.mission_id} {status.state}: {status.message}'
             # A mission that ended (a fault mid-execution, say) must not be restarted by the
             # rest of its plan still streaming in: end its planning too.
-            job = self._jobs.pop(status.mission_id, None)
-            if job is not None:
-                job.cancelled.set()
+            self._end_job(status.mission_id)
 
     # ---- parameters ----------------------------------------------------------------------
     def reconfigure(self, config: AgentConfig) -> AgentOutput:

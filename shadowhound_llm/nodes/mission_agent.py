@@ -75,6 +75,13 @@ class MissionAgent(Node):
     def _call(self, method: Any, *args: Any) -> None:
         with self._lock:
             self._publish(method(*args, time.monotonic()))
+            # Control ticks only while a mission runs, plans or waits: an idle agent leaves
+            # the executor free for the next command.
+            if self.core.busy == self.control_timer.is_canceled():
+                if self.core.busy:
+                    self.control_timer.reset()
+                else:
+                    self.control_timer.cancel()
 
     def _on_mission(self, msg: String) -> None:
         self._call(self.core.submit, msg.data)
