@@ -260,12 +260,15 @@ def _check_finite(where: str, action: Any) -> None:
     Defence in depth: the plan models refuse them already, but an action built otherwise must
     not slip through (every comparison with NaN is false, so NaN would pass every limit).
     """
+    # vars(): a pydantic model answers getattr() for a field it lacks through a slow path.
+    values = vars(action) if hasattr(action, '__dict__') else {
+        name: getattr(action, name, None) for name in _NUMERIC_FIELDS}
     for name in _NUMERIC_FIELDS:
-        value = getattr(action, name, None)
+        value = values.get(name)
         if value is not None and not (isinstance(value, (int, float))
                                       and math.isfinite(value)):
             raise EnvelopeViolation(f'{where}: {name} is {value!r}, not a finite number')
-    seconds = getattr(action, 'seconds', None)
+    seconds = values.get('seconds')
     if seconds is not None and (seconds < 0 or (action.type == 'drive' and seconds <= 0)):
         raise EnvelopeViolation(f'{where}: seconds must be positive (got {seconds:g})')
 

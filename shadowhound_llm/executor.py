@@ -90,8 +90,14 @@ class _Mission:
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    _plan: tuple[int, dict[str, Any]] = (0, {'actions': []})
+
     def plan_dict(self) -> dict[str, Any]:
-        return {'actions': [a.model_dump(mode='json') for a in self.actions]}
+        """The plan as status JSON; rebuilt only when actions were added (they only grow)."""
+        if self._plan[0] != len(self.actions):
+            self._plan = (len(self.actions),
+                          {'actions': [a.model_dump(mode='json') for a in self.actions]})
+        return self._plan[1]
 
 
 class MissionExecutor:

@@ -9,6 +9,7 @@ threads, which wake this node through a guard condition so stop never waits behi
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -54,6 +55,8 @@ class MissionAgent(Node):
         self.metrics_pub = self.create_publisher(String, 'llm_metrics', 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self._wake = self.create_guard_condition(self._on_wake)
+        self._backlog: list[AgentOutput] = []  # statuses, metrics, logs not yet published
+        self._flush_wake = self.create_guard_condition(self._flush)
         self.core = AgentCore(self.config, notify=self._wake.trigger,
                               robot=self.get_namespace().strip('/'))
         self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
@@ -112,29 +115,40 @@ class MissionAgent(Node):
 
     # ---- outputs ------------------------------------------------------------------------
     def _publish(self, out: AgentOutput | None) -> None:
-        """Commands first (the robot reacts soonest), then statuses, metrics and logs."""
+        """Commands now; statuses, metrics and logs at the next executor turn (in order).
+
+        A command must not wait behind JSON, /rosout and formatting (about 0.5 ms a status
+        with its log line), and neither must the next command that arrives.
+        """
         if out is None:
             return
         for cmd in out.cmds:
             self.cmd_pub.publish(conv.twist_msg(cmd))
         if out.restart_timer:
             self.control_timer.reset()
-        for status in out.statuses:
-            self.status_pub.publish(conv.status_msg(status))
-        for metrics in out.metrics:
-            self.metrics_pub.publish(conv.metrics_msg(metrics))
-        log = self.get_logger()
-        for status in out.statuses:
-            line = f'mission {status.mission_id} {status.state}: {status.message}'
-            # One call site per severity: rclpy refuses a call site that changes severity.
-            if status.state in ('failed', 'rejected'):
-                log.warning(line)
-            else:
-                log.info(line)
-        for line in out.logs:
-            log_line(log, line.level, line.text)
+        if out.statuses or out.metrics or out.logs:
+            self._backlog.append(out)
+            self._flush_wake.trigger()
         if out.exit_code is not None:
+            self._flush()  # the reason must be out before the node ends
             self.exit_code = out.exit_code
+
+    def _flush(self) -> None:
+        """Publish the queued statuses and metrics, then log them (one call per level run)."""
+        with self._lock:
+            backlog, self._backlog = self._backlog, []
+        lines: list[tuple[str, str]] = []
+        for out in backlog:
+            for status in out.statuses:
+                self.status_pub.publish(conv.status_msg(status))
+                lines.append(('warning' if status.state in ('failed', 'rejected') else 'info',
+                              f'mission {status.mission_id} {status.state}: {status.message}'))
+            for metrics in out.metrics:
+                self.metrics_pub.publish(conv.metrics_msg(metrics))
+            lines += [(line.level, line.text) for line in out.logs]
+        log = self.get_logger()
+        for level, run in itertools.groupby(lines, key=lambda line: line[0]):
+            log_line(log, level, '\n'.join(text for _, text in run))
 
     def _publish_diagnostics(self) -> None:
         with self._lock:
@@ -146,6 +160,7 @@ class MissionAgent(Node):
         """On SIGINT/SIGTERM: end the mission and make sure a zero Twist goes out."""
         with self._lock:
             self._publish(self.core.shutdown())
+        self._flush()
         self.cmd_pub.publish(conv.twist_msg(ZERO))
         self.cmd_pub.wait_for_all_acked(Duration(seconds=0.5))
 
