@@ -23,9 +23,9 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 
 from shadowhound_llm.nodes.gpu_monitor import GpuMonitor
+from shadowhound_llm.robot_test_plan import TEST_PLAN
 from shadowhound_llm.telemetry import Telemetry
 from shadowhound_llm.testing.ollama_double import OllamaDouble
-from shadowhound_llm.robot_test_plan import TEST_PLAN
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 

@@ -18,8 +18,8 @@ def run_demo(tmp_path, *args):
     env = {k: v for k, v in os.environ.items() if k != 'ROS_DOMAIN_ID'}
     env['OLLAMA_HOST'] = 'http://127.0.0.1:9'  # no Ollama here, whatever the machine has
     proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'demo', *args,
-                           '--dashboard-port', '0', '--out', str(tmp_path)], capture_output=True, text=True,
-                          timeout=840, env=env)
+                           '--dashboard-port', '0', '--out', str(tmp_path)],
+                          capture_output=True, text=True, timeout=840, env=env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     report = (tmp_path / 'report.md').read_text()
