@@ -319,6 +319,11 @@ class _Step:
         frame = camera.latest() if camera is not None else None
         if frame is not None and frame.received >= self.started - cfg.photo_timeout_s:
             folder = Path(os.path.expanduser(cfg.photo_dir))
+            used_mb = _folder_mb(folder)
+            if used_mb >= cfg.max_photo_dir_mb:
+                raise StepFailed(f'{folder} already holds {used_mb:.1f} MB, the limit is '
+                                 f'{cfg.max_photo_dir_mb:g} MB (max_photo_dir_mb); photo not '
+                                 f'saved')
             stamp = time.strftime('%Y%m%d_%H%M%S')
             path = folder / f'photo_{stamp}_{int(now * 1000) % 1000:03d}.png'
             try:
@@ -331,3 +336,18 @@ class _Step:
         elif now - self.started > cfg.photo_timeout_s:
             raise StepFailed(f"no camera frame on 'camera/image_raw' within "
                              f'{cfg.photo_timeout_s:.1f} s')
+
+
+def _folder_mb(folder: Path) -> float:
+    """Megabytes (10^6 bytes) held by the files directly in ``folder`` (0 if it is missing)."""
+    total = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    except FileNotFoundError:
+        return 0.0
+    except OSError as exc:
+        raise StepFailed(f'cannot read {folder}: {exc}') from None
+    return total / 1e6
