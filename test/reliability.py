@@ -15,7 +15,7 @@ and ``/parameter_events`` for the limits in force) and checks, for every test th
    no non-zero Twist is published while no mission executes, and the last one is zero;
 4. after the test the agent is alive and a new mission succeeds; a shutdown stops the robot.
 
-Import the fixtures into a test module with ``from reliability import guarded, stats``.
+Use the fixtures in a test module with ``guarded, stats = reliability.guarded, reliability.stats``.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from std_msgs.msg import String  # noqa: E402
 from shadowhound_llm.contract import MissionRequest, MissionStatus  # noqa: E402
 from shadowhound_llm.control import Twist2D  # noqa: E402
 from shadowhound_llm.nodes import conversions as conv  # noqa: E402
-from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS  # noqa: E402
+from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS  # noqa: E402
 
 # A limit change is applied in the agent's parameter callback, and announced on
 # /parameter_events right after: around a change both limits are allowed.

@@ -1,19 +1,22 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""mission_agent parameters set as ``ros2 param set`` does (the node's ROS service), on the
-real topics: each takes effect when the operator is told it did, or is refused with a reason.
+"""mission_agent parameters set as ``ros2 param set`` does, checked on the real topics.
+
+Each one takes effect when the operator is told it did, or is refused with a reason.
 """
 
 import math
 import time
 
 import pytest
+import reliability
+from reliability import request, set_params
 
-from reliability import guarded, request, set_params, stats  # noqa: F401
 from shadowhound_llm.plan import plan_json_schema
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros
+guarded, stats = reliability.guarded, reliability.stats
 AGENT = '/mission_agent'
 LLM_TEXT = 'walk a little and then face left'  # the rule planner does not parse this
 THREE = ('{"actions":[{"type":"rotate","angle_deg":10},{"type":"rotate","angle_deg":-10},'
