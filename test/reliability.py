@@ -20,16 +20,14 @@ Use the fixtures in a test module with ``guarded, stats = reliability.guarded, r
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-import json
+from dataclasses import dataclass
 import math
-import os
 import threading
 import time
 from typing import Any, Callable
 import uuid
 
+from core_loop import STATS
 import pytest
 
 rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed')
@@ -66,31 +64,6 @@ DEEP_COMMANDS = QoSProfile(depth=10000, reliability=ReliabilityPolicy.RELIABLE)
 TERMINAL = ('succeeded', 'failed', 'cancelled', 'rejected')
 
 
-@dataclass
-class SuiteStats:
-    """What the suite did, for benchmarks/bench_reliability.py (written at session end)."""
-
-    missions_sent: int = 0
-    cmds_checked: int = 0
-    invariant_violations: int = 0
-    outputs_tried: int = 0
-    faults: Counter = field(default_factory=Counter)
-    guarded_tests: int = 0
-    violations: list[str] = field(default_factory=list)
-
-    def fault(self, name: str, count: int = 1) -> None:
-        """Count an injected fault by kind."""
-        self.faults[name] += count
-
-    def as_dict(self) -> dict[str, Any]:
-        return {'missions_sent': self.missions_sent, 'cmds_checked': self.cmds_checked,
-                'invariant_violations': self.invariant_violations,
-                'outputs_tried': self.outputs_tried, 'faults_injected': sum(self.faults.values()),
-                'faults': dict(self.faults), 'guarded_tests': self.guarded_tests,
-                'violations': self.violations[:50]}
-
-
-STATS = SuiteStats()
 
 
 @dataclass(frozen=True)
@@ -325,12 +298,8 @@ def finish(h: Any, liveness: bool = True) -> list[str]:
 
 @pytest.fixture(scope='session')
 def stats():
-    """The suite's counters; written as JSON to $SHADOWHOUND_RELIAB_STATS at the end."""
-    yield STATS
-    path = os.environ.get('SHADOWHOUND_RELIAB_STATS')
-    if path:
-        with open(path, 'w', encoding='utf-8') as f:
-            json.dump(STATS.as_dict(), f, indent=2)
+    """The suite's counters (written as JSON to $SHADOWHOUND_RELIAB_STATS at exit)."""
+    return STATS
 
 
 @pytest.fixture
