@@ -191,7 +191,10 @@ class AgentCore:
             return out
         mission_id = request.id or new_mission_id()
         text = request.text
-        self._status(out, mission_id, MissionState.RECEIVED, text, message='received',
+        # A text over the limit is refused below: its statuses echo only its start.
+        shown = text if len(text) <= self.config.max_mission_chars \
+            else text[:MAX_ECHOED_CHARS] + '...'
+        self._status(out, mission_id, MissionState.RECEIVED, shown, message='received',
                      dry_run=request.dry_run or None)
         if is_stop_command(text) and not request.dry_run:
             self.halt(out, MissionState.CANCELLED,
@@ -201,7 +204,7 @@ class AgentCore:
             return out
         problem = self._text_problem(text)
         if problem:
-            self._status(out, mission_id, MissionState.REJECTED, text, message=problem)
+            self._status(out, mission_id, MissionState.REJECTED, shown, message=problem)
             return out
         if not request.dry_run and self.busy:
             self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '

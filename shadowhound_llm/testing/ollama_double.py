@@ -84,8 +84,11 @@ def _tokens(text: str) -> list[str]:
 class OllamaDouble:
     """Start with ``with OllamaDouble() as ollama: ollama.url ...``."""
 
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(self, script: Script | None = None, port: int = 0) -> None:
         self.script = script or Script()
+        self.port = port  # 0: a free port; a fixed one lets a test restart the "same" server
+        # time.time_ns() of every connection dropped mid-stream (drop_after_tokens)
+        self.drops: list[int] = []
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.loaded: dict[str, dict[str, Any]] = {}
         self.unloaded: set[str] = set()
@@ -108,8 +111,8 @@ class OllamaDouble:
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> OllamaDouble:
         """Serve on 127.0.0.1 on a free port; returns when the server accepts connections."""
-        config = uvicorn.Config(self.app, host='127.0.0.1', port=0, log_level='critical',
-                                lifespan='off')
+        config = uvicorn.Config(self.app, host='127.0.0.1', port=self.port,
+                                log_level='critical', lifespan='off')
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -316,6 +319,7 @@ class OllamaDouble:
             await asyncio.sleep(script.stall_s)
         for i, token in enumerate(tokens):
             if script.drop_after_tokens is not None and i >= script.drop_after_tokens:
+                self.drops.append(time.time_ns())
                 raise ConnectionAbortedError('Ollama double drops the connection')
             if i == script.stall_after_tokens:
                 await asyncio.sleep(script.stall_s)
