@@ -70,6 +70,9 @@ class Script:
     forced_context_length: int | None = None  # /api/ps reports this instead of num_ctx
     status_override: tuple[int, str] | None = None  # every chat answers (status, error)
     refuse_json_schema: bool = False    # /v1 refuses response_format json_schema (llama.cpp)
+    # /v1 routes answer 401 unless "Authorization: Bearer <this>"; the error echoes the key
+    # received, as some servers do (a client must scrub it from every message).
+    require_api_key: str | None = None
     # The Thor story: after an unload, the next load lands partly on the CPU and decodes
     # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}. A model with its own
     # tokens_per_s gets the new speed itself; otherwise the Script's speed changes.
@@ -346,14 +349,30 @@ class OllamaDouble:
         yield (json.dumps(final) + '\n').encode()
 
     # ---- OpenAI-compatible side (as Ollama serves it under /v1) ---------------------------
+    def _v1_unauthorised(self, request: Request) -> Response | None:
+        wanted = self.script.require_api_key
+        got = request.headers.get('authorization', '')
+        if wanted is None or got == f'Bearer {wanted}':
+            return None
+        key = got.removeprefix('Bearer ')
+        return JSONResponse({'error': {'message': f'Incorrect API key provided: {key}',
+                                       'type': 'invalid_request_error',
+                                       'code': 'invalid_api_key'}}, status_code=401)
+
     async def _v1_models(self, request: Request) -> Response:
         self.requests.append(('/v1/models', None))
+        refused = self._v1_unauthorised(request)
+        if refused is not None:
+            return refused
         return JSONResponse({'object': 'list', 'data': [
             {'id': name, 'object': 'model', 'owned_by': 'library'}
             for name in self.script.models]})
 
     async def _v1_chat(self, request: Request) -> Response:
         body = await self._body(request)
+        refused = self._v1_unauthorised(request)
+        if refused is not None:
+            return refused
         if isinstance(body, JSONResponse):
             return JSONResponse({'error': {'message': 'invalid request', 'type':
                                            'invalid_request_error'}}, status_code=400)
