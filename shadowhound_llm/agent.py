@@ -369,9 +369,11 @@ class AgentCore:
 
     def halt(self, out: AgentOutput, state: MissionState, reason: str) -> None:
         """The single stop path: end what runs, plans or waits, and command a zero Twist."""
+        running = self.executor.mission.mission_id if self.executor.mission else None
         for job in list(self._jobs.values()):
             job.cancelled.set()
-            self._status(out, job.mission_id, state, job.text, message=reason)
+            if job.mission_id != running:  # a streamed mission ends once, by the executor
+                self._status(out, job.mission_id, state, job.text, message=reason)
         self._jobs.clear()
         if self._waiting is not None:
             waiting, self._waiting = self._waiting, None

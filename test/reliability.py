@@ -139,6 +139,12 @@ class InvariantMonitor(Node):
                     return value
                 self.lock.wait(0.05)
 
+    def terminal_of(self, mission_id: str) -> MissionStatus | None:
+        """The mission's terminal status as this node heard it (its queue is deep)."""
+        with self.lock:
+            return next((s.status for s in self.statuses if s.status.mission_id == mission_id
+                         and s.status.state.value in TERMINAL), None)
+
     def open_missions(self) -> list[str]:
         """Missions received that have no terminal status yet."""
         with self.lock:
