@@ -65,6 +65,9 @@ BACKEND_PARAMS = frozenset({
     'temperature', 'llm_timeout_s', 'openai_base_url', 'openai_model',
     'openai_response_format'})
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
+# Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
+# is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
+MAX_ECHOED_TEXT_CHARS = 16384
 
 
 def new_mission_id() -> str:
@@ -192,8 +195,8 @@ class AgentCore:
         mission_id = request.id or new_mission_id()
         text = request.text
         # A text over the limit is refused below: its statuses echo only its start.
-        shown = text if len(text) <= self.config.max_mission_chars \
-            else text[:MAX_ECHOED_CHARS] + '...'
+        shown = text if len(text) <= MAX_ECHOED_TEXT_CHARS \
+            else text[:MAX_ECHOED_TEXT_CHARS] + '...'
         self._status(out, mission_id, MissionState.RECEIVED, shown, message='received',
                      dry_run=request.dry_run or None)
         if is_stop_command(text) and not request.dry_run:

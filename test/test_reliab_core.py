@@ -9,6 +9,7 @@ from dataclasses import replace
 from core_loop import CoreLoop
 import pytest
 
+from shadowhound_llm.agent import MAX_ECHOED_TEXT_CHARS
 from shadowhound_llm.contract import MissionState
 from shadowhound_llm.params import AgentConfig
 from shadowhound_llm.testing.ollama_double import OllamaDouble
@@ -55,9 +56,12 @@ def test_a_streamed_mission_stopped_while_executing_ends_exactly_once(loop, how)
 def test_an_over_long_mission_text_is_refused_and_echoed_short():
     loop = CoreLoop(AgentConfig(backend='none'))
     try:
-        final = loop.run('move forward 1 m ' * 10_000)
+        final = loop.run('move forward 1 m ' * 60_000)  # ~1 MB
         assert final.state == MissionState.REJECTED and 'max_mission_chars' in final.message
-        assert all(len(s.text) <= 203 for s in loop.statuses)
-        assert '170000 characters' in final.message
+        assert all(len(s.text) <= MAX_ECHOED_TEXT_CHARS + 3 for s in loop.statuses)
+        assert '1020000 characters' in final.message
+        shorter = loop.run('move forward 1 m ' * 200)  # over the limit, echoed whole
+        assert shorter.state == MissionState.REJECTED
+        assert shorter.text == 'move forward 1 m ' * 200
     finally:
         loop.close()

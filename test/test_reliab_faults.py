@@ -218,11 +218,11 @@ def test_a_megabyte_of_text_is_refused_and_not_echoed(guarded):
     final = h.monitor.wait(lambda: next((s.status for s in h.monitor.statuses
                                          if s.status.terminal), None), 10.0)
     assert final is not None and final.state.value == 'rejected'
-    assert 'max_mission_chars' in final.message and len(final.text) <= 210
+    assert 'max_mission_chars' in final.message and len(final.text) <= 16384 + 3
     h.probe.mission_pub.publish(String(data=json.dumps({'text': 'x' * 1_000_000,
                                                          'id': 'big-json'})))
     final = h.probe.client.wait_terminal('big-json', 10.0)
-    assert final is not None and final.state.value == 'rejected' and len(final.text) <= 210
+    assert final is not None and final.state.value == 'rejected' and len(final.text) <= 16387
 
 
 @pytest.mark.parametrize('data', [
