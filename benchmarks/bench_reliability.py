@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import logging
 import os
 from pathlib import Path
 import subprocess
@@ -37,6 +38,8 @@ from shadowhound_llm.local_dds import apply_local_dds
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'test'))
+# The double's server logs every stream the agent cuts (a preempted LLM mission) at WARNING.
+logging.getLogger('asyncio').setLevel(logging.ERROR)
 apply_local_dds()
 
 from geometry_msgs.msg import Twist  # noqa: E402
