@@ -6,6 +6,8 @@ benchmarks/mutation.sh runs mutmut over plan.py, envelope.py, control.py, the ex
 exits and the agent's publish path; each test here names what it pins down.
 """
 
+import math
+
 import pytest
 
 from shadowhound_llm.control import Governor, Twist2D, ZERO
@@ -126,6 +128,10 @@ def test_plan_errors_name_the_first_three_problems_and_count_the_rest():
         'invalid plan: actions.0.move.distance_m: Field required; actions.1.rotate.angle_deg: '
         'Field required; actions.2.wait.seconds: Field required; and 2 more')
     with pytest.raises(PlanError) as info:
+        parse_plan({'actions': [{'type': 'move'}, {'type': 'rotate'}, {'type': 'wait'},
+                                {'type': 'say'}]})
+    assert str(info.value).endswith('; and 1 more')
+    with pytest.raises(PlanError) as info:
         parse_plan('[]')
     assert str(info.value).startswith('invalid plan: plan: ')
     with pytest.raises(PlanError) as info:
@@ -212,8 +218,8 @@ def test_move_steers_back_to_its_heading_and_stops_at_the_tolerance_edge():
     move = MoveController(lim, Pose2D(), 1.0)
     cmd = move.update(Pose2D(0.0, 0.0, 0.1), 0.05)
     assert cmd.linear == pytest.approx(0.3) and cmd.angular == pytest.approx(-0.2)
-    edge = MoveController(lim, Pose2D(), 0.02)
-    assert edge.update(Pose2D(), 0.05).is_zero() and edge.done  # exactly 0.4 tol left
+    edge = MoveController(lim, Pose2D(), 0.4 * lim.position_tol)  # exactly 0.4 tol left
+    assert edge.update(Pose2D(), 0.05).is_zero() and edge.done
 
 
 def test_rotate_stops_at_the_tolerance_edge():
@@ -244,7 +250,8 @@ def test_goto_commands_in_each_regime():
     assert cmd.linear == 0.0 and cmd.angular == pytest.approx(0.6)
     at = math.radians(25.0)
     goto = GotoController(lim, Pose2D(), math.cos(at), math.sin(at))
-    assert goto.update(Pose2D(), 0.05).linear > 0.0, 'exactly 25 deg off: drive, do not turn'
+    goto.turn_in_place_above = Pose2D().bearing_to(math.cos(at), math.sin(at))
+    assert goto.update(Pose2D(), 0.05).linear > 0.0, 'exactly the threshold: drive, not turn'
     # near (under 3 tolerances): straight in, no steering, remaining is the distance
     goto = GotoController(lim, Pose2D(), 0.1, 0.0)
     cmd = goto.update(Pose2D(), 0.05)
@@ -261,9 +268,14 @@ def test_goto_commands_in_each_regime():
     # within the tolerance but not along-track: done, and a zero command
     goto = GotoController(lim, Pose2D(), 0.0, 0.05)
     assert goto.update(Pose2D(), 0.05).is_zero() and goto.done is True
-    # exactly 0.4 tolerances away: done
-    goto = GotoController(lim, Pose2D(), 0.02, 0.0)
+    # exactly 0.4 tolerances away: done, with that distance left
+    goto = GotoController(lim, Pose2D(), 0.4 * lim.position_tol, 0.0)
     assert goto.update(Pose2D(), 0.05).is_zero() and goto.done
+    assert goto.remaining == 0.4 * lim.position_tol
+    # near and off heading: the heading error is not counted as distance left
+    goto = GotoController(lim, Pose2D(), 0.1, 0.01)
+    goto.update(Pose2D(), 0.05)
+    assert goto.remaining == pytest.approx(math.hypot(0.1, 0.01))
     # near, along-track 0.4 tolerances (not less): drive, do not turn
     goto = GotoController(lim, Pose2D(), 0.02, 0.03)
     cmd = goto.update(Pose2D(), 0.05)
@@ -552,17 +564,18 @@ def test_an_odometry_jump_is_more_than_the_robot_can_move(moved, fails):
         assert 'odometry jumped 0.36 m in 0.05 s' in final[-1].message
 
 
-@pytest.mark.parametrize('turned, fails', [(0.59, False), (0.61, True)])
-def test_a_heading_jump_is_more_than_the_robot_can_turn(turned, fails):
+@pytest.mark.parametrize('turned, fails, max_rate', [(0.59, False, 1.0), (0.61, True, 1.0),
+                                                     (0.6, True, 0.5)])
+def test_a_heading_jump_is_more_than_the_robot_can_turn(turned, fails, max_rate):
     from shadowhound_llm.geometry import Pose2D
-    e = _Exec(max_angular_speed=1.0)
+    e = _Exec(max_angular_speed=max_rate)  # allowed: 0.5 rad + 2 x rate x 0.05 s
     e.start({'type': 'rotate', 'angle_deg': 170})
     e.tick()
     e.pose = Pose2D(0.0, 0.0, turned)  # 0.5 rad + 2 x 1 rad/s x 0.05 s = 0.6 rad allowed
     final = e.tick().events
     assert bool(final and final[-1].terminal) == fails
     if fails:
-        assert 'heading jumped 35 deg in 0.05 s' in final[-1].message
+        assert f'heading jumped {math.degrees(turned):.0f} deg in 0.05 s' in final[-1].message
 
 
 def test_a_stall_is_declared_only_after_the_stall_timeout():
