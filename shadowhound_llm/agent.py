@@ -65,6 +65,9 @@ BACKEND_PARAMS = frozenset({
     'temperature', 'llm_timeout_s', 'openai_base_url', 'openai_model',
     'openai_response_format'})
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
+# Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
+# is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
+MAX_ECHOED_TEXT_CHARS = 16384
 
 
 def new_mission_id() -> str:
@@ -193,7 +196,10 @@ class AgentCore:
             return out
         mission_id = request.id or new_mission_id()
         text = request.text
-        self._status(out, mission_id, MissionState.RECEIVED, text, message='received',
+        # A text over the limit is refused below: its statuses echo only its start.
+        shown = text if len(text) <= MAX_ECHOED_TEXT_CHARS \
+            else text[:MAX_ECHOED_TEXT_CHARS] + '...'
+        self._status(out, mission_id, MissionState.RECEIVED, shown, message='received',
                      dry_run=request.dry_run or None)
         if is_stop_command(text) and not request.dry_run:
             self.halt(out, MissionState.CANCELLED,
@@ -203,7 +209,7 @@ class AgentCore:
             return out
         problem = self._text_problem(text)
         if problem:
-            self._status(out, mission_id, MissionState.REJECTED, text, message=problem)
+            self._status(out, mission_id, MissionState.REJECTED, shown, message=problem)
             return out
         if not request.dry_run and self.busy:
             self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '
@@ -368,9 +374,11 @@ class AgentCore:
 
     def halt(self, out: AgentOutput, state: MissionState, reason: str) -> None:
         """The single stop path: end what runs, plans or waits, and command a zero Twist."""
+        running = self.executor.mission.mission_id if self.executor.mission else None
         for job in list(self._jobs.values()):
             job.cancelled.set()
-            self._status(out, job.mission_id, state, job.text, message=reason)
+            if job.mission_id != running:  # a streamed mission ends once, by the executor
+                self._status(out, job.mission_id, state, job.text, message=reason)
         self._jobs.clear()
         if self._waiting is not None:
             waiting, self._waiting = self._waiting, None

@@ -17,7 +17,8 @@ What each action is held to (every message names the step, the limit and its par
 - every step's end (and a drive's path) within ``max_goto_radius_m`` of home (a robot-frame
   ``goto`` is placed from the predicted pose where it starts);
 - the estimated time (each motion at its own speed, else cruise, plus waits and drives) at
-  most ``max_mission_duration_s``; at most ``max_actions`` actions.
+  most ``max_mission_duration_s``; at most ``max_actions`` actions, of which at most
+  ``max_photos_per_mission`` are ``photo`` (what a plan may write is bounded too).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Limits:
     cruise_angular_speed: float = AgentConfig.cruise_angular_speed
     max_linear_speed: float = AgentConfig.max_linear_speed
     max_angular_speed: float = AgentConfig.max_angular_speed
+    max_photos_per_mission: int = AgentConfig.max_photos_per_mission
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> Limits:
@@ -107,6 +109,7 @@ class EnvelopeCursor:
         self.home = home
         self.pose = start
         self.count = 0
+        self.photos = 0
         self.duration_s = 0.0
 
     def check(self, action: Any) -> None:
@@ -118,6 +121,12 @@ class EnvelopeCursor:
             raise EnvelopeViolation(f'the plan has more than {lim.max_actions} actions '
                                     f'(max_actions)')
         _check_finite(where, action)
+        if action.type == 'photo':
+            self.photos += 1
+            if self.photos > lim.max_photos_per_mission:
+                raise EnvelopeViolation(
+                    f'{where}: the plan takes more than {lim.max_photos_per_mission} photo(s); '
+                    f'the limit is {lim.max_photos_per_mission} (max_photos_per_mission)')
         self._check_speeds(where, action)
         pose, seconds = self.pose, 0.0
         if action.type == 'move':

@@ -35,11 +35,16 @@ from .control import (
     Twist2D,
     ZERO,
 )
-from .geometry import Pose2D
+from .geometry import Pose2D, wrap_angle
 from .params import AgentConfig
 from .plan import action_summary, MOTION_TYPES
 
 STALL_PROGRESS = 0.01  # m or rad of progress that resets the stall timer
+# Odometry that moves further between two control ticks than this, plus twice what the
+# speed limits allow, jumped (a relocalisation, a driver fault): steering toward a pose
+# metres away from the last one would send the robot off at cruise speed, so the step fails.
+ODOM_JUMP_M = 0.3
+ODOM_JUMP_RAD = 0.5
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,7 @@ class _Step:
         self.finished, self.note = False, ''
         self.controllers: list[Any] | None = None  # built on the first tick with a pose
         self._best, self._best_time = math.inf, now
+        self._last: tuple[Pose2D, float] | None = None  # pose and time of the last motion tick
         self.target: tuple[float, float] | None = None  # a goto's point, odom frame
         if action.type == 'goto' and (action.frame == 'odom' or (
                 odom is not None and odom.age_s <= executor.config.odom_timeout_s)):
@@ -274,6 +280,7 @@ class _Step:
         if odom.age_s > cfg.odom_timeout_s:
             raise StepFailed(f'odometry lost: last odom {odom.age_s:.2f} s ago '
                              f'(odom_timeout_s {cfg.odom_timeout_s:.2f} s)')
+        self._check_jump(now, odom.pose)
         if self.controllers is None:
             self.controllers = self._build(odom.pose)
         while self.controllers and self.controllers[0].done:
@@ -290,6 +297,22 @@ class _Step:
             return ZERO
         self._check_progress(now, ctrl.remaining)
         return cmd
+
+    def _check_jump(self, now: float, pose: Pose2D) -> None:
+        last, self._last = self._last, (pose, now)
+        if last is None:
+            return
+        cfg = self.ex.config
+        dt = max(now - last[1], 0.0)
+        moved = last[0].distance_to(pose.x, pose.y)
+        turned = abs(wrap_angle(pose.yaw - last[0].yaw))
+        if moved > ODOM_JUMP_M + 2.0 * cfg.max_linear_speed * dt:
+            raise StepFailed(f'odometry jumped {moved:.2f} m in {dt:.2f} s, faster than the '
+                             f'robot can move: refusing to steer toward it')
+        if turned > ODOM_JUMP_RAD + 2.0 * cfg.max_angular_speed * dt:
+            raise StepFailed(f'odometry heading jumped {math.degrees(turned):.0f} deg in '
+                             f'{dt:.2f} s, faster than the robot can turn: refusing to steer '
+                             f'toward it')
 
     def _check_progress(self, now: float, remaining: float) -> None:
         if remaining < self._best - STALL_PROGRESS:
@@ -325,6 +348,11 @@ class _Step:
         frame = camera.latest() if camera is not None else None
         if frame is not None and frame.received >= self.started - cfg.photo_timeout_s:
             folder = Path(os.path.expanduser(cfg.photo_dir))
+            used_mb = _folder_mb(folder)
+            if used_mb >= cfg.max_photo_dir_mb:
+                raise StepFailed(f'{folder} already holds {used_mb:.1f} MB, the limit is '
+                                 f'{cfg.max_photo_dir_mb:g} MB (max_photo_dir_mb); photo not '
+                                 f'saved')
             stamp = time.strftime('%Y%m%d_%H%M%S')
             path = folder / f'photo_{stamp}_{int(now * 1000) % 1000:03d}.png'
             try:
@@ -337,3 +365,18 @@ class _Step:
         elif now - self.started > cfg.photo_timeout_s:
             raise StepFailed(f"no camera frame on 'camera/image_raw' within "
                              f'{cfg.photo_timeout_s:.1f} s')
+
+
+def _folder_mb(folder: Path) -> float:
+    """Megabytes (10^6 bytes) held by the files directly in ``folder`` (0 if it is missing)."""
+    total = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    except FileNotFoundError:
+        return 0.0
+    except OSError as exc:
+        raise StepFailed(f'cannot read {folder}: {exc}') from None
+    return total / 1e6

@@ -124,6 +124,12 @@ class AgentConfig(_Params):
         3.0, 'Fail a step that makes no progress for this long (s)', 0.5, 60.0)
     photo_timeout_s: float = param(2.0, 'Wait this long for a camera frame (s)', 0.1, 30.0)
     photo_dir: str = param('~/.shadowhound/photos', 'Where photo actions save PNG files')
+    # A weak model once answered "turn a quarter to your left" with twenty photo actions:
+    # what a plan may write is bounded like what it may drive.
+    max_photos_per_mission: int = param(
+        5, 'Most photo actions in one plan (the envelope rejects more)', 0, 1000)
+    max_photo_dir_mb: float = param(
+        500.0, 'A photo fails when photo_dir already holds this much (MB)', 0.0, 1000000.0)
     slow_speed_fraction: float = param(
         0.5, '"slowly": this fraction of the cruise speeds', 0.05, 1.0)
     fast_speed_fraction: float = param(

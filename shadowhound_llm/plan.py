@@ -35,7 +35,9 @@ Frame = Literal['odom', 'robot']
 
 
 class _Action(BaseModel):
-    model_config = ConfigDict(extra='forbid', allow_inf_nan=False, frozen=True)
+    # strict: a number is a JSON number; ``true`` or ``"1"`` for a distance is a model's
+    # mistake, never coerced into motion (lax mode read ``"distance_m": true`` as 1 m).
+    model_config = ConfigDict(extra='forbid', allow_inf_nan=False, frozen=True, strict=True)
 
     @model_serializer(mode='wrap')
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

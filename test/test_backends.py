@@ -289,18 +289,27 @@ def test_api_key_never_appears_in_errors(ollama, monkeypatch):
     with pytest.raises(BackendError) as info:
         c.chat(MESSAGES)
     assert secret not in str(info.value) and '***' in str(info.value)
-    report = validate_openai(OpenAICompatClient('http://127.0.0.1:9/v1', 'x'))
-    assert secret not in json.dumps(report.as_dict())
+    # A server that echoes the key it received, on every route validation uses.
+    ollama.script.status_override = None
+    ollama.script.require_api_key = 'sk-the-right-one'
+    report = validate_openai(OpenAICompatClient(f'{ollama.url}/v1', 'phi4:14b'))
+    text = json.dumps(report.as_dict())
+    assert not report.ok and '401' in text
+    assert 'Incorrect API key provided: ***' in text, 'the server echoed it; we scrubbed it'
+    assert secret not in text
 
 
 def test_check_backend_cli_never_prints_the_key(ollama):
     secret = 'sk-cli-secret-456'
     env = {**os.environ, 'OPENAI_API_KEY': secret}
-    ollama.script.status_override = (401, f'bad key {secret}')
+    ollama.script.require_api_key = 'sk-the-right-one'  # 401 echoing the key received
     proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'check_backend',
                            '--backend', 'openai', '--host', f'{ollama.url}/v1', '--model',
                            'phi4:14b'], capture_output=True, text=True, env=env, timeout=30)
-    assert secret not in proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert '401' in out and 'Incorrect API key provided: ***' in out, out
+    assert secret not in out
 
 
 def test_response_format_falls_back_to_json_object_when_refused(ollama):

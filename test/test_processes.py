@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from test_packaging import contract_executables
 
 from shadowhound_llm.processes import node_command
 
@@ -23,9 +24,8 @@ def start(name, **params):
 def test_help_lists_every_contract_executable():
     out = subprocess.run([sys.executable, '-m', 'shadowhound_llm', '--help'],
                          capture_output=True, text=True, check=True).stdout
-    for name in ('mission_agent', 'gpu_monitor', 'sim_robot', 'check_backend', 'plan',
-                 'benchmark', 'robot_test'):
-        assert f'  {name} ' in out
+    for name in contract_executables():
+        assert f'  {name} ' in out, name
 
 
 def test_unknown_executable_is_exit_2():
@@ -50,11 +50,15 @@ def test_signal_while_moving_publishes_a_zero_twist(make_harness, sig):
     h.agent = None
     agent = start('mission_agent', backend='none', validate_on_startup=False)
     try:
-        assert h.probe.wait(lambda: h.probe.mission_pub.get_subscription_count() > 0, 20)
-        time.sleep(0.5)
+        # Wait for the agent's own odometry (its Mission diagnostics say how old it is),
+        # not for a fixed time: a mission sent before it would wait or fail under load.
+        assert h.probe.wait(lambda: (d := h.probe.client.latest_diagnostics(
+            'mission_agent: Mission')) and d['values'].get('odom age [s]') not in (None, 'never'),
+            30), 'the agent never reported odometry'
         h.send('move forward 3 m')
         assert h.probe.wait(lambda: h.probe.pose and h.probe.pose.x > 0.2, 15)
-        assert h.probe.cmds[-1][1] > 0.0
+        assert h.probe.wait(lambda: h.probe.cmds and h.probe.cmds[-1][1] > 0.0, 2)
+        signalled = time.monotonic()
         agent.send_signal(sig)
         out, _ = agent.communicate(timeout=10)
         assert agent.returncode == 0, out
@@ -63,4 +67,6 @@ def test_signal_while_moving_publishes_a_zero_twist(make_harness, sig):
             agent.kill()
     assert h.stopped(2.0), \
         'the last cmd_vel before exit must be a zero Twist'
+    zero = next(t for t, x, w in h.probe.cmds if t >= signalled and (x, w) == (0.0, 0.0))
+    assert zero - signalled < 1.0, 'the zero Twist went out at once, before exit'
     assert 'agent shutting down' in out

@@ -70,6 +70,9 @@ class Script:
     forced_context_length: int | None = None  # /api/ps reports this instead of num_ctx
     status_override: tuple[int, str] | None = None  # every chat answers (status, error)
     refuse_json_schema: bool = False    # /v1 refuses response_format json_schema (llama.cpp)
+    # /v1 routes answer 401 unless "Authorization: Bearer <this>"; the error echoes the key
+    # received, as some servers do (a client must scrub it from every message).
+    require_api_key: str | None = None
     # The Thor story: after an unload, the next load lands partly on the CPU and decodes
     # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}. A model with its own
     # tokens_per_s gets the new speed itself; otherwise the Script's speed changes.
@@ -111,8 +114,11 @@ def _tokens(text: str) -> list[str]:
 class OllamaDouble:
     """Start with ``with OllamaDouble() as ollama: ollama.url ...``."""
 
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(self, script: Script | None = None, port: int = 0) -> None:
         self.script = script or Script()
+        self.port = port  # 0: a free port; a fixed one lets a test restart the "same" server
+        # time.time_ns() of every connection dropped mid-stream (drop_after_tokens)
+        self.drops: list[int] = []
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.loaded: dict[str, dict[str, Any]] = {}
         self.unloaded: set[str] = set()
@@ -135,8 +141,8 @@ class OllamaDouble:
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> OllamaDouble:
         """Serve on 127.0.0.1 on a free port; returns when the server accepts connections."""
-        config = uvicorn.Config(self.app, host='127.0.0.1', port=0, log_level='critical',
-                                lifespan='off')
+        config = uvicorn.Config(self.app, host='127.0.0.1', port=self.port,
+                                log_level='critical', lifespan='off')
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
@@ -357,6 +363,7 @@ class OllamaDouble:
             if stall is not None and i == stall[0]:
                 await asyncio.sleep(stall[1])
             if script.drop_after_tokens is not None and i >= script.drop_after_tokens:
+                self.drops.append(time.time_ns())
                 raise ConnectionAbortedError('Ollama double drops the connection')
             if i == script.stall_after_tokens:
                 await asyncio.sleep(script.stall_s)
@@ -382,14 +389,30 @@ class OllamaDouble:
         yield (json.dumps(final) + '\n').encode()
 
     # ---- OpenAI-compatible side (as Ollama serves it under /v1) ---------------------------
+    def _v1_unauthorised(self, request: Request) -> Response | None:
+        wanted = self.script.require_api_key
+        got = request.headers.get('authorization', '')
+        if wanted is None or got == f'Bearer {wanted}':
+            return None
+        key = got.removeprefix('Bearer ')
+        return JSONResponse({'error': {'message': f'Incorrect API key provided: {key}',
+                                       'type': 'invalid_request_error',
+                                       'code': 'invalid_api_key'}}, status_code=401)
+
     async def _v1_models(self, request: Request) -> Response:
         self.requests.append(('/v1/models', None))
+        refused = self._v1_unauthorised(request)
+        if refused is not None:
+            return refused
         return JSONResponse({'object': 'list', 'data': [
             {'id': name, 'object': 'model', 'owned_by': 'library'}
             for name in self.script.models]})
 
     async def _v1_chat(self, request: Request) -> Response:
         body = await self._body(request)
+        refused = self._v1_unauthorised(request)
+        if refused is not None:
+            return refused
         if isinstance(body, JSONResponse):
             return JSONResponse({'error': {'message': 'invalid request', 'type':
                                            'invalid_request_error'}}, status_code=400)
