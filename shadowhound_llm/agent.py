@@ -86,9 +86,11 @@ class PlanningJob:
     dry_run: bool = False
     cancelled: threading.Event = field(default_factory=threading.Event)
     handed_over: int = 0
+    backend: str = ''  # the backend that planned it (the first asked until one answers)
 
     def hand_over(self, action: Any, backend: str) -> None:
         """Check one streamed action against the envelope and pass it to the agent."""
+        self.backend = backend
         self.cursor.check(action)  # EnvelopeViolation ends the stream at once
         self.handed_over += 1
         self.post(ActionPlanned(self.mission_id, action, backend))
@@ -410,7 +412,8 @@ class AgentCore:
                 self._emit(out, self.executor.abort(MissionState.FAILED,
                                                     f'{event.message}; robot stopped'))
             else:
-                self._status(out, job.mission_id, event.state, job.text, message=event.message)
+                self._status(out, job.mission_id, event.state, job.text, message=event.message,
+                             planner=event.backend or None)
                 out.cmds.append(self._govern(ZERO))
 
     def _end_job(self, mission_id: str) -> None:
@@ -453,23 +456,25 @@ class AgentCore:
 
     def _plan_job(self, job: PlanningJob) -> None:
         stream = self.config.stream_execution and not job.dry_run
+        job.backend = self.backends[0].name
         try:
-            plan, backend = self.llm.plan(
+            plan, job.backend = self.llm.plan(
                 job.text, job if stream else None, job.cancelled,
                 on_metrics=lambda m: self._post_metrics(m, job.mission_id))
             if not stream:
                 job.cursor.check_all(plan.actions)
-            self._post(PlanComplete(job.mission_id, plan, backend))
+            self._post(PlanComplete(job.mission_id, plan, job.backend))
         except PlanningCancelled:
             pass
         except EnvelopeViolation as exc:
             state = MissionState.FAILED if job.handed_over else MissionState.REJECTED
-            self._post(PlanFailed(job.mission_id, state, f'outside the safety envelope: {exc}'))
+            self._post(PlanFailed(job.mission_id, state, f'outside the safety envelope: {exc}',
+                                  job.backend))
         except PlanningFailed as exc:
-            self._post(PlanFailed(job.mission_id, MissionState.FAILED, str(exc)))
+            self._post(PlanFailed(job.mission_id, MissionState.FAILED, str(exc), job.backend))
         except Exception as exc:  # never let a worker die silently
             self._post(PlanFailed(job.mission_id, MissionState.FAILED,
-                                  f'planner error: {type(exc).__name__}: {exc}'))
+                                  f'planner error: {type(exc).__name__}: {exc}', job.backend))
 
     def _validate_backends(self, generation: int, backends: list[ChatBackend]) -> None:
         reports = []

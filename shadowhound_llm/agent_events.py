@@ -47,11 +47,15 @@ class PlanComplete:
 
 @dataclass(frozen=True)
 class PlanFailed:
-    """Planning ended without a usable plan; ``state`` is failed or rejected."""
+    """Planning ended without a usable plan; ``state`` is failed or rejected.
+
+    ``backend``: the LLM backend whose plan was refused (or the first one asked).
+    """
 
     mission_id: str
     state: MissionState
     message: str
+    backend: str = ''
 
 
 @dataclass(frozen=True)

@@ -331,6 +331,7 @@ def test_plan_failure_before_any_action_is_reported_with_a_stop(make_core):
     c.drain_until(lambda: c.final('x') is not None)
     assert c.final('x').state == MissionState.FAILED
     assert 'connection refused' in c.final('x').message
+    assert c.final('x').planner == 'ollama'  # which LLM was asked
     assert c.cmds[-1].is_zero()
     assert any(m.ok is False for m in c.metrics)
 
