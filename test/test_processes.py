@@ -45,8 +45,13 @@ def test_invalid_parameters_exit_with_the_reason():
 def test_signal_while_moving_publishes_a_zero_twist(make_harness, sig):
     """The agent runs as its own process; the harness provides the robot and the probe."""
     h = make_harness(with_sim=True, wait=False)
-    h.agent.destroy_node()  # use the external agent instead of the in-process one
+    # Use the external agent instead of the in-process one: take it off the executor first,
+    # and destroy it only once the executor has spun without it (destroying a node the spin
+    # thread still waits on kills that thread: the probe then hears nothing, the old flake).
     h.executor.remove_node(h.agent)
+    heard = len(h.probe.client.trajectory)
+    assert h.probe.wait(lambda: len(h.probe.client.trajectory) > heard + 3, 10)
+    h.agent.destroy_node()
     h.agent = None
     agent = start('mission_agent', backend='none', validate_on_startup=False)
     try:

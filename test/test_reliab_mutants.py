@@ -236,7 +236,7 @@ def test_goto_commands_in_each_regime():
     import math
 
     from shadowhound_llm.control import GotoController
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.geometry import Pose2D, wrap_angle
     lim = fast_limits(position_tol=0.05)
     # far, roughly on heading: cruise and a steering term
     goto = GotoController(lim, Pose2D(), 2.0, 0.2)
@@ -250,7 +250,8 @@ def test_goto_commands_in_each_regime():
     assert cmd.linear == 0.0 and cmd.angular == pytest.approx(0.6)
     at = math.radians(25.0)
     goto = GotoController(lim, Pose2D(), math.cos(at), math.sin(at))
-    goto.turn_in_place_above = Pose2D().bearing_to(math.cos(at), math.sin(at))
+    goto.turn_in_place_above = wrap_angle(Pose2D().bearing_to(math.cos(at), math.sin(at))
+                                          - Pose2D().yaw)  # exactly the error it computes
     assert goto.update(Pose2D(), 0.05).linear > 0.0, 'exactly the threshold: drive, not turn'
     # near (under 3 tolerances): straight in, no steering, remaining is the distance
     goto = GotoController(lim, Pose2D(), 0.1, 0.0)
