@@ -21,6 +21,8 @@ setup(
         ('share/' + package_name, ['package.xml']),
         ('share/' + package_name + '/launch', glob('launch/*.launch.py')),
         ('share/' + package_name + '/config', glob('config/*.yaml')),
+        ('share/' + package_name + '/config/sros2', glob('config/sros2/*.xml')),
+        ('share/' + package_name + '/deploy', glob('deploy/*')),
     ],
     package_data={package_name: ['config/*.yaml', 'dashboard/static/*']},
     install_requires=['setuptools', 'pydantic>=2.6', 'httpx>=0.27', 'PyYAML>=6', 'pillow>=10',

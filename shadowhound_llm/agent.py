@@ -22,6 +22,7 @@ import threading
 from typing import Any, Callable
 import uuid
 
+from .agent_diagnostics import backend_task, mission_task
 from .agent_events import (
     ActionPlanned,
     AgentOutput,
@@ -565,56 +566,23 @@ class AgentCore:
 
     # ---- diagnostics ---------------------------------------------------------------------
     def diagnostics(self, now: float) -> list[DiagStatus]:
-        """The agent's own statuses: Backend and Mission."""
-        return [self._backend_diag(), self._mission_diag(now)]
+        """The agent's own statuses: Backend and Mission (tasks in agent_diagnostics.py)."""
+        return [backend_task(self), mission_task(self, now)]
 
-    def _backend_diag(self) -> DiagStatus:
-        values = [('planner', 'rules' + (f' + {self.llm_name}' if self.llm else '')),
-                  ('state', self.backend_state.value), ('validated', self._validated_word())]
-        name = self.llm_name
-        if self.llm is None:
-            return DiagStatus('Backend', Severity.OK, 'rule planner only (backend=none)', values)
-        if self.backend_state == BackendState.VALIDATING:
-            return DiagStatus('Backend', Severity.WARN, f'validating {name}', values)
-        if self.backend_state == BackendState.FAILED:
-            return DiagStatus('Backend', Severity.ERROR,
-                              f'{name} not usable: {self.backend_error}', values)
-        if self.backend_note:
-            return DiagStatus('Backend', Severity.WARN,
-                              f'{name} usable with warnings: {self.backend_note}', values)
-        return DiagStatus('Backend', Severity.OK, f'{name} ready', values)
+    @property
+    def odom_received(self) -> float | None:
+        """Receipt time of the latest odometry (None before the first)."""
+        return self._odom[1] if self._odom else None
 
-    def _validated_word(self) -> str:
-        """Whether the backend in use was validated: 'yes', 'no (...)', 'pending', 'failed'."""
-        if self.llm is None:
-            return 'no (no LLM backend)'
-        if self.backend_state == BackendState.VALIDATING:
-            return 'pending'
-        if self.backend_state == BackendState.FAILED:
-            return 'failed'
-        return 'yes' if self._validation else 'no (validate_on_startup false)'
+    @property
+    def validated(self) -> bool:
+        """True once a backend validation has been started (validate_on_startup)."""
+        return self._validation > 0
 
-    def _mission_diag(self, now: float) -> DiagStatus:
-        m = self.executor.mission
-        odom_age = now - self._odom[1] if self._odom else None
-        clamps = self.governor.clamp_count
-        values = [('running', m.mission_id if m else 'none'),
-                  ('planning', ', '.join(self._jobs) or 'none'), ('last', self.last_outcome),
-                  ('odom age [s]', f'{odom_age:.2f}' if odom_age is not None else 'never'),
-                  ('governor clamps', str(clamps)),
-                  ('max linear [m/s]', f'{self.config.max_linear_speed:g}'),
-                  ('max angular [rad/s]', f'{self.config.max_angular_speed:g}')]
-        if clamps:
-            return DiagStatus('Mission', Severity.WARN, f'{clamps} velocity command(s) clamped '
-                                                        f'by the governor: a controller bug',
-                              values)
-        if self._odom is None:
-            return DiagStatus('Mission', Severity.WARN, "no odometry on 'odom': motion is "
-                                                        "refused", values)
-        if m is not None:
-            return DiagStatus('Mission', Severity.OK, f'executing {m.mission_id}: step '
-                                                      f'{m.index + 1}/{len(m.actions)}', values)
-        return DiagStatus('Mission', Severity.OK, f'idle; last: {self.last_outcome}', values)
+    @property
+    def planning(self) -> list[str]:
+        """Ids of the missions being planned by the LLM."""
+        return list(self._jobs)
 
     # ---- end -----------------------------------------------------------------------------
     def shutdown(self) -> AgentOutput:

@@ -58,4 +58,5 @@ def test_demo_with_the_embedded_tiny_model_reports_what_it_did_without_judging_i
     assert all(m['planner'] == 'openai' for m in phases[2]['missions'])  # the LLM answered
     assert all(m['dry_run'] for m in phases[4]['missions'])  # its plans never moved the robot
     assert 'shown, not judged' in report
-    assert '| 2 text only (dry run, no motion) | llm | informational | 3/3 missions ' in report
+    # How many of the weak model's plans the envelope accepts varies; the phase is shown.
+    assert '| 2 text only (dry run, no motion) | llm | informational | ' in report

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
+from rclpy.qos import QoSProfile
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
@@ -31,6 +32,8 @@ from . import conversions as conv
 from .ros_common import COMMAND_QOS, SENSOR_QOS, STATUS_QOS
 
 Listener = Callable[[str, Any], None]
+STATUS_QUEUE_QOS = QoSProfile(depth=1000, reliability=STATUS_QOS.reliability,
+                              durability=STATUS_QOS.durability)
 
 
 @dataclass
@@ -71,7 +74,8 @@ class MissionClient:
         self._listeners: list[Listener] = []
         self.mission_pub = node.create_publisher(String, 'mission_command', COMMAND_QOS)
         self.cancel_pub = node.create_publisher(Empty, 'mission_cancel', COMMAND_QOS)
-        node.create_subscription(String, 'mission_status', self._on_status, STATUS_QOS)
+        # A deep queue: a burst of missions (a flood, a fleet) must not lose statuses.
+        node.create_subscription(String, 'mission_status', self._on_status, STATUS_QUEUE_QOS)
         node.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         node.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
         if diagnostics:
