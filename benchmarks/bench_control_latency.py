@@ -54,10 +54,10 @@ class EchoNode(Node):
         self.pub.publish(out)
 
 
-def run_echo():
+def run_echo(node_class=EchoNode):
     """Entry point of the echo process (its --ros-args put it in the /floor namespace)."""
     rclpy.init(args=sys.argv)
-    node = EchoNode()
+    node = node_class()
     try:
         rclpy.spin(node)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):

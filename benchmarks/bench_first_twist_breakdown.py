@@ -75,7 +75,7 @@ def run_timed_agent(record_path):
 
 def run_timed_echo(record_path):
     """The floor (bench_control_latency's echo node) with the same timestamps."""
-    from bench_control_latency import EchoNode
+    from bench_control_latency import EchoNode, run_echo
     records = []
 
     class TimedEcho(EchoNode):
@@ -85,16 +85,10 @@ def run_timed_echo(record_path):
             records.append({'text': msg.data, 'callback': t0, 'submit': t0, 'submitted': t0,
                             'published': time.perf_counter()})
 
-    rclpy.init(args=sys.argv)
-    node = TimedEcho()
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
+        run_echo(TimedEcho)
     finally:
         Path(record_path).write_text(json.dumps(records))
-        node.destroy_node()
-        rclpy.try_shutdown()
 
 
 def measure(kind, samples, workdir):

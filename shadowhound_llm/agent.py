@@ -193,15 +193,14 @@ class AgentCore:
             request = parse_command(data)
         except RequestError as exc:
             mission_id = _echoed_id(data) or new_mission_id()
-            text = data if len(data) <= MAX_ECHOED_CHARS else data[:MAX_ECHOED_CHARS] + '...'
+            text = _clipped(data, MAX_ECHOED_CHARS)
             self._status(out, mission_id, MissionState.RECEIVED, text, message='received')
             self._status(out, mission_id, MissionState.REJECTED, text, message=str(exc))
             return out
         mission_id = request.id or new_mission_id()
         text = request.text
         # A text over the limit is refused below: its statuses echo only its start.
-        shown = text if len(text) <= MAX_ECHOED_TEXT_CHARS \
-            else text[:MAX_ECHOED_TEXT_CHARS] + '...'
+        shown = _clipped(text, MAX_ECHOED_TEXT_CHARS)
         self._status(out, mission_id, MissionState.RECEIVED, shown, message='received',
                      dry_run=request.dry_run or None)
         if is_stop_command(text) and not request.dry_run:
@@ -599,6 +598,11 @@ class AgentCore:
         self._workers.shutdown(wait=False, cancel_futures=True)
         for backend in self.backends:
             backend.close()
+
+
+def _clipped(text: str, limit: int) -> str:
+    """The text, or its first ``limit`` characters and '...' when it is longer."""
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 def _echoed_id(data: str) -> str | None:

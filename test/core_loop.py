@@ -193,3 +193,9 @@ class CoreLoop:
     def close(self) -> None:
         """Stop the worker threads and the backends."""
         self.core.close()
+
+    def __enter__(self) -> 'CoreLoop':
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

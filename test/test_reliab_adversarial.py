@@ -84,15 +84,12 @@ def check_outcome(entry: dict[str, Any], loop: CoreLoop, final: Any) -> None:
 @pytest.mark.parametrize('entry', CORPUS, ids=[e['id'] for e in CORPUS])
 def test_adversarial_output(entry, path, double, tmp_path):
     double.script.reply = reply_of(entry)
-    loop = CoreLoop(config_for(path, double.url, tmp_path))
-    try:
+    with CoreLoop(config_for(path, double.url, tmp_path)) as loop:
         final = loop.run(MISSION, planner='llm')
         STATS.outputs_tried += 1
         check_outcome(entry, loop, final)
         # the core is still usable: the next (rule-planned) mission runs
         assert loop.run('turn left 10 degrees').state.value == 'succeeded', entry['id']
-    finally:
-        loop.close()
 
 
 def test_the_corpus_covers_what_the_issue_lists():
@@ -122,10 +119,7 @@ def test_a_say_reply_is_never_executed(double, tmp_path):
     target = tmp_path / 'pwned'
     double.script.reply = ('{"actions":[{"type":"say","text":"$(touch %s); `touch %s`"}]}'
                            % (target, target))
-    loop = CoreLoop(config_for('ollama', double.url, tmp_path))
-    try:
+    with CoreLoop(config_for('ollama', double.url, tmp_path)) as loop:
         final = loop.run(MISSION, planner='llm')
         assert final.state.value == 'succeeded' and str(target) in final.message
         assert not target.exists()
-    finally:
-        loop.close()

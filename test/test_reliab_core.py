@@ -26,9 +26,8 @@ def loop():
         double.script.tokens_per_s = 40.0
         config = replace(AgentConfig(), backend='ollama', ollama_host=double.url,
                          validate_on_startup=False)
-        core_loop = CoreLoop(config)
-        yield core_loop
-        core_loop.close()
+        with CoreLoop(config) as core_loop:
+            yield core_loop
 
 
 @pytest.mark.parametrize('how', ['stop', 'cancel', 'preempt'])
@@ -54,8 +53,7 @@ def test_a_streamed_mission_stopped_while_executing_ends_exactly_once(loop, how)
 
 
 def test_an_over_long_mission_text_is_refused_and_echoed_short():
-    loop = CoreLoop(AgentConfig(backend='none'))
-    try:
+    with CoreLoop(AgentConfig(backend='none')) as loop:
         final = loop.run('move forward 1 m ' * 60_000)  # ~1 MB
         assert final.state == MissionState.REJECTED and 'max_mission_chars' in final.message
         assert all(len(s.text) <= MAX_ECHOED_TEXT_CHARS + 3 for s in loop.statuses)
@@ -63,5 +61,3 @@ def test_an_over_long_mission_text_is_refused_and_echoed_short():
         shorter = loop.run('move forward 1 m ' * 200)  # over the limit, echoed whole
         assert shorter.state == MissionState.REJECTED
         assert shorter.text == 'move forward 1 m ' * 200
-    finally:
-        loop.close()

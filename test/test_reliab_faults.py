@@ -257,8 +257,7 @@ def test_invalid_utf8_in_a_structured_request_ends_cleanly(guarded):
 
 # ---- the agent core under the same faults (fast, many) ------------------------------------
 def test_core_odometry_jump_during_goto_fails_without_a_sprint():
-    loop = CoreLoop(AgentConfig(backend='none'))
-    try:
+    with CoreLoop(AgentConfig(backend='none')) as loop:
         mission_id = loop.send('go to x=2, y=0')
         for _ in range(40):
             loop.step()
@@ -268,21 +267,16 @@ def test_core_odometry_jump_during_goto_fails_without_a_sprint():
         loop.settle(1.0)
         assert not loop.limit_problems()
         assert max(c.linear for _, c in loop.cmds) <= 0.3 + 1e-9
-    finally:
-        loop.close()
 
 
 def test_core_a_jump_smaller_than_the_robot_can_move_is_not_a_fault():
-    loop = CoreLoop(AgentConfig(backend='none'))
-    try:
+    with CoreLoop(AgentConfig(backend='none')) as loop:
         mission_id = loop.send('move forward 1 m')
         for _ in range(20):
             loop.step()
         pose = loop.sim.pose
         loop.sim.pose = Pose2D(pose.x + 0.1, pose.y, pose.yaw)  # slip, within the bound
         assert loop.until_terminal(mission_id).state.value == 'succeeded'
-    finally:
-        loop.close()
 
 
 # ---- gpu_monitor -------------------------------------------------------------------------
