@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, ValidationEr
 import yaml
 
 from .contract import PlannerChoice
+from .control import target_in_odom
+from .envelope import drive_pose
 from .geometry import Pose2D, wrap_angle
 
 __all__ = [
@@ -188,8 +190,7 @@ def judge_pose(spec: MissionSpec, start: Pose2D, end: Pose2D, home: Pose2D | Non
     problem = ''
     if spec.forward_m is not None or spec.left_m is not None:
         f, lft = spec.forward_m or 0.0, spec.left_m or 0.0
-        c, s = math.cos(start.yaw), math.sin(start.yaw)
-        target_xy = (start.x + c * f - s * lft, start.y + s * f + c * lft)
+        target_xy = target_in_odom(start, f, lft)
         distance = math.hypot(f, lft)
     if spec.goto is not None:
         target_xy = spec.goto
@@ -233,16 +234,18 @@ def predict_end_pose(actions: Iterable[dict[str, Any]], start: Pose2D,
             d = float(a.get('distance_m', 0.0))
             fx, fy = {'forward': (d, 0.0), 'backward': (-d, 0.0), 'left': (0.0, d),
                       'right': (0.0, -d)}.get(a.get('direction', 'forward'), (d, 0.0))
-            pose = _offset(pose, fx, fy)
+            pose = Pose2D(*target_in_odom(pose, fx, fy), pose.yaw)
         elif kind == 'rotate':
             pose = Pose2D(pose.x, pose.y, wrap_angle(pose.yaw + math.radians(a['angle_deg'])))
         elif kind == 'drive':
-            pose = _drive(pose, a)
+            pose = drive_pose(pose, float(a.get('linear_mps', 0.0)),
+                              float(a.get('lateral_mps', 0.0)),
+                              math.radians(float(a.get('angular_dps', 0.0))),
+                              float(a.get('seconds', 0.0)))
         elif kind == 'goto':
             x, y = float(a['x']), float(a['y'])
             if a.get('frame') == 'robot':
-                moved = _offset(pose, x, y)
-                x, y = moved.x, moved.y
+                x, y = target_in_odom(pose, x, y)
             yaw = pose.bearing_to(x, y) if pose.distance_to(x, y) > 1e-9 else pose.yaw
             pose = Pose2D(x, y, yaw)
         elif kind == 'return_home' and home is not None:
@@ -252,22 +255,6 @@ def predict_end_pose(actions: Iterable[dict[str, Any]], start: Pose2D,
     return pose
 
 
-def _offset(pose: Pose2D, ahead: float, left: float) -> Pose2D:
-    c, s = math.cos(pose.yaw), math.sin(pose.yaw)
-    return Pose2D(pose.x + c * ahead - s * left, pose.y + s * ahead + c * left, pose.yaw)
-
-
-def _drive(pose: Pose2D, a: dict[str, Any]) -> Pose2D:
-    v, vy = float(a.get('linear_mps', 0.0)), float(a.get('lateral_mps', 0.0))
-    w, t = math.radians(float(a.get('angular_dps', 0.0))), float(a.get('seconds', 0.0))
-    steps = max(1, int(t / 0.01))
-    dt = t / steps
-    x, y, yaw = pose.x, pose.y, pose.yaw
-    for _ in range(steps):
-        x += (v * math.cos(yaw) - vy * math.sin(yaw)) * dt
-        y += (v * math.sin(yaw) + vy * math.cos(yaw)) * dt
-        yaw += w * dt
-    return Pose2D(x, y, wrap_angle(yaw))
 
 
 def judge_plan(spec: MissionSpec, plan: dict[str, Any] | None, start: Pose2D,

@@ -7,7 +7,6 @@ Every figure is a plain number in a JSON-ready dict (results.json holds them as 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 import statistics
 import sys
@@ -24,7 +23,6 @@ from ..quality import (
     accuracy_report,
     CorpusMission,
     MissionScore,
-    overall,
     score_reply,
     with_rules,
 )
@@ -102,9 +100,6 @@ def quality_figures(missions: list[CorpusMission], replies: list[str],
     (quality.py) is added here with one ``figures.update(...)``; the report shows an
     ``accuracy`` / ``accuracy_ci`` pair when present.
     """
-    by_category: dict[str, list[MissionScore]] = defaultdict(list)
-    for mission, score in zip(missions, scores, strict=True):
-        by_category[mission.category].append(score)
     n = max(1, len(scores))
     accuracy = accuracy_report(missions, replies)
     system = accuracy_report(missions, with_rules(missions, replies))
@@ -114,8 +109,8 @@ def quality_figures(missions: list[CorpusMission], replies: list[str],
         'accuracy_by_category': {k: v['accuracy'] for k, v in
                                  sorted(accuracy['by_category'].items())},
         'system_accuracy': system['accuracy'], 'system_accuracy_ci': list(system['ci95']),
-        'quality': overall(scores),
-        'quality_by_category': {k: overall(v) for k, v in sorted(by_category.items())},
+        'quality': accuracy['composite'],  # the mean of the same score_reply scores
+        'quality_by_category': accuracy['composite_by_category'],
         'json_valid_pct': round(100 * sum(s.json_ok for s in scores) / n, 1),
         'schema_valid_pct': round(100 * sum(s.schema_ok for s in scores) / n, 1)}
     return figures

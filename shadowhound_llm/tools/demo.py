@@ -20,7 +20,6 @@ import os
 from pathlib import Path
 import subprocess
 import sys
-import time
 from typing import Any
 
 from ..backends import OllamaClient, validate_ollama
@@ -182,9 +181,7 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
     rclpy.init()
     node = Node('demo_robot_test')
     try:
-        policies, criteria, words = demo_policies(level.name)
-        if timeout > 0:
-            criteria = replace(criteria, mission_timeout_s=timeout)
+        policies, criteria, words = _policies(level.name, timeout)
         tester = RobotTest(node, criteria=criteria, startup_timeout_s=180.0)
         with spinning(node):
             if not tester.client.wait_ready(60.0):
@@ -198,9 +195,7 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                 level = Level('rules', {'backend': 'none'},
                               f"{level.note} — but the agent's validation failed ({reason}): "
                               f'rule planner only')
-                policies, criteria, words = demo_policies('rules')
-                tester.criteria = (replace(criteria, mission_timeout_s=timeout) if timeout > 0
-                                   else criteria)
+                policies, tester.criteria, words = _policies('rules', timeout)
                 with tester.client.cond:
                     tester.client.diagnostics.clear()  # the failed agent's statuses
                 procs['mission_agent'] = start_node(
@@ -225,18 +220,25 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
         os.environ.pop('ROS_DOMAIN_ID', None)
 
 
+def _policies(level: str, timeout: float) -> tuple[dict[int, PhasePolicy], Criteria, list[str]]:
+    """demo_policies, with the --timeout mission limit when one was given."""
+    policies, criteria, words = demo_policies(level)
+    if timeout > 0:
+        criteria = replace(criteria, mission_timeout_s=timeout)
+    return policies, criteria, words
+
+
 def _backend_validated(tester: Any, agent: subprocess.Popen, timeout: float = 180.0) -> bool:
     """Wait for the agent's own backend validation; False when it failed (the agent exits)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def outcome() -> str | None:
         diag = tester.client.latest_diagnostics('mission_agent: Backend')
         state = diag['values'].get('state') if diag else None
         if state == 'ready':
-            return True
+            return 'ready'
         if state == 'failed' or agent.poll() is not None:
-            return False
-        time.sleep(0.2)
-    return False
+            return 'failed'
+        return None
+    return tester.client.wait(outcome, timeout) == 'ready'
 
 
 def _last_error(log: Path) -> str:

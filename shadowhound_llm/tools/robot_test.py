@@ -474,44 +474,37 @@ class RobotTest:
                 verdict = 'info'
             res.checks.append(CheckRecord(name, verdict, value, limit, detail))
         done = sum(m.state == 'succeeded' for m in ran)
-        check('missions succeeded', done == len(PHASE4_MISSIONS) if ran else False,
+        check('missions succeeded', done == len(PHASE4_MISSIONS),
               f'{done}/{len(PHASE4_MISSIONS)}', 'all')
-        check('response time', responses.max is not None and responses.max < c.max_response_s
-              if responses.n else False, f'max {_fmt(responses.max, 2)} s',
-              f'< {c.max_response_s:g} s', responses.text('s'))
-        check('decode speed', tps.median is not None and tps.median > c.min_tokens_per_s
-              if tps.n else False, f'median {_fmt(tps.median, 1)} tok/s',
-              f'> {c.min_tokens_per_s:g} tok/s', tps.text('tok/s', 1))
+        check('response time', responses.max is not None and responses.max < c.max_response_s,
+              f'max {_fmt(responses.max, 2)} s', f'< {c.max_response_s:g} s',
+              responses.text('s'))
+        check('decode speed', tps.median is not None and tps.median > c.min_tokens_per_s,
+              f'median {_fmt(tps.median, 1)} tok/s', f'> {c.min_tokens_per_s:g} tok/s',
+              tps.text('tok/s', 1))
         memory = max((m for m in (before, after) if m), default=None, key=lambda m: m[0])
         check('LLM memory', None if memory is None else memory[0] < c.max_memory_gb,
               f'{memory[0]:.2f} GB' if memory else 'n/a', f'< {c.max_memory_gb:g} GB',
               memory[1] if memory else 'gpu_monitor not publishing (memory not measured)')
-        stable = (tps_values[-1] >= c.stable_ratio * tps_values[0]) if len(tps_values) > 1 \
-            else None
-        check('stable', stable, f'last/first {tps_values[-1] / tps_values[0]:.2f}'
-              if len(tps_values) > 1 else 'n/a', f'≥ {c.stable_ratio:g}',
-              'tokens/s of the last mission against the first')
+        first, last = (tps_values[0], tps_values[-1]) if len(tps_values) > 1 else (None, None)
+        check('stable', None if first is None else last >= c.stable_ratio * first,
+              'n/a' if first is None else f'last/first {last / first:.2f}',
+              f'≥ {c.stable_ratio:g}', 'tokens/s of the last mission against the first')
         for ch in res.checks:
             self.say(f'[phase 4] {ch.name}: {VERDICT_WORDS[ch.verdict]} — {ch.value} (limit '
                      f'{ch.limit}) {ch.detail}'.rstrip())
 
     def llm_memory_gb(self) -> tuple[float, str] | None:
         """The LLM's GPU memory from gpu_monitor's diagnostics (GB), and where it came from."""
+        # gpu_monitor's Memory task carries the sum of /api/ps's size_vram whenever Ollama's
+        # model list is known (the Ollama models task has no more than that).
         memory = self._diag('gpu_monitor: Memory')
-        if memory and 'ollama VRAM [GiB]' in memory['values']:
-            try:
-                gib = float(memory['values']['ollama VRAM [GiB]'])
-                return gib * GB_PER_GIB, 'gpu_monitor: Memory, ollama VRAM (/api/ps)'
-            except ValueError:
-                pass
-        models = self._diag('gpu_monitor: Ollama models')
-        if models:
-            vram = [float(v) for k, v in models['values'].items()
-                    if k.endswith(' VRAM [GiB]') and _is_number(v)]
-            if vram:
-                return sum(vram) * GB_PER_GIB, 'gpu_monitor: Ollama models (VRAM)'
-        if memory and _is_number(memory['values'].get('GPU share [MiB]', '')):
-            return (float(memory['values']['GPU share [MiB]']) * 1024 ** 2 / 1e9,
+        values = memory['values'] if memory else {}
+        if _is_number(values.get('ollama VRAM [GiB]', '')):
+            return (float(values['ollama VRAM [GiB]']) * GB_PER_GIB,
+                    'gpu_monitor: Memory, ollama VRAM (/api/ps)')
+        if _is_number(values.get('GPU share [MiB]', '')):
+            return (float(values['GPU share [MiB]']) * 1024 ** 2 / 1e9,
                     'gpu_monitor: Memory, GPU share')
         return None
 
