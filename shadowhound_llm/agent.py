@@ -45,14 +45,14 @@ from .contract import (
     RequestError,
     Severity,
 )
-from .control import Governor, Twist2D, ZERO
+from .control import Governor, MotionLimits, Twist2D, ZERO
 from .diagnostics import DiagStatus
 from .envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from .executor import MissionExecutor, OdomSample, TickOutput
 from .geometry import Pose2D, wrap_angle
 from .llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
 from .params import AgentConfig
-from .plan import MOTION_TYPES, Plan
+from .plan import Action, MOTION_TYPES, Plan, step_views
 from .rule_planner import is_stop_command, plan_from_rules
 
 __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
@@ -89,7 +89,7 @@ class PlanningJob:
     handed_over: int = 0
     backend: str = ''  # the backend that planned it (the first asked until one answers)
 
-    def hand_over(self, action: Any, backend: str) -> None:
+    def hand_over(self, action: Action, backend: str) -> None:
         """Check one streamed action against the envelope and pass it to the agent."""
         self.backend = backend
         self.cursor.check(action)  # EnvelopeViolation ends the stream at once
@@ -117,7 +117,7 @@ class AgentCore:
         self.robot = robot
         self.frames = frames or LatestFrame()
         self.executor = MissionExecutor(config, camera=self.frames)
-        self.governor = Governor(config.max_linear_speed, config.max_angular_speed)
+        self.governor = Governor.from_limits(MotionLimits.from_config(config))
         self.limits = Limits.from_config(config)
         self._notify = notify or (lambda: None)
         self._inbox: queue.SimpleQueue[PlannerEvent] = queue.SimpleQueue()
@@ -350,7 +350,7 @@ class AgentCore:
         except EnvelopeViolation as exc:
             self._status(out, mission_id, MissionState.REJECTED, request.text,
                          plan=plan.to_dict(), message=f'outside the safety envelope: {exc}',
-                         planner=planner)
+                         planner=planner, steps=self._steps(plan))
             return
         if request.dry_run:
             self._dry_run_result(out, mission_id, request.text, plan, planner)
@@ -361,9 +361,14 @@ class AgentCore:
                         planner: str) -> None:
         self._status(out, mission_id, MissionState.SUCCEEDED, text, plan=plan.to_dict(),
                      message=f'dry run: {len(plan.actions)} action(s) planned and inside the '
-                             f'safety envelope; not executed', planner=planner, dry_run=True)
+                             f'safety envelope; not executed', planner=planner, dry_run=True,
+                     steps=self._steps(plan))
 
-    def _start(self, out: AgentOutput, mission_id: str, text: str, actions: list[Any],
+    def _steps(self, plan: Plan) -> list[dict[str, Any]]:
+        """Each step's summary and (where known without executing) target, for a status."""
+        return step_views(plan.actions, home=self.executor.home)
+
+    def _start(self, out: AgentOutput, mission_id: str, text: str, actions: list[Action],
                planner: str, plan_closed: bool, now: float) -> None:
         extra: dict[str, Any] = {'planner': planner}
         if self.executor.home is not None:
@@ -546,8 +551,7 @@ class AgentCore:
                                                                                        f.name)}
         if not changed:
             return out
-        self.governor.max_linear = config.max_linear_speed
-        self.governor.max_angular = config.max_angular_speed
+        self.governor.set_limits(MotionLimits.from_config(config))
         self.limits = Limits.from_config(config)
         self.executor.reconfigure(config)
         if changed & BACKEND_PARAMS:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Union
+from typing import Union
 
 from .backends.validation import CheckResult, ValidationReport
 from .contract import LLMMetrics, MissionState, MissionStatus
 from .control import Twist2D
-from .plan import Plan
+from .plan import Action, Plan
 
 
 class BackendState(str, Enum):
@@ -32,7 +32,7 @@ class ActionPlanned:
     """One more action of a streamed plan, validated and inside the envelope."""
 
     mission_id: str
-    action: Any
+    action: Action
     backend: str
 
 

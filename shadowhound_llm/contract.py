@@ -162,7 +162,7 @@ class MissionStatus(_Body):
     """One ``mission_status`` message.
 
     Contract fields first; the rest are extras an operator finds useful (which planner,
-    the home pose, the saved photo, whether it was a dry run).
+    the home pose, the saved photo, whether it was a dry run, each step's summary and target).
     """
 
     model_config = ConfigDict(extra='allow', use_enum_values=False)
@@ -178,10 +178,12 @@ class MissionStatus(_Body):
     home: dict[str, float] | None = None
     photo: str | None = None
     dry_run: bool | None = None
+    # Each plan step as shown: {"summary": str, "target": {"x", "y"} (odom, when known)}.
+    steps: list[dict[str, Any]] | None = None
 
     @classmethod
     def _optional_fields(cls) -> tuple[str, ...]:
-        return ('planner', 'home', 'photo', 'dry_run')
+        return ('planner', 'home', 'photo', 'dry_run', 'steps')
 
     @property
     def terminal(self) -> bool:

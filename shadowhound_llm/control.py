@@ -35,13 +35,51 @@ ZERO = Twist2D()
 
 
 @dataclass(frozen=True)
+class MotionLimits:
+    """The robot's speeds: one set for the envelope, the controllers and the governor.
+
+    ``max_*`` are the hard limits (m/s; rad/s); ``cruise_*`` what a step without a speed of
+    its own runs at. Cruise is never above the max: ``cruise_mps`` and ``cruise_rps`` apply
+    that rule, here only.
+    """
+
+    cruise_linear_speed: float = AgentConfig.cruise_linear_speed
+    cruise_angular_speed: float = AgentConfig.cruise_angular_speed
+    max_linear_speed: float = AgentConfig.max_linear_speed
+    max_angular_speed: float = AgentConfig.max_angular_speed
+
+    @classmethod
+    def from_config(cls, config: AgentConfig) -> MotionLimits:
+        """The speed limits from the agent's parameters."""
+        return cls(**{name: getattr(config, name) for name in MotionLimits.__dataclass_fields__})
+
+    @property
+    def cruise_mps(self) -> float:
+        """The linear speed a step without its own runs at (cruise, capped to the max)."""
+        return min(self.cruise_linear_speed, self.max_linear_speed)
+
+    @property
+    def cruise_rps(self) -> float:
+        """The turn rate a step without its own runs at (rad/s, capped to the max)."""
+        return min(self.cruise_angular_speed, self.max_angular_speed)
+
+    @property
+    def max_angular_dps(self) -> float:
+        """max_angular_speed in degrees per second, the plan's unit."""
+        return math.degrees(self.max_angular_speed)
+
+
+_MOTION = MotionLimits()
+
+
+@dataclass(frozen=True)
 class ControlLimits:
     """Speeds, accelerations and tolerances the controllers use."""
 
-    cruise_linear: float = AgentConfig.cruise_linear_speed
-    cruise_angular: float = AgentConfig.cruise_angular_speed
-    max_linear: float = AgentConfig.max_linear_speed
-    max_angular: float = AgentConfig.max_angular_speed
+    cruise_linear: float = _MOTION.cruise_mps
+    cruise_angular: float = _MOTION.cruise_rps
+    max_linear: float = _MOTION.max_linear_speed
+    max_angular: float = _MOTION.max_angular_speed
     linear_accel: float = AgentConfig.linear_accel
     angular_accel: float = AgentConfig.angular_accel
     position_tol: float = AgentConfig.position_tolerance_m
@@ -53,9 +91,9 @@ class ControlLimits:
     @classmethod
     def from_config(cls, config: AgentConfig) -> ControlLimits:
         """Controller limits from the agent's parameters (cruise never above the hard max)."""
-        return cls(cruise_linear=min(config.cruise_linear_speed, config.max_linear_speed),
-                   cruise_angular=min(config.cruise_angular_speed, config.max_angular_speed),
-                   max_linear=config.max_linear_speed, max_angular=config.max_angular_speed,
+        motion = MotionLimits.from_config(config)
+        return cls(cruise_linear=motion.cruise_mps, cruise_angular=motion.cruise_rps,
+                   max_linear=motion.max_linear_speed, max_angular=motion.max_angular_speed,
                    linear_accel=config.linear_accel, angular_accel=config.angular_accel,
                    position_tol=config.position_tolerance_m,
                    yaw_tol=math.radians(config.yaw_tolerance_deg))
@@ -276,6 +314,22 @@ def target_in_odom(pose: Pose2D, x: float, y: float) -> tuple[float, float]:
     return pose.x + c * x - s * y, pose.y + s * x + c * y
 
 
+def drive_pose(start: Pose2D, linear: float, lateral: float, angular: float,
+               seconds: float) -> Pose2D:
+    """Where constant body velocities (m/s, m/s left, rad/s) take a pose in ``seconds``.
+
+    Exact for the constant-velocity model: a straight line, or a circular arc when turning.
+    """
+    yaw0, yaw1 = start.yaw, start.yaw + angular * seconds
+    if abs(angular * seconds) < 1e-9:
+        int_cos, int_sin = seconds * math.cos(yaw0), seconds * math.sin(yaw0)
+    else:
+        int_cos = (math.sin(yaw1) - math.sin(yaw0)) / angular
+        int_sin = (math.cos(yaw0) - math.cos(yaw1)) / angular
+    return Pose2D(start.x + linear * int_cos - lateral * int_sin,
+                  start.y + linear * int_sin + lateral * int_cos, wrap_angle(yaw1))
+
+
 class Governor:
     """The last gate before publish: clamps every command to the hard limits and counts clamps.
 
@@ -286,6 +340,15 @@ class Governor:
     def __init__(self, max_linear: float, max_angular: float) -> None:
         self.max_linear, self.max_angular = max_linear, max_angular
         self.clamp_count = 0
+
+    @classmethod
+    def from_limits(cls, limits: MotionLimits) -> Governor:
+        """A governor holding commands to these hard limits."""
+        return cls(limits.max_linear_speed, limits.max_angular_speed)
+
+    def set_limits(self, limits: MotionLimits) -> None:
+        """New hard limits, applied from the next command."""
+        self.max_linear, self.max_angular = limits.max_linear_speed, limits.max_angular_speed
 
     def apply(self, cmd: Twist2D) -> Twist2D:
         """The command, clamped to the limits (zero if anything is not finite).

@@ -25,22 +25,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-from typing import Any, Iterable
+from typing import Iterable
 
-from .control import target_in_odom
-from .geometry import Pose2D, wrap_angle
+from .control import drive_pose, MotionLimits
+from .geometry import Pose2D
 from .params import AgentConfig
-from .plan import Plan
+from .plan import Action, DRIVE_MAX_SAMPLES, DRIVE_SAMPLE_S, Photo, Plan
+
+__all__ = ['DRIVE_MAX_SAMPLES', 'DRIVE_SAMPLE_S', 'EnvelopeCursor', 'EnvelopeViolation',
+           'Limits', 'MIN_SPEED_DPS', 'MIN_SPEED_MPS', 'check_plan', 'drive_pose']
 
 # Below these a step crawls too slowly for the stall detector (1 cm of progress per
 # stall_timeout_s) and for the GO2's gait; not operator limits, so not parameters.
 MIN_SPEED_MPS = 0.02
 MIN_SPEED_DPS = 1.0
-# A drive's path is checked against the geofence at least this often (s) and at most at
-# DRIVE_MAX_SAMPLES points.
-DRIVE_SAMPLE_S = 0.05
-DRIVE_MAX_SAMPLES = 4000
-
+# Fields an action built without validation might carry non-finite (a plain object's).
 _NUMERIC_FIELDS = ('distance_m', 'angle_deg', 'x', 'y', 'seconds', 'speed_mps', 'speed_dps',
                    'linear_mps', 'lateral_mps', 'angular_dps')
 
@@ -50,18 +49,17 @@ class EnvelopeViolation(ValueError):
 
 
 @dataclass(frozen=True)
-class Limits:
-    """The envelope's limits (SI units, degrees for rotation, rad/s for max_angular_speed)."""
+class Limits(MotionLimits):
+    """The envelope's limits: the robot's speeds (MotionLimits) and the operator's bounds.
+
+    SI units, degrees for rotation, rad/s for max_angular_speed.
+    """
 
     max_move_distance_m: float = AgentConfig.max_move_distance_m
     max_goto_radius_m: float = AgentConfig.max_goto_radius_m
     max_rotate_deg: float = AgentConfig.max_rotate_deg
     max_actions: int = AgentConfig.max_actions
     max_mission_duration_s: float = AgentConfig.max_mission_duration_s
-    cruise_linear_speed: float = AgentConfig.cruise_linear_speed
-    cruise_angular_speed: float = AgentConfig.cruise_angular_speed
-    max_linear_speed: float = AgentConfig.max_linear_speed
-    max_angular_speed: float = AgentConfig.max_angular_speed
     max_photos_per_mission: int = AgentConfig.max_photos_per_mission
 
     @classmethod
@@ -69,40 +67,13 @@ class Limits:
         """Take the envelope's limits from the agent's parameters."""
         return cls(**{name: getattr(config, name) for name in cls.__dataclass_fields__})
 
-    @property
-    def cruise_mps(self) -> float:
-        """The linear speed a step without its own runs at (cruise, capped to the max)."""
-        return min(self.cruise_linear_speed, self.max_linear_speed)
-
-    @property
-    def cruise_rps(self) -> float:
-        """The turn rate a step without its own runs at (rad/s, capped to the max)."""
-        return min(self.cruise_angular_speed, self.max_angular_speed)
-
-    @property
-    def max_angular_dps(self) -> float:
-        """max_angular_speed in degrees per second, the plan's unit."""
-        return math.degrees(self.max_angular_speed)
-
-
-def drive_pose(start: Pose2D, linear: float, lateral: float, angular: float,
-               seconds: float) -> Pose2D:
-    """Where constant body velocities (m/s, m/s left, rad/s) take a pose in ``seconds``.
-
-    Exact for the constant-velocity model: a straight line, or a circular arc when turning.
-    """
-    yaw0, yaw1 = start.yaw, start.yaw + angular * seconds
-    if abs(angular * seconds) < 1e-9:
-        int_cos, int_sin = seconds * math.cos(yaw0), seconds * math.sin(yaw0)
-    else:
-        int_cos = (math.sin(yaw1) - math.sin(yaw0)) / angular
-        int_sin = (math.cos(yaw0) - math.cos(yaw1)) / angular
-    return Pose2D(start.x + linear * int_cos - lateral * int_sin,
-                  start.y + linear * int_sin + lateral * int_cos, wrap_angle(yaw1))
-
 
 class EnvelopeCursor:
-    """Checks one action at a time, tracking the predicted pose and duration."""
+    """Checks one action at a time, tracking the predicted pose and duration.
+
+    What an action does is its own to say (``predict``, ``path``, ``target``); the cursor
+    holds the prediction to the limits.
+    """
 
     def __init__(self, limits: Limits, start: Pose2D, home: Pose2D) -> None:
         self.limits = limits
@@ -112,7 +83,7 @@ class EnvelopeCursor:
         self.photos = 0
         self.duration_s = 0.0
 
-    def check(self, action: Any) -> None:
+    def check(self, action: Action) -> None:
         """Accept the next action or raise EnvelopeViolation naming the step and the limit."""
         self.count += 1
         lim = self.limits
@@ -121,58 +92,36 @@ class EnvelopeCursor:
             raise EnvelopeViolation(f'the plan has more than {lim.max_actions} actions '
                                     f'(max_actions)')
         _check_finite(where, action)
-        if action.type == 'photo':
+        if isinstance(action, Photo):
             self.photos += 1
             if self.photos > lim.max_photos_per_mission:
                 raise EnvelopeViolation(
                     f'{where}: the plan takes more than {lim.max_photos_per_mission} photo(s); '
                     f'the limit is {lim.max_photos_per_mission} (max_photos_per_mission)')
         self._check_speeds(where, action)
-        pose, seconds = self.pose, 0.0
-        if action.type == 'move':
-            self._check_distance(where, 'move', action.distance_m)
-            dx, dy = action.body_vector
-            x, y = target_in_odom(pose, dx, dy)
-            pose = Pose2D(x, y, pose.yaw)
-            seconds = abs(action.distance_m) / (action.speed_mps or lim.cruise_mps)
-        elif action.type == 'rotate':
-            self._check_turn(where, 'rotation', action.angle_deg)
-            pose = Pose2D(pose.x, pose.y, wrap_angle(pose.yaw + math.radians(action.angle_deg)))
-            rate = math.radians(action.speed_dps) if action.speed_dps else lim.cruise_rps
-            seconds = math.radians(abs(action.angle_deg)) / rate
-        elif action.type == 'drive':
-            seconds = action.seconds
-            self._check_duration(where, seconds)  # first: it bounds the path sampling below
-            pose = self._drive(where, action)
-        elif action.type in ('goto', 'return_home'):
-            x, y = self._goto_target(action)
-            turn = abs(wrap_angle(pose.bearing_to(x, y) - pose.yaw))
-            seconds = (pose.distance_to(x, y) / (getattr(action, 'speed_mps', None)
-                                                 or lim.cruise_mps)
-                       + turn / lim.cruise_rps)
-            pose = Pose2D(x, y, pose.bearing_to(x, y))
-        elif action.type == 'wait':
-            seconds = action.seconds
-        self._check_radius(where, action, pose)
-        if action.type != 'drive':
-            self._check_duration(where, seconds)
-        self.pose = pose
+        motion = action.predict(self.pose, self.home, lim)
+        if action.samples_path:  # first: the duration bounds the path sampling below
+            self._check_duration(where, motion.seconds)
+        if motion.distance is not None:
+            self._check_distance(where, *motion.distance)
+        if motion.turn is not None:
+            self._check_turn(where, *motion.turn)
+        if action.samples_path:
+            self._check_path(where, action.path(self.pose, motion.seconds))
+        self._check_radius(where, action, motion.end)
+        if not action.samples_path:
+            self._check_duration(where, motion.seconds)
+        self.pose = motion.end
 
-    def check_all(self, actions: Iterable[Any]) -> None:
+    def check_all(self, actions: Iterable[Action]) -> None:
         """Check each action in turn (raises at the first one outside the envelope)."""
         for action in actions:
             self.check(action)
 
-    def _goto_target(self, action: Any) -> tuple[float, float]:
-        if action.type == 'return_home':
-            return self.home.x, self.home.y
-        if action.frame == 'robot':
-            return target_in_odom(self.pose, action.x, action.y)
-        return action.x, action.y
-
-    def _check_speeds(self, where: str, action: Any) -> None:
+    def _check_speeds(self, where: str, action: Action) -> None:
         lim = self.limits
-        speed = getattr(action, 'speed_mps', None)
+        values = vars(action)
+        speed = values.get('speed_mps')
         if speed is not None:
             if speed > lim.max_linear_speed:
                 raise EnvelopeViolation(
@@ -181,19 +130,20 @@ class EnvelopeCursor:
             if speed < MIN_SPEED_MPS:
                 raise EnvelopeViolation(f'{where}: speed_mps {speed:g} m/s is below the '
                                         f'{MIN_SPEED_MPS:g} m/s the robot can hold')
-        rate = getattr(action, 'speed_dps', None)
+        rate = values.get('speed_dps')
         if rate is not None:
             self._check_rate(where, 'speed_dps', rate)
             if rate < MIN_SPEED_DPS:
                 raise EnvelopeViolation(f'{where}: speed_dps {rate:g} deg/s is below the '
                                         f'{MIN_SPEED_DPS:g} deg/s the robot can hold')
-        if action.type == 'drive':
-            planar = math.hypot(action.linear_mps, action.lateral_mps)
+        if 'linear_mps' in values or 'lateral_mps' in values:  # velocities held for a time
+            planar = math.hypot(values.get('linear_mps', 0.0), values.get('lateral_mps', 0.0))
             if planar > lim.max_linear_speed:
                 raise EnvelopeViolation(
                     f'{where}: speed {planar:.3g} m/s (linear_mps, lateral_mps) exceeds the '
                     f'{lim.max_linear_speed:g} m/s limit (max_linear_speed)')
-            self._check_rate(where, 'angular_dps', abs(action.angular_dps))
+        if values.get('angular_dps') is not None:
+            self._check_rate(where, 'angular_dps', abs(values['angular_dps']))
 
     def _check_rate(self, where: str, name: str, dps: float) -> None:
         lim = self.limits
@@ -214,38 +164,23 @@ class EnvelopeCursor:
             raise EnvelopeViolation(f'{where}: {what} of {_num(degrees)} deg exceeds the '
                                     f'{limit:.0f} deg limit (max_rotate_deg)')
 
-    def _drive(self, where: str, action: Any) -> Pose2D:
-        """Predict a drive's end pose; its displacement, turn and whole path must fit."""
-        start, seconds = self.pose, action.seconds
-        velocities = (action.linear_mps, action.lateral_mps, math.radians(action.angular_dps))
-        end = drive_pose(start, *velocities, seconds)
-        self._check_distance(where, 'drive displacement', start.distance_to(end.x, end.y))
-        self._check_turn(where, 'drive turn', action.angular_dps * seconds)
-        samples = min(DRIVE_MAX_SAMPLES, max(8, math.ceil(seconds / DRIVE_SAMPLE_S)))
-        far_t, far = max(((seconds * i / samples, drive_pose(start, *velocities,
-                                                             seconds * i / samples))
-                          for i in range(1, samples + 1)),
-                         key=lambda tp: self.home.distance_to(tp[1].x, tp[1].y))
+    def _check_path(self, where: str, samples: list[tuple[float, Pose2D]]) -> None:
+        """The whole sampled path inside the geofence."""
+        if not samples:
+            return
+        far_t, far = max(samples, key=lambda tp: self.home.distance_to(tp[1].x, tp[1].y))
         radius, limit = self.home.distance_to(far.x, far.y), self.limits.max_goto_radius_m
         if radius > limit + 1e-9:
             raise EnvelopeViolation(
                 f'{where}: its path reaches {radius:.1f} m from home (at '
                 f'({far.x:.1f}, {far.y:.1f}) after {far_t:.1f} s); the limit is {limit:.1f} m '
                 f'(max_goto_radius_m)')
-        return end
 
-    def _check_radius(self, where: str, action: Any, pose: Pose2D) -> None:
+    def _check_radius(self, where: str, action: Action, pose: Pose2D) -> None:
         radius = self.home.distance_to(pose.x, pose.y)
         if radius > self.limits.max_goto_radius_m + 1e-9:
-            if action.type == 'goto' and action.frame == 'odom':
-                target = f'{where}: goto ({action.x:.1f}, {action.y:.1f})'
-            elif action.type == 'goto':
-                target = (f'{where}: goto ({action.x:.1f}, {action.y:.1f}) in the robot frame '
-                          f'would end at ({pose.x:.1f}, {pose.y:.1f}), which')
-            else:
-                target = f'{where} would end at ({pose.x:.1f}, {pose.y:.1f}), which'
             raise EnvelopeViolation(
-                f'{target} is {radius:.1f} m from home; the limit is '
+                f'{where}{action.end_phrase(pose)} is {radius:.1f} m from home; the limit is '
                 f'{self.limits.max_goto_radius_m:.1f} m (max_goto_radius_m)')
 
     def _check_duration(self, where: str, seconds: float) -> None:
@@ -263,8 +198,8 @@ def _num(value: float) -> str:
     return one if abs(float(one) - value) < 1e-9 else f'{value:.3f}'.rstrip('0')
 
 
-def _check_finite(where: str, action: Any) -> None:
-    """Refuse non-finite numbers and non-positive durations.
+def _check_finite(where: str, action: Action) -> None:
+    """Refuse non-finite numbers and negative (or zero, where the model says so) values.
 
     Defence in depth: the plan models refuse them already, but an action built otherwise must
     not slip through (every comparison with NaN is false, so NaN would pass every limit).
@@ -272,14 +207,19 @@ def _check_finite(where: str, action: Any) -> None:
     # vars(): a pydantic model answers getattr() for a field it lacks through a slow path.
     values = vars(action) if hasattr(action, '__dict__') else {
         name: getattr(action, name, None) for name in _NUMERIC_FIELDS}
-    for name in _NUMERIC_FIELDS:
+    numeric = action.numeric_fields() if hasattr(action, 'numeric_fields') else _NUMERIC_FIELDS
+    for name in numeric:
         value = values.get(name)
         if value is not None and not (isinstance(value, (int, float))
                                       and math.isfinite(value)):
             raise EnvelopeViolation(f'{where}: {name} is {value!r}, not a finite number')
-    seconds = values.get('seconds')
-    if seconds is not None and (seconds < 0 or (action.type == 'drive' and seconds <= 0)):
-        raise EnvelopeViolation(f'{where}: seconds must be positive (got {seconds:g})')
+    positive = action.positive_fields() if hasattr(action, 'positive_fields') else {}
+    for name, strict in positive.items():
+        value = values.get(name)
+        if name.startswith('speed_') or value is None:
+            continue  # a speed is held to the floor the robot can hold (_check_speeds)
+        if value < 0 or (strict and value <= 0):
+            raise EnvelopeViolation(f'{where}: {name} must be positive (got {value:g})')
 
 
 def check_plan(plan: Plan, limits: Limits, start: Pose2D | None = None,

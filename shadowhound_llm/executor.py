@@ -9,8 +9,10 @@ mission too long) and reports status events. Every terminal path returns a zero 
 Actions may be appended while the mission runs (a plan streamed from an LLM); the
 executor holds still when it runs out of actions before the plan is closed.
 
-A ``goto`` in the robot frame is placed from the pose when its step starts; the odom-frame
-point of the current ``goto`` is in the status (``target``) and in its step message. A
+What a motion step does is the action's own: ``action.controllers`` builds what runs it,
+``action.target`` places where it leads (a ``goto`` in the robot frame from the pose when its
+step starts). The odom-frame point of the current step is in the status (``target``) and in
+its step message; every status carries each step's summary and known target (``steps``). A
 ``drive`` is timed by the ``now`` passed to ``tick``, and needs fresh odometry like any motion.
 """
 
@@ -24,20 +26,10 @@ import time
 from typing import Any, Protocol
 
 from .contract import MissionState, MissionStatus
-from .control import (
-    ControlLimits,
-    DriveController,
-    FaceController,
-    GotoController,
-    MoveController,
-    RotateController,
-    target_in_odom,
-    Twist2D,
-    ZERO,
-)
+from .control import ControlLimits, Twist2D, ZERO
 from .geometry import Pose2D, wrap_angle
 from .params import AgentConfig
-from .plan import action_summary, MOTION_TYPES
+from .plan import Action, Point, step_views
 
 STALL_PROGRESS = 0.01  # m or rad of progress that resets the stall timer
 # Odometry that moves further between two control ticks than this, plus twice what the
@@ -87,15 +79,17 @@ class StepFailed(RuntimeError):
 class _Mission:
     mission_id: str
     text: str
-    actions: list[Any]
+    actions: list[Action]
     plan_closed: bool
     started: float
     index: int = 0
-    step: Any = None
+    step: _Step | None = None
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    targets: dict[int, Point] = field(default_factory=dict)  # placed when their step began
 
     _plan: tuple[int, dict[str, Any]] = (0, {'actions': []})
+    _steps: tuple[tuple[int, int, Pose2D | None], list[dict[str, Any]]] = ((0, 0, None), [])
 
     def plan_dict(self) -> dict[str, Any]:
         """The plan as status JSON; rebuilt only when actions were added (they only grow)."""
@@ -103,6 +97,13 @@ class _Mission:
             self._plan = (len(self.actions),
                           {'actions': [a.model_dump(mode='json') for a in self.actions]})
         return self._plan[1]
+
+    def steps(self, home: Pose2D | None) -> list[dict[str, Any]]:
+        """Each step's summary and known target; rebuilt only when one of them changed."""
+        key = (len(self.actions), len(self.targets), home)
+        if self._steps[0] != key:
+            self._steps = (key, step_views(self.actions, self.targets, home))
+        return self._steps[1]
 
 
 class MissionExecutor:
@@ -129,7 +130,7 @@ class MissionExecutor:
         for controller in (step.controllers or []) if step is not None else []:
             controller.limits = self.limits
 
-    def start(self, mission_id: str, text: str, actions: list[Any], now: float,
+    def start(self, mission_id: str, text: str, actions: list[Action], now: float,
               plan_closed: bool = True, extra: dict[str, Any] | None = None) -> TickOutput:
         """Begin executing; any running mission must have been ended by the caller first."""
         if self.mission is not None:
@@ -138,7 +139,7 @@ class MissionExecutor:
                                 extra=dict(extra or {}))
         return TickOutput(events=[self._status(MissionState.EXECUTING, 'plan accepted')])
 
-    def add_action(self, action: Any) -> None:
+    def add_action(self, action: Action) -> None:
         """Append an action to the running plan (streamed planning)."""
         if self.mission is not None:
             self.mission.actions.append(action)
@@ -172,7 +173,7 @@ class MissionExecutor:
             cmd = self._advance(mission, now, odom, events)
         except StepFailed as exc:
             out = self.abort(MissionState.FAILED, f'step {mission.index + 1} '
-                                       f'({action_summary(mission.actions[mission.index])}) '
+                                       f'({mission.actions[mission.index].summary()}) '
                                        f'failed: {exc}; robot stopped')
             out.events[:0] = events
             return out
@@ -207,7 +208,7 @@ class MissionExecutor:
                 return cmd
             if mission.step.note:
                 mission.notes.append(mission.step.note)
-            if mission.step.action.type == 'stop':
+            if mission.step.action.ends_plan:
                 events.append(self._status(MissionState.SUCCEEDED, 'stopped by the plan'))
                 self.mission = None
                 return ZERO
@@ -220,47 +221,42 @@ class MissionExecutor:
         assert m is not None
         step = min(m.index, len(m.actions) - 1) if m.actions else None
         return MissionStatus(mission_id=m.mission_id, state=state, text=m.text,
-                             plan=m.plan_dict(), step=step, message=message, **m.extra)
+                             plan=m.plan_dict(), step=step, message=message,
+                             steps=m.steps(self.home), **m.extra)
 
 
 class _Step:
     """One action being executed."""
 
-    def __init__(self, action: Any, executor: MissionExecutor, now: float,
+    def __init__(self, action: Action, executor: MissionExecutor, now: float,
                  odom: OdomSample | None) -> None:
         self.action, self.ex, self.started = action, executor, now
         self.finished, self.note = False, ''
         self.controllers: list[Any] | None = None  # built on the first tick with a pose
         self._best, self._best_time = math.inf, now
         self._last: tuple[Pose2D, float] | None = None  # pose and time of the last motion tick
-        self.target: tuple[float, float] | None = None  # a goto's point, odom frame
-        if action.type == 'goto' and (action.frame == 'odom' or (
-                odom is not None and odom.age_s <= executor.config.odom_timeout_s)):
-            self._place_target(odom.pose if odom is not None else None)
+        self.target: Point | None = None  # where the step leads, odom frame
+        fresh = odom is not None and odom.age_s <= executor.config.odom_timeout_s
+        self._place_target(odom.pose if fresh and odom is not None else None)
 
     def describe(self) -> str:
         """The action as the step's status shows it (a robot-frame goto with its odom point)."""
-        text = action_summary(self.action)
-        if self.target is not None and self.action.frame == 'robot':
-            text += f' -> odom ({self.target[0]:.2f}, {self.target[1]:.2f})'
-        return text
+        return self.action.step_summary(self.target)
 
     def _place_target(self, pose: Pose2D | None) -> None:
-        """Fix the goto's odom-frame point (robot frame: from the pose now) and record it."""
-        a = self.action
-        if a.frame == 'robot':
-            assert pose is not None
-            self.target = target_in_odom(pose, a.x, a.y)
-        else:
-            self.target = (a.x, a.y)
+        """Fix the step's odom-frame point, if it has one (from ``pose``), and record it."""
+        if self.target is not None:
+            return
+        self.target = self.action.target(pose, self.ex.home)
         mission = self.ex.mission
-        if mission is not None:
+        if self.target is not None and mission is not None:
+            mission.targets[mission.index] = self.target
             mission.extra['target'] = {'x': round(self.target[0], 3),
                                        'y': round(self.target[1], 3)}
 
     def update(self, now: float, odom: OdomSample | None) -> Twist2D:
         kind = self.action.type
-        if kind in MOTION_TYPES:
+        if self.action.moves:
             return self._motion(now, odom)
         if kind == 'wait':
             self.finished = now - self.started >= self.action.seconds
@@ -322,26 +318,11 @@ class _Step:
                              f'({remaining:.2f} left): blocked, slipping or not obeying cmd_vel')
 
     def _build(self, pose: Pose2D) -> list[Any]:
-        lim, a = self.ex.limits, self.action
-        if a.type == 'move':
-            dx, dy = a.body_vector
-            sideways = dy != 0.0
-            return [MoveController(lim, pose, dy if sideways else dx, sideways, a.speed_mps)]
-        if a.type == 'rotate':
-            return [RotateController(lim, pose, math.radians(a.angle_deg), a.speed_dps)]
-        if a.type == 'drive':
-            return [DriveController(lim, a.linear_mps, a.lateral_mps,
-                                    math.radians(a.angular_dps), a.seconds)]
-        if a.type == 'goto':
-            if self.target is None:
-                self._place_target(pose)
-            assert self.target is not None
-            return [GotoController(lim, pose, *self.target, speed_mps=a.speed_mps)]
-        home = self.ex.home
-        if home is None:
-            raise StepFailed('home pose unknown: no odometry received yet')
-        return [GotoController(lim, pose, home.x, home.y, speed_mps=a.speed_mps),
-                FaceController(lim, pose, home.yaw)]
+        self._place_target(pose)
+        try:
+            return self.action.controllers(pose, self.target, self.ex.home, self.ex.limits)
+        except ValueError as exc:
+            raise StepFailed(str(exc)) from None
 
     def _photo(self, now: float) -> None:
         camera, cfg = self.ex.camera, self.ex.config

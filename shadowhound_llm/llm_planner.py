@@ -15,7 +15,7 @@ from typing import Any, Callable, Protocol
 import pydantic_core
 
 from .backends.base import BackendError, ChatBackend, LLMMetrics
-from .plan import parse_plan, Plan, plan_json_schema, PlanError, validate_action
+from .plan import Action, parse_plan, Plan, plan_json_schema, PlanError, validate_action
 from .prompt import MAX_PLAN_TOKENS, planning_messages, repair_messages
 
 
@@ -36,7 +36,7 @@ class ActionSink(Protocol):
 
     handed_over: int
 
-    def hand_over(self, action: Any, backend: str) -> None:
+    def hand_over(self, action: Action, backend: str) -> None:
         """Take one validated action; may raise (the envelope) to end planning at once."""
 
 

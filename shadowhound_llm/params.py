@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 
-from .backends.registry import BACKEND_CHOICES, spec
 from .hosts import HostError
 
 
@@ -155,6 +154,8 @@ class AgentConfig(_Params):
         Lowering a hard limit below its cruise speed is accepted at run time (the cruise is
         capped to it): an operator slowing a live robot must never be refused.
         """
+        from .backends.registry import BACKEND_CHOICES, spec  # the registry reads AgentConfig
+
         out = _Params.problems(self)
         if self.backend not in BACKEND_CHOICES:
             out.append(f'backend={self.backend!r}: use one of {", ".join(BACKEND_CHOICES)}')
@@ -233,6 +234,8 @@ class MonitorConfig(_Params):
         if self.roofline_error > self.roofline_warn:
             out.append(f'roofline_error {self.roofline_error} must not exceed roofline_warn '
                        f'{self.roofline_warn}')
+        from .backends.registry import spec  # the registry reads AgentConfig
+
         try:
             spec('ollama').normalise_host(self.ollama_host)
         except HostError as exc:
@@ -325,13 +328,14 @@ def config_for_backend(backend: str, host: str | None, model: str | None,
     ``host`` is parsed like ``OLLAMA_HOST`` (HostError when it cannot be); ``settings`` are
     further AgentConfig fields (llm_timeout_s, num_ctx, ...).
     """
+    from .backends.registry import spec  # the registry reads AgentConfig
+
     backend_spec = spec(backend)
     url = backend_spec.normalise_host(host) if host else backend_spec.default_host()
     values = {'backend': backend, backend_spec.host_param: url, **settings}
     if model:
         values[backend_spec.model_param] = model
     return AgentConfig(**values), url
-
 
 if __name__ == '__main__':
     import sys
