@@ -37,10 +37,12 @@ from .agent_events import (
 from .backends import ChatBackend, make_backend, validate_backend
 from .camera import LatestFrame
 from .contract import (
+    check_mission_text,
     LLMMetrics,
     MissionRequest,
     MissionState,
     MissionStatus,
+    MissionTextError,
     parse_command,
     RequestError,
     Severity,
@@ -331,11 +333,10 @@ class AgentCore:
         return ''
 
     def _text_problem(self, text: str) -> str:
-        if not text.strip():
-            return 'empty mission text'
-        if len(text) > self.config.max_mission_chars:
-            return (f'mission text is {len(text)} characters; the limit is '
-                    f'{self.config.max_mission_chars} (max_mission_chars)')
+        try:
+            check_mission_text(text, self.config.max_mission_chars)
+        except MissionTextError as exc:
+            return str(exc)
         return ''
 
     def _envelope_cursor(self) -> EnvelopeCursor:

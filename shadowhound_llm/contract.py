@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 __all__ = [
     'LLMMetrics', 'MissionRequest', 'MissionState', 'MissionStatus', 'PlannerChoice',
     'RequestError', 'Severity', 'TERMINAL_STATES', 'parse_command',
+    'MissionTextError', 'check_mission_text', 'parse_request', 'REQUEST_FIELDS',
 ]
 
 
@@ -127,6 +128,9 @@ class MissionRequest(BaseModel):
         return self.model_dump_json(exclude_defaults=True)
 
 
+REQUEST_FIELDS = tuple(MissionRequest.model_fields)
+
+
 def parse_command(data: str) -> MissionRequest:
     """A mission_command ``data``: a JSON object is a request, anything else is mission text.
 
@@ -135,6 +139,16 @@ def parse_command(data: str) -> MissionRequest:
     """
     if not data.lstrip().startswith('{'):
         return MissionRequest(text=data)
+    return parse_request(data)
+
+
+def parse_request(data: str | bytes, allowed: tuple[str, ...] = REQUEST_FIELDS
+                  ) -> MissionRequest:
+    """A JSON mission request (``allowed``: the fields this sender may set), strictly typed.
+
+    The one check of a request's shape, for mission_command and the dashboard alike: a
+    ``"dry_run": "yes"`` is refused, never read as true. Raises RequestError naming the field.
+    """
     try:
         raw = json.loads(data)
     except (ValueError, RecursionError) as exc:
@@ -142,20 +156,43 @@ def parse_command(data: str) -> MissionRequest:
             from None
     if not isinstance(raw, dict):
         raise RequestError('malformed mission request: expected a JSON object')
+    names = ', '.join(allowed)
+    parts = [f'unknown field {name!r} (allowed: {names})'
+             for name in raw if name in REQUEST_FIELDS and name not in allowed][:3]
     try:
-        return MissionRequest.model_validate(raw, strict=True)
+        request = MissionRequest.model_validate(raw, strict=True)
     except ValidationError as exc:
-        parts = []
-        for err in exc.errors()[:3]:
+        for err in exc.errors()[:3 - len(parts)]:
             field_name = '.'.join(str(p) for p in err['loc']) or 'request'
             if err['type'] == 'extra_forbidden':
-                parts.append(f'unknown field {field_name!r} (allowed: text, id, planner, '
-                             f'dry_run)')
+                parts.append(f'unknown field {field_name!r} (allowed: {names})')
             elif err['type'] == 'missing':
                 parts.append(f'field {field_name!r} is required')
             else:
                 parts.append(f'field {field_name!r}: {err["msg"]}')
-        raise RequestError('malformed mission request: ' + '; '.join(parts)) from None
+    if parts:
+        raise RequestError('malformed mission request: ' + '; '.join(parts))
+    return request
+
+
+class MissionTextError(RequestError):
+    """A mission text that cannot be accepted: empty, or longer than max_mission_chars."""
+
+    def __init__(self, message: str, too_long: bool) -> None:
+        super().__init__(message)
+        self.too_long = too_long
+
+
+def check_mission_text(text: str, max_chars: int) -> None:
+    """Raise MissionTextError for an empty (or blank) text or one over ``max_chars``.
+
+    The one text check, for the agent, the ``plan`` tool and the dashboard alike.
+    """
+    if not text.strip():
+        raise MissionTextError('empty mission text', too_long=False)
+    if len(text) > max_chars:
+        raise MissionTextError(f'mission text is {len(text)} characters; the limit is '
+                               f'{max_chars} (max_mission_chars)', too_long=True)
 
 
 class MissionStatus(_Body):

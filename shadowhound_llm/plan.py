@@ -33,11 +33,12 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from typing_extensions import override
 
 from .control import (
     ControlLimits,
-    DriveController,
     drive_pose,
+    DriveController,
     FaceController,
     GotoController,
     MotionLimits,
@@ -115,8 +116,10 @@ class _Action(BaseModel):
 
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Any]:
-        """The controllers that execute it from ``start``, in order (raises ValueError when
-        it cannot be executed from there)."""
+        """The controllers that execute it from ``start``, in order.
+
+        Raises ValueError when it cannot be executed from there (home unknown).
+        """
         return []
 
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
@@ -186,16 +189,19 @@ class Move(_Action):
         return {'forward': (d, 0.0), 'backward': (-d, 0.0), 'left': (0.0, d),
                 'right': (0.0, -d)}[self.direction]
 
+    @override
     def summary(self) -> str:
         if self.direction != 'forward':
             return f'move {self.distance_m:.2f} m {self.direction}{_speed(self.speed_mps)}'
         return f'move {self.distance_m:+.2f} m{_speed(self.speed_mps)}'
 
+    @override
     def predict(self, start: Pose2D, home: Pose2D, limits: MotionLimits) -> Motion:
         end = Pose2D(*target_in_odom(start, *self.body_vector), start.yaw)
         return Motion(end, abs(self.distance_m) / (self.speed_mps or limits.cruise_mps),
                       distance=('move', self.distance_m))
 
+    @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Any]:
         dx, dy = self.body_vector
@@ -203,6 +209,7 @@ class Move(_Action):
         return [MoveController(limits, start, dy if sideways else dx, sideways,
                                self.speed_mps)]
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         dx, dy = self.body_vector
         return _translate(dx, dy, self.speed_mps, limits)
@@ -216,20 +223,24 @@ class Rotate(_Action):
     speed_dps: float | None = Field(default=None, gt=0.0)
     moves: ClassVar[bool] = True
 
+    @override
     def summary(self) -> str:
         dps = f' at {self.speed_dps:g} deg/s' if self.speed_dps else ''
         return f'rotate {self.angle_deg:+.1f} deg{dps}'
 
+    @override
     def predict(self, start: Pose2D, home: Pose2D, limits: MotionLimits) -> Motion:
         end = Pose2D(start.x, start.y, wrap_angle(start.yaw + math.radians(self.angle_deg)))
         rate = math.radians(self.speed_dps) if self.speed_dps else limits.cruise_rps
         return Motion(end, math.radians(abs(self.angle_deg)) / rate,
                       turn=('rotation', self.angle_deg))
 
+    @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Any]:
         return [RotateController(limits, start, math.radians(self.angle_deg), self.speed_dps)]
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         return 'rotate', {'angle_deg': self.angle_deg,
                           'speed_dps': self.speed_dps or math.degrees(limits.cruise_angular_speed)}
@@ -258,6 +269,7 @@ class Drive(_Action):
         """(linear m/s, lateral m/s left, angular rad/s) held for ``seconds``."""
         return self.linear_mps, self.lateral_mps, math.radians(self.angular_dps)
 
+    @override
     def summary(self) -> str:
         parts = [f'{v:+g} {unit}' for v, unit in ((self.linear_mps, 'm/s'),
                                                   (self.angular_dps, 'deg/s')) if v]
@@ -266,22 +278,26 @@ class Drive(_Action):
             parts.insert(bool(self.linear_mps), f'{abs(self.lateral_mps):g} m/s {side}')
         return f'drive {", ".join(parts)} for {self.seconds:g} s'
 
+    @override
     def predict(self, start: Pose2D, home: Pose2D, limits: MotionLimits) -> Motion:
         end = drive_pose(start, *self.body_velocity, self.seconds)
         return Motion(end, self.seconds,
                       distance=('drive displacement', start.distance_to(end.x, end.y)),
                       turn=('drive turn', self.angular_dps * self.seconds))
 
+    @override
     def path(self, start: Pose2D, seconds: float) -> list[tuple[float, Pose2D]]:
         samples = min(DRIVE_MAX_SAMPLES, max(8, math.ceil(seconds / DRIVE_SAMPLE_S)))
         velocity = self.body_velocity
         return [(seconds * i / samples, drive_pose(start, *velocity, seconds * i / samples))
                 for i in range(1, samples + 1)]
 
+    @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Any]:
         return [DriveController(limits, *self.body_velocity, self.seconds)]
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         if path:
             return 'drive', {'path_m': self.linear_mps * self.seconds,
@@ -305,36 +321,43 @@ class Goto(_Action):
     speed_mps: float | None = Field(default=None, gt=0.0)
     moves: ClassVar[bool] = True
 
+    @override
     def summary(self) -> str:
         frame = ' (robot frame)' if self.frame == 'robot' else ''
         return f'goto ({self.x:.2f}, {self.y:.2f}){frame}{_speed(self.speed_mps)}'
 
+    @override
     def step_summary(self, target: Point | None) -> str:
         if target is None or self.frame != 'robot':
             return self.summary()
         return f'{self.summary()} -> odom ({target[0]:.2f}, {target[1]:.2f})'
 
+    @override
     def target(self, start: Pose2D | None, home: Pose2D | None) -> Point | None:
         if self.frame == 'odom':
             return self.x, self.y
         return target_in_odom(start, self.x, self.y) if start is not None else None
 
+    @override
     def predict(self, start: Pose2D, home: Pose2D, limits: MotionLimits) -> Motion:
         x, y = target_in_odom(start, self.x, self.y) if self.frame == 'robot' else (self.x,
                                                                                      self.y)
         return _drive_to(start, x, y, None, self.speed_mps, limits)
 
+    @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Any]:
         x, y = target if target is not None else self.target(start, home) or (self.x, self.y)
         return [GotoController(limits, start, x, y, speed_mps=self.speed_mps)]
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         if self.frame == 'robot' and self.y == 0.0 and self.x > 0.0:  # straight ahead: a move
             return _translate(self.x, 0.0, self.speed_mps, limits)
         return 'goto', {'x': self.x, 'y': self.y, 'frame': self.frame,
                         'speed_mps': self.speed_mps or limits.cruise_linear_speed}
 
+    @override
     def end_phrase(self, end: Pose2D) -> str:
         if self.frame == 'odom':
             return f': goto ({self.x:.1f}, {self.y:.1f})'
@@ -348,12 +371,15 @@ class Wait(_Action):
     type: Literal['wait'] = 'wait'
     seconds: float = Field(ge=0.0)
 
+    @override
     def summary(self) -> str:
         return f'wait {self.seconds:.1f} s'
 
+    @override
     def predict(self, start: Pose2D, home: Pose2D, limits: MotionLimits) -> Motion:
         return Motion(start, self.seconds)
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         return 'wait', {'seconds': self.seconds}
 
@@ -378,15 +404,19 @@ class ReturnHome(_Action):
     speed_mps: float | None = Field(default=None, gt=0.0)
     moves: ClassVar[bool] = True
 
+    @override
     def summary(self) -> str:
         return f'return home{_speed(self.speed_mps)}'
 
+    @override
     def target(self, start: Pose2D | None, home: Pose2D | None) -> Point | None:
         return (home.x, home.y) if home is not None else None
 
+    @override
     def predict(self, start: Pose2D, home: Pose2D, limits: MotionLimits) -> Motion:
         return _drive_to(start, home.x, home.y, home.yaw, self.speed_mps, limits)
 
+    @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Any]:
         if home is None:
@@ -394,6 +424,7 @@ class ReturnHome(_Action):
         return [GotoController(limits, start, home.x, home.y, speed_mps=self.speed_mps),
                 FaceController(limits, start, home.yaw)]
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         return 'return_home', {'speed_mps': self.speed_mps or limits.cruise_linear_speed}
 
@@ -404,9 +435,11 @@ class Say(_Action):
     type: Literal['say'] = 'say'
     text: str = Field(min_length=1, max_length=1000)
 
+    @override
     def summary(self) -> str:
         return f'say {json.dumps(self.text)}'
 
+    @override
     def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
         return 'say', {}  # a say's text is free-form
 

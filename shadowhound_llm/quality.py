@@ -37,7 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 import yaml
 
 from .envelope import check_plan, EnvelopeViolation, Limits
-from .plan import parse_plan, Plan, PlanError, validate_action
+from .plan import Action, parse_plan, Plan, PlanError, validate_action
 
 # Absolute tolerances; REL_TOLERANCES widen some with the size of the value.
 TOLERANCES = {'distance_m': 0.05, 'dx': 0.05, 'dy': 0.05, 'angle_deg': 2.0, 'x': 0.1,
@@ -111,40 +111,15 @@ def mission_from_dict(entry: Mapping[str, Any]) -> CorpusMission:
 
 
 # ---- comparing plans ------------------------------------------------------------------
-def _expected_actions(actions: Sequence[Mapping[str, Any]]) -> list[Any]:
+def _expected_actions(actions: Sequence[Mapping[str, Any]]) -> list[Action]:
     """Corpus actions as plan models (a say's text is free, so any placeholder will do)."""
     return [validate_action(dict(a, text=a.get('text', '-')) if a.get('type') == 'say' else a)
             for a in actions]
 
 
-def _canonical(action: Any, limits: Limits, path: bool) -> tuple[str, dict[str, Any]]:
-    """(kind, fields) in one normal form, so equivalent actions compare equal."""
-    kind = action.type
-    cruise_dps = math.degrees(limits.cruise_angular_speed)
-    if kind == 'move' or (kind == 'goto' and action.frame == 'robot' and action.y == 0.0
-                          and action.x > 0.0):
-        dx, dy = action.body_vector if kind == 'move' else (action.x, 0.0)
-        return 'translate', {'dx': dx, 'dy': dy,
-                             'speed_mps': action.speed_mps or limits.cruise_linear_speed}
-    if kind == 'goto':
-        return 'goto', {'x': action.x, 'y': action.y, 'frame': action.frame,
-                        'speed_mps': action.speed_mps or limits.cruise_linear_speed}
-    if kind == 'rotate':
-        return 'rotate', {'angle_deg': action.angle_deg,
-                          'speed_dps': action.speed_dps or cruise_dps}
-    if kind == 'drive':
-        if path:
-            return 'drive', {'path_m': action.linear_mps * action.seconds,
-                             'lateral_m': action.lateral_mps * action.seconds,
-                             'sweep_deg': action.angular_dps * action.seconds}
-        return 'drive', {'linear_mps': action.linear_mps, 'lateral_mps': action.lateral_mps,
-                         'angular_dps': action.angular_dps, 'seconds': action.seconds}
-    if kind == 'wait':
-        return 'wait', {'seconds': action.seconds}
-    if kind == 'return_home':
-        speed = getattr(action, 'speed_mps', None)
-        return 'return_home', {'speed_mps': speed or limits.cruise_linear_speed}
-    return kind, {}  # stop, photo, say (a say's text is free-form)
+def _canonical(action: Action, limits: Limits, path: bool) -> tuple[str, dict[str, Any]]:
+    """(kind, fields) in one normal form, so equivalent actions compare equal (the action's)."""
+    return action.canonical(limits, path)
 
 
 def _close(key: str, want: Any, got: Any) -> bool:
@@ -154,7 +129,7 @@ def _close(key: str, want: Any, got: Any) -> bool:
                         abs_tol=TOLERANCES.get(key, 1e-6))
 
 
-def action_difference(expected: Any, actual: Any, limits: Limits | None = None,
+def action_difference(expected: Action, actual: Action, limits: Limits | None = None,
                       path: bool = False) -> str:
     """'' when two actions are the same motion within tolerance, else what differs."""
     limits = limits or Limits()
@@ -168,14 +143,14 @@ def action_difference(expected: Any, actual: Any, limits: Limits | None = None,
     return ''
 
 
-def _without_trailing_stop(actions: list[Any]) -> list[Any]:
-    while len(actions) > 1 and actions[-1].type == 'stop':
+def _without_trailing_stop(actions: list[Action]) -> list[Action]:
+    while len(actions) > 1 and actions[-1].ends_plan:
         actions = actions[:-1]
     return actions
 
 
-def plan_difference(expected: Sequence[Any], actual: Sequence[Any], limits: Limits | None = None,
-                    path: bool = False) -> str:
+def plan_difference(expected: Sequence[Action], actual: Sequence[Action],
+                    limits: Limits | None = None, path: bool = False) -> str:
     """'' when two action lists are the same plan (in order, within tolerance)."""
     want = _without_trailing_stop(list(expected))
     got = _without_trailing_stop(list(actual))

@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, ValidationEr
 import yaml
 
 from .contract import PlannerChoice
-from .control import target_in_odom
-from .envelope import drive_pose
+from .control import MotionLimits, target_in_odom
 from .geometry import Pose2D, wrap_angle
+from .plan import MOTION_TYPES, PlanError, validate_action
 
 __all__ = [
     'CheckRecord', 'Criteria', 'Judgement', 'MissionRecord', 'MissionSpec', 'PHASE1_MISSION',
@@ -226,35 +226,21 @@ def judge_pose(spec: MissionSpec, start: Pose2D, end: Pose2D, home: Pose2D | Non
 
 def predict_end_pose(actions: Iterable[dict[str, Any]], start: Pose2D,
                      home: Pose2D | None = None) -> Pose2D:
-    """Where a plan (action dicts, as in a status) would leave the robot, ideally executed."""
+    """Where a plan (action dicts, as in a status) would leave the robot, ideally executed.
+
+    Each action predicts its own motion; one that does not validate moves nothing, and
+    return_home moves nothing while home is unknown.
+    """
     pose = start
-    for a in actions:
-        kind = a.get('type')
-        if kind == 'move':
-            d = float(a.get('distance_m', 0.0))
-            fx, fy = {'forward': (d, 0.0), 'backward': (-d, 0.0), 'left': (0.0, d),
-                      'right': (0.0, -d)}.get(a.get('direction', 'forward'), (d, 0.0))
-            pose = Pose2D(*target_in_odom(pose, fx, fy), pose.yaw)
-        elif kind == 'rotate':
-            pose = Pose2D(pose.x, pose.y, wrap_angle(pose.yaw + math.radians(a['angle_deg'])))
-        elif kind == 'drive':
-            pose = drive_pose(pose, float(a.get('linear_mps', 0.0)),
-                              float(a.get('lateral_mps', 0.0)),
-                              math.radians(float(a.get('angular_dps', 0.0))),
-                              float(a.get('seconds', 0.0)))
-        elif kind == 'goto':
-            x, y = float(a['x']), float(a['y'])
-            if a.get('frame') == 'robot':
-                x, y = target_in_odom(pose, x, y)
-            yaw = pose.bearing_to(x, y) if pose.distance_to(x, y) > 1e-9 else pose.yaw
-            pose = Pose2D(x, y, yaw)
-        elif kind == 'return_home' and home is not None:
-            pose = home
-        elif kind == 'stop':
+    for raw in actions:
+        try:
+            action = validate_action(raw)
+        except PlanError:
+            continue
+        if action.ends_plan:
             break
+        pose = action.predict(pose, home or pose, MotionLimits()).end  # home unknown: here
     return pose
-
-
 
 
 def judge_plan(spec: MissionSpec, plan: dict[str, Any] | None, start: Pose2D,
@@ -267,8 +253,7 @@ def judge_plan(spec: MissionSpec, plan: dict[str, Any] | None, start: Pose2D,
     actions = list((plan or {}).get('actions') or [])
     if not actions:
         return Judgement(False, {}, problem='no plan')
-    motion = [a for a in actions if a.get('type') in ('move', 'rotate', 'drive', 'goto',
-                                                      'return_home')]
+    motion = [a for a in actions if a.get('type') in MOTION_TYPES]
     if spec.say:
         says = [a for a in actions if a.get('type') == 'say']
         problem = ('' if says and not motion else 'expected a say and no motion')

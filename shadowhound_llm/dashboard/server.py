@@ -25,9 +25,8 @@ from pathlib import Path
 import socket
 import threading
 import time
-from typing import Any, AsyncIterator, Literal, Protocol
+from typing import Any, AsyncIterator, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -36,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import uvicorn
 
+from ..contract import check_mission_text, MissionTextError, parse_request, RequestError
 from ..hosts import is_loopback
 
 STATIC_DIR = Path(__file__).resolve().parent / 'static'
@@ -80,14 +80,8 @@ class DashboardBackend(Protocol):
         """The saved photo of that name inside the photo folder, or None."""
 
 
-class MissionForm(BaseModel):
-    """The body of POST /api/mission."""
-
-    model_config = ConfigDict(extra='forbid')
-
-    text: str
-    planner: Literal['auto', 'rules', 'llm'] = 'auto'
-    dry_run: bool = False
+# The fields of POST /api/mission's body (a mission request; the dashboard names the id).
+MISSION_FORM_FIELDS = ('text', 'planner', 'dry_run')
 
 
 # ---- auth rules (plain functions, unit-tested without a server) ---------------------------
@@ -286,17 +280,13 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         if body is None:
             return _error(413, f'request body over {MAX_BODY_BYTES} bytes')
         try:
-            form = MissionForm.model_validate_json(body)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = '.'.join(str(p) for p in first['loc']) or 'body'
-            return _error(400, f'bad mission request: {where}: {first["msg"]}')
-        text = form.text.strip()
-        if not text:
-            return _error(400, 'the mission text is empty')
-        if len(text) > backend.max_mission_chars:
-            return _error(413, f'the mission text is {len(text)} characters; the limit is '
-                               f'{backend.max_mission_chars}')
+            form = parse_request(body, MISSION_FORM_FIELDS)
+            text = form.text.strip()
+            check_mission_text(text, backend.max_mission_chars)
+        except MissionTextError as exc:
+            return _error(413 if exc.too_long else 400, str(exc))
+        except RequestError as exc:
+            return _error(400, str(exc))
         mission_id = backend.send_mission(text, form.planner, form.dry_run)
         return JSONResponse({'id': mission_id, 'agents': backend.agent_count()})
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+import json
 import math
 import re
 import threading
@@ -20,6 +21,7 @@ from typing import Any
 
 from ..contract import LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
 from ..geometry import Pose2D
+from ..plan import PlanError, validate_action
 from ..rule_planner import is_stop_command
 
 Event = tuple[str, dict[str, Any]]
@@ -47,32 +49,55 @@ class MissionView:
     photo: str | None = None
     stop_request: bool = False
     step_poses: dict[int, Pose2D] = field(default_factory=dict)
+    steps: list[dict[str, Any]] | None = None  # as the agent's statuses carry them
+    _views: tuple[Any, list[dict[str, Any]]] = (None, [])
 
     @property
     def terminal(self) -> bool:
         """True once the mission has ended."""
         return self.state in {s.value for s in TERMINAL_STATES}
 
+    def step_views(self, home: Pose2D | None) -> list[dict[str, Any]]:
+        """Each plan step's summary, kind and odom-frame target (when known).
+
+        From the agent's statuses when they carry them; else each action says it itself
+        (a robot-frame goto placed from the pose seen when its step began).
+        """
+        actions = list((self.plan or {}).get('actions') or [])
+        key = (id(self.plan), len(actions), id(self.steps), home, len(self.step_poses))
+        if self._views[0] == key:
+            return self._views[1]
+        given = self.steps if self.steps is not None and len(self.steps) == len(actions) \
+            else None
+        views = []
+        for index, raw in enumerate(actions):
+            kind = raw.get('type') if isinstance(raw, dict) else None
+            view: dict[str, Any] = {'kind': {'return_home': 'home'}.get(kind, kind)}
+            if given is not None and isinstance(given[index], dict):
+                view['summary'] = str(given[index].get('summary', ''))
+                target = given[index].get('target')
+                if isinstance(target, dict) and _number(target.get('x')) \
+                        and _number(target.get('y')):
+                    view['target'] = {'x': round(float(target['x']), 3),
+                                      'y': round(float(target['y']), 3)}
+            else:
+                try:
+                    action = validate_action(raw)
+                except PlanError:
+                    view['summary'] = _json_text(raw)
+                else:
+                    point = action.target(self.step_poses.get(index), home)
+                    view['summary'] = action.step_summary(point)
+                    if point is not None:
+                        view['target'] = {'x': round(point[0], 3), 'y': round(point[1], 3)}
+            views.append(view)
+        self._views = (key, views)
+        return views
+
     def targets(self, home: Pose2D | None) -> list[dict[str, Any]]:
-        """Where the plan's goto and return_home actions lead, in the odom frame."""
-        out = []
-        for index, action in enumerate((self.plan or {}).get('actions') or []):
-            if not isinstance(action, dict):
-                continue
-            kind = action.get('type')
-            if kind == 'goto' and _number(action.get('x')) and _number(action.get('y')):
-                x, y = float(action['x']), float(action['y'])
-                if action.get('frame', 'odom') == 'robot':
-                    start = self.step_poses.get(index)
-                    if start is None:
-                        continue  # relative to a pose not reached yet
-                    c, s = math.cos(start.yaw), math.sin(start.yaw)
-                    x, y = start.x + c * x - s * y, start.y + s * x + c * y
-                out.append({'x': round(x, 3), 'y': round(y, 3), 'step': index, 'kind': 'goto'})
-            elif kind == 'return_home' and home is not None:
-                out.append({'x': round(home.x, 3), 'y': round(home.y, 3), 'step': index,
-                            'kind': 'home'})
-        return out
+        """Where the plan's steps lead (goto, return_home), in the odom frame."""
+        return [{**view['target'], 'step': index, 'kind': view['kind']}
+                for index, view in enumerate(self.step_views(home)) if 'target' in view]
 
     def as_dict(self, home: Pose2D | None) -> dict[str, Any]:
         """JSON-ready view."""
@@ -82,7 +107,8 @@ class MissionView:
                 'updated': self.updated, 'seconds': round(max(0.0, self.updated - self.started),
                                                           2),
                 'dry_run': self.dry_run, 'photo': _photo_name(self.photo),
-                'stop_request': self.stop_request, 'targets': self.targets(home)}
+                'stop_request': self.stop_request, 'targets': self.targets(home),
+                'summaries': [view['summary'] for view in self.step_views(home)]}
 
 
 class DashboardState:
@@ -129,6 +155,7 @@ class DashboardState:
             view.text = status.text or view.text
             view.planner = status.planner or view.planner
             view.plan = status.plan if status.plan is not None else view.plan
+            view.steps = status.steps if status.steps is not None else view.steps
             view.dry_run = bool(status.dry_run) or view.dry_run
             if status.step is not None and status.step != view.step and self.pose is not None:
                 view.step_poses.setdefault(status.step, self.pose)
@@ -373,6 +400,13 @@ def _finite(value: float | None) -> float | None:
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) \
         and math.isfinite(value)
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _wrap(angle: float) -> float:

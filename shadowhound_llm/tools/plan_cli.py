@@ -3,7 +3,7 @@
 """plan: print the validated JSON plan for one mission text (no robot, no ROS).
 
 Exit status: 0 a plan was printed; 1 the envelope rejected it or no backend produced one;
-2 bad arguments.
+2 bad arguments (an empty or over-long mission text among them).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 
 from ..backends import BACKEND_CHOICES, make_backend, spec
 from ..backends.base import LLMMetrics
+from ..contract import check_mission_text, MissionTextError
 from ..envelope import check_plan, EnvelopeViolation, Limits
 from ..llm_planner import LLMPlanner, PlanningFailed
 from ..params import AgentConfig, load_params_file
@@ -66,6 +67,11 @@ def main(args: list[str] | None = None) -> int:
     problems = config.problems()
     if problems:
         print(f'plan: error: {"; ".join(problems)}', file=sys.stderr)
+        return 2
+    try:
+        check_mission_text(opts.text, config.max_mission_chars)
+    except MissionTextError as exc:
+        print(f'plan: error: {exc}', file=sys.stderr)
         return 2
     plan, planner = plan_from_rules(opts.text, config), 'rule planner'
     if plan is None:

@@ -207,21 +207,6 @@
   };
 
   // ---- missions ---------------------------------------------------------------------------
-  function describe(action) {
-    if (!action || typeof action !== 'object') return String(action);
-    const a = action;
-    switch (a.type) {
-      case 'move': return 'move ' + a.distance_m + ' m ' + (a.direction || 'forward') + (a.speed_mps ? ' at ' + a.speed_mps + ' m/s' : '');
-      case 'rotate': return 'rotate ' + a.angle_deg + '°' + (a.speed_dps ? ' at ' + a.speed_dps + '°/s' : '');
-      case 'drive': return 'drive ' + (a.linear_mps || 0) + ' m/s, ' + (a.lateral_mps || 0) + ' m/s sideways, ' + (a.angular_dps || 0) + '°/s for ' + a.seconds + ' s';
-      case 'goto': return 'go to (' + a.x + ', ' + a.y + ')' + (a.frame === 'robot' ? ' from the robot' : '') + (a.speed_mps ? ' at ' + a.speed_mps + ' m/s' : '');
-      case 'wait': return 'wait ' + a.seconds + ' s';
-      case 'say': return 'say: ' + a.text;
-      case 'return_home': return 'return home';
-      default: return JSON.stringify(a);
-    }
-  }
-
   function applyMissions(m) {
     view.current = m.current || null;
     view.history = m.history || [];
@@ -243,8 +228,10 @@
     const plan = $('cur-plan');
     plan.replaceChildren();
     const actions = (cur.plan && Array.isArray(cur.plan.actions)) ? cur.plan.actions : [];
+    const summaries = Array.isArray(cur.summaries) ? cur.summaries : [];
     actions.forEach((action, i) => {
-      const li = el('li', '', describe(action));
+      // the agent's own one-line summary of each step (the dashboard passes it on)
+      const li = el('li', '', typeof summaries[i] === 'string' ? summaries[i] : JSON.stringify(action));
       if (cur.step === i && !['succeeded', 'failed', 'cancelled', 'rejected'].includes(cur.state)) li.className = 'active';
       else if (cur.step !== null && i < cur.step) li.className = 'done';
       plan.appendChild(li);
