@@ -289,7 +289,7 @@ class AgentCore:
         if self.config.odom_wait_s <= 0.0:
             return False
         if rules_plan is not None:
-            return any(a.type in MOTION_TYPES for a in rules_plan.actions)
+            return any(a.moves for a in rules_plan.actions)
         return True  # an LLM plan may move: plan it from a known pose
 
     def _release_waiting(self, now: float) -> AgentOutput:
