@@ -54,7 +54,7 @@ from .executor import MissionExecutor, OdomSample, TickOutput
 from .geometry import Pose2D, wrap_angle
 from .llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
 from .params import AgentConfig
-from .plan import Action, MOTION_TYPES, Plan, step_views
+from .plan import Action, Plan, step_views
 from .rule_planner import is_stop_command, plan_from_rules
 
 __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
