@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import math
+from typing import Protocol
 
 from .geometry import Pose2D, wrap_angle
 from .params import AgentConfig
@@ -105,6 +106,17 @@ class ControlLimits:
             self,
             cruise_linear=min(linear, self.max_linear) if linear else self.cruise_linear,
             cruise_angular=min(angular, self.max_angular) if angular else self.cruise_angular)
+
+
+class Controller(Protocol):
+    """What the executor runs for a motion step (every controller below is one)."""
+
+    remaining: float
+    done: bool
+    limits: ControlLimits
+
+    def update(self, pose: Pose2D, dt: float, now: float | None = None) -> Twist2D:
+        """The command for the current pose (``now``: the control clock, seconds)."""
 
 
 def profile_speed(remaining: float, cruise: float, accel: float, floor: float) -> float:

@@ -26,7 +26,7 @@ import time
 from typing import Any, Protocol
 
 from .contract import MissionState, MissionStatus
-from .control import ControlLimits, Twist2D, ZERO
+from .control import Controller, ControlLimits, Twist2D, ZERO
 from .geometry import Pose2D, wrap_angle
 from .params import AgentConfig
 from .plan import Action, Point, step_views
@@ -232,7 +232,7 @@ class _Step:
                  odom: OdomSample | None) -> None:
         self.action, self.ex, self.started = action, executor, now
         self.finished, self.note = False, ''
-        self.controllers: list[Any] | None = None  # built on the first tick with a pose
+        self.controllers: list[Controller] | None = None  # built on the first tick with a pose
         self._best, self._best_time = math.inf, now
         self._last: tuple[Pose2D, float] | None = None  # pose and time of the last motion tick
         self.target: Point | None = None  # where the step leads, odom frame
@@ -317,7 +317,7 @@ class _Step:
             raise StepFailed(f'no progress for {self.ex.config.stall_timeout_s:.1f} s '
                              f'({remaining:.2f} left): blocked, slipping or not obeying cmd_vel')
 
-    def _build(self, pose: Pose2D) -> list[Any]:
+    def _build(self, pose: Pose2D) -> list[Controller]:
         self._place_target(pose)
         try:
             return self.action.controllers(pose, self.target, self.ex.home, self.ex.limits)

@@ -36,6 +36,7 @@ from pydantic import (
 from typing_extensions import override
 
 from .control import (
+    Controller,
     ControlLimits,
     drive_pose,
     DriveController,
@@ -115,7 +116,7 @@ class _Action(BaseModel):
         return []
 
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
-                    limits: ControlLimits) -> list[Any]:
+                    limits: ControlLimits) -> list[Controller]:
         """The controllers that execute it from ``start``, in order.
 
         Raises ValueError when it cannot be executed from there (home unknown).
@@ -203,7 +204,7 @@ class Move(_Action):
 
     @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
-                    limits: ControlLimits) -> list[Any]:
+                    limits: ControlLimits) -> list[Controller]:
         dx, dy = self.body_vector
         sideways = dy != 0.0
         return [MoveController(limits, start, dy if sideways else dx, sideways,
@@ -237,7 +238,7 @@ class Rotate(_Action):
 
     @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
-                    limits: ControlLimits) -> list[Any]:
+                    limits: ControlLimits) -> list[Controller]:
         return [RotateController(limits, start, math.radians(self.angle_deg), self.speed_dps)]
 
     @override
@@ -294,7 +295,7 @@ class Drive(_Action):
 
     @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
-                    limits: ControlLimits) -> list[Any]:
+                    limits: ControlLimits) -> list[Controller]:
         return [DriveController(limits, *self.body_velocity, self.seconds)]
 
     @override
@@ -346,7 +347,7 @@ class Goto(_Action):
 
     @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
-                    limits: ControlLimits) -> list[Any]:
+                    limits: ControlLimits) -> list[Controller]:
         x, y = target if target is not None else self.target(start, home) or (self.x, self.y)
         return [GotoController(limits, start, x, y, speed_mps=self.speed_mps)]
 
@@ -418,7 +419,7 @@ class ReturnHome(_Action):
 
     @override
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
-                    limits: ControlLimits) -> list[Any]:
+                    limits: ControlLimits) -> list[Controller]:
         if home is None:
             raise ValueError('home pose unknown: no odometry received yet')
         return [GotoController(limits, start, home.x, home.y, speed_mps=self.speed_mps),
