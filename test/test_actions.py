@@ -194,3 +194,22 @@ def test_one_set_of_motion_limits_for_envelope_controllers_and_governor():
         assert core.limits.cruise_mps == 0.1 == core.executor.limits.cruise_linear
     finally:
         core.close()
+
+
+# The page's map labels a return_home target 'home' (a label, not a motion rule).
+NAMED_FOR_DISPLAY = {'dashboard/state.py': {'return_home'}}
+
+
+@pytest.mark.parametrize('module', ['envelope.py', 'executor.py', 'robot_test_plan.py',
+                                    'dashboard/state.py', 'quality.py', 'agent.py',
+                                    'control.py'])
+def test_no_consumer_re_derives_a_motion_action(module):
+    """The consumers ask the actions: none of them names a motion type to handle it."""
+    import ast
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / 'shadowhound_llm' / module
+    named = {node.value for node in ast.walk(ast.parse(path.read_text(encoding='utf-8')))
+             if isinstance(node, ast.Constant) and node.value in MOTION_TYPES}
+    assert named <= NAMED_FOR_DISPLAY.get(module, set()), \
+        f'{module} handles {sorted(named)} itself: ask the action (plan.py) instead'
