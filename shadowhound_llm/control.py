@@ -7,6 +7,9 @@ Each controller is a small object: ``update(pose, dt, now) -> Twist2D`` plus ``r
 profile: ramp up at the configured acceleration, cruise, and decelerate as sqrt(2 a d) so the
 robot arrives without overshoot. A step may ask for its own cruise speed (``speed_mps`` /
 ``speed_dps`` in the plan); it is never above the current hard limits.
+
+``MotionLimits`` is the one set of speed limits and cruise speeds: the envelope's ``Limits``
+extends it, ``ControlLimits`` and the ``Governor`` are built from it.
 """
 
 from __future__ import annotations
