@@ -50,7 +50,7 @@ class MissionView:
     stop_request: bool = False
     step_poses: dict[int, Pose2D] = field(default_factory=dict)
     steps: list[dict[str, Any]] | None = None  # as the agent's statuses carry them
-    _views: tuple[Any, list[dict[str, Any]]] = (None, [])
+    _views: tuple[Any, ...] = (object(), None, None, 0, [])  # the last step_views and its inputs
 
     @property
     def terminal(self) -> bool:
@@ -63,10 +63,11 @@ class MissionView:
         From the agent's statuses when they carry them; else each action says it itself
         (a robot-frame goto placed from the pose seen when its step began).
         """
+        cached = self._views
+        if cached[0] is self.plan and cached[1] is self.steps and cached[2:4] == (
+                home, len(self.step_poses)):
+            return cached[4]
         actions = list((self.plan or {}).get('actions') or [])
-        key = (id(self.plan), len(actions), id(self.steps), home, len(self.step_poses))
-        if self._views[0] == key:
-            return self._views[1]
         given = self.steps if self.steps is not None and len(self.steps) == len(actions) \
             else None
         views = []
@@ -91,7 +92,7 @@ class MissionView:
                     if point is not None:
                         view['target'] = {'x': round(point[0], 3), 'y': round(point[1], 3)}
             views.append(view)
-        self._views = (key, views)
+        self._views = (self.plan, self.steps, home, len(self.step_poses), views)
         return views
 
     def targets(self, home: Pose2D | None) -> list[dict[str, Any]]:
