@@ -46,6 +46,7 @@ pytest_add_cli_args_test_selection =
     test/test_reliab_mutants.py
     test/test_rule_planner.py
     test/test_plans_doc.py
+    test/test_actions.py
 pytest_add_cli_args =
     -p no:cacheprovider
     -x
