@@ -51,7 +51,7 @@ class StreamingPlanParser:
         self.text = ''
         self.emitted = 0
 
-    def feed(self, piece: str) -> list[Any]:
+    def feed(self, piece: str) -> list[dict[str, Any]]:
         """Add streamed text; return the raw action dicts newly completed by it."""
         self.text += piece
         if not self.text.strip():
