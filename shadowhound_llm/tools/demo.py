@@ -41,6 +41,7 @@ class Level:
     name: str
     params: dict[str, Any]
     note: str
+    server: llama_server.LlamaServer | None = None  # the embedded model's, when it runs
 
 
 def choose_backend(stack: ExitStack, out: Path) -> Level:
@@ -70,7 +71,7 @@ def choose_backend(stack: ExitStack, out: Path) -> Level:
                                   'llm_timeout_s': 60.0},
                          f'LLM backend: embedded tiny model {llama_server.MODEL_ALIAS} via '
                          f'llama.cpp on the CPU (a weak 270M base model; Ollama not usable: '
-                         f'{why_not}); {PHI4_HINT}')
+                         f'{why_not}); {PHI4_HINT}', server)
     return Level('rules', {'backend': 'none'},
                  f'LLM backend: none — rule planner only (Ollama not usable: {why_not}; tiny '
                  f'model: {tiny_missing}); {PHI4_HINT}')
@@ -206,6 +207,10 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                      f'Demo policy ({level.name}): ' + '; '.join(words)]
             result = tester.run((1, 2, 3, 4), policies, PHASE3_MISSIONS, allow_motion=True,
                                 notes=notes)
+        died = level.server.death() if level.server is not None else ''
+        if died:
+            result.notes.append(f'The embedded model stopped during the demo: {died}')
+            print(f'demo: {died}', file=sys.stderr)
         photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
         if photos:
             result.notes.append(f'Photo (Take a photo): {photos[-1]}')
