@@ -34,7 +34,7 @@ import uuid
 from bench_common import percentile
 import psutil
 
-from shadowhound_llm.local_dds import apply_local_dds
+from shadowhound_llm.common.local_dds import apply_local_dds
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'test'))
@@ -48,9 +48,9 @@ from rclpy.node import Node  # noqa: E402
 from reliability import DEEP_RELIABLE, InvariantMonitor  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.contract import MissionStatus  # noqa: E402
+from shadowhound_llm.common.contract import MissionStatus  # noqa: E402
+from shadowhound_llm.common.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, spinning  # noqa: E402
-from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.testing.ollama_double import OllamaDouble  # noqa: E402
 
 # Stated bounds (growth from the start of a phase to its end).

@@ -30,11 +30,11 @@ also_copy =
     docs
     config
 only_mutate =
-    shadowhound_llm/plan.py
-    shadowhound_llm/envelope.py
-    shadowhound_llm/control.py
-    shadowhound_llm/executor.py
-    shadowhound_llm/agent.py
+    shadowhound_llm/planning/actions.py
+    shadowhound_llm/planning/envelope.py
+    shadowhound_llm/motion/control.py
+    shadowhound_llm/mission/runner.py
+    shadowhound_llm/mission/agent.py
 pytest_add_cli_args_test_selection =
     test/test_envelope.py
     test/test_envelope_limits.py
@@ -56,11 +56,11 @@ CFG
 
 # Which mutants: whole files for the vocabulary, the envelope and the controllers; the exits
 # of the executor; the agent's publish path.
-PLAN='shadowhound_llm.plan.*'
-ENVELOPE='shadowhound_llm.envelope.*'
-CONTROL='shadowhound_llm.control.*'
-EXECUTOR='shadowhound_llm.executor.xǁMissionExecutorǁabort__mutmut_* shadowhound_llm.executor.xǁMissionExecutorǁtick__mutmut_* shadowhound_llm.executor.xǁMissionExecutorǁ_advance__mutmut_* shadowhound_llm.executor.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.executor.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.executor.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.executor.xǁ_Stepǁupdate__mutmut_*'
-AGENT='shadowhound_llm.agent.xǁAgentCoreǁ_govern__mutmut_* shadowhound_llm.agent.xǁAgentCoreǁ_emit__mutmut_* shadowhound_llm.agent.xǁAgentCoreǁhalt__mutmut_*'
+PLAN='shadowhound_llm.planning.actions.*'
+ENVELOPE='shadowhound_llm.planning.envelope.*'
+CONTROL='shadowhound_llm.motion.control.*'
+EXECUTOR='shadowhound_llm.mission.runner.xǁMissionExecutorǁabort__mutmut_* shadowhound_llm.mission.runner.xǁMissionExecutorǁtick__mutmut_* shadowhound_llm.mission.runner.xǁMissionExecutorǁ_advance__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁupdate__mutmut_*'
+AGENT='shadowhound_llm.mission.agent.xǁAgentCoreǁ_govern__mutmut_* shadowhound_llm.mission.agent.xǁAgentCoreǁ_emit__mutmut_* shadowhound_llm.mission.agent.xǁAgentCoreǁhalt__mutmut_*'
 case "$AREA" in
     plan) NAMES=$PLAN ;;
     envelope) NAMES=$ENVELOPE ;;

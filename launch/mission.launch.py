@@ -8,7 +8,7 @@ ros2 launch shadowhound_llm mission.launch.py [sim:=true] [namespace:=robot1]
     [gpu_monitor:=true] [aggregator:=auto] [dashboard:=true] [log_level:=info]
 (`ros2 launch shadowhound_llm mission.launch.py -s` lists every argument.)
 
-Every decision is shadowhound_llm.launch_plan's (tested there); this file only maps the plan
+Every decision is shadowhound_llm.nodes.launch_setup's (tested there); this file only maps the plan
 onto launch_ros actions. When mission_agent exits the whole launch ends, with a line saying
 why; a failed agent ends it with exit status 1.
 """
@@ -31,7 +31,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 from launch import LaunchDescription
-from shadowhound_llm import launch_plan
+from shadowhound_llm.nodes import launch_setup as launch_plan
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'config'
 

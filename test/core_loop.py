@@ -22,13 +22,13 @@ import time
 from typing import Any
 import uuid
 
-from shadowhound_llm.agent import AgentCore
-from shadowhound_llm.agent_events import AgentOutput, BackendState
-from shadowhound_llm.contract import MissionStatus
-from shadowhound_llm.control import Twist2D
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.sim_model import SimLimits, synthetic_frame, UnicycleSim
+from shadowhound_llm.common.contract import MissionStatus
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.agent import AgentCore
+from shadowhound_llm.mission.events import AgentOutput, BackendState
+from shadowhound_llm.motion.control import Twist2D
+from shadowhound_llm.motion.sim_model import SimLimits, synthetic_frame, UnicycleSim
 
 
 @dataclass

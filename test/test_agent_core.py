@@ -14,21 +14,21 @@ from typing import Any
 
 import pytest
 
-from shadowhound_llm.agent import AgentCore, BackendState
-from shadowhound_llm.agent_events import (
+from shadowhound_llm.backends.base import BackendError, LLMResult
+from shadowhound_llm.backends.validation import CheckResult, ValidationReport
+from shadowhound_llm.common.contract import LLMMetrics, MissionState, Severity
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.agent import AgentCore, BackendState
+from shadowhound_llm.mission.events import (
     ActionPlanned,
     BackendsValidated,
     MetricsReady,
     PlanComplete,
     PlanFailed,
 )
-from shadowhound_llm.backends.base import BackendError, LLMResult
-from shadowhound_llm.backends.validation import CheckResult, ValidationReport
-from shadowhound_llm.contract import LLMMetrics, MissionState, Severity
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import Move, parse_plan, Rotate
-from shadowhound_llm.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.planning.actions import Move, parse_plan, Rotate
 
 TWO_STEP = '{"actions":[{"type":"move","distance_m":0.5},{"type":"rotate","angle_deg":90}]}'
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from shadowhound_llm.plan import plan_json_schema
+from shadowhound_llm.planning.actions import plan_json_schema
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros

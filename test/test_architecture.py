@@ -60,8 +60,9 @@ def test_the_core_imports_without_ros():
             f'        if name.split(".")[0] in {ROS_MODULES!r}:\n'
             '            raise ImportError("ROS is blocked in this check: " + name)\n'
             'sys.meta_path.insert(0, Block())\n'
-            'import shadowhound_llm.agent, shadowhound_llm.contract, shadowhound_llm.executor\n'
-            'import shadowhound_llm.launch_plan, shadowhound_llm.tools.check_backend\n'
+            'import shadowhound_llm.mission.agent, shadowhound_llm.common.contract\n'
+            'import shadowhound_llm.mission.runner\n'
+            'import shadowhound_llm.nodes.launch_setup, shadowhound_llm.tools.check_backend\n'
             'import shadowhound_llm.tools.plan_cli, shadowhound_llm.tools.benchmark\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -17,7 +17,7 @@ from shadowhound_llm.backends import (
     validate_ollama,
     validate_openai,
 )
-from shadowhound_llm.plan import plan_json_schema
+from shadowhound_llm.planning.actions import plan_json_schema
 from shadowhound_llm.testing.ollama_double import GIB, ModelSpec, OllamaDouble, RUNNER_DIED
 
 MESSAGES = [{'role': 'user', 'content': 'Mission: Move forward 1 meter'}]
@@ -142,7 +142,7 @@ def test_cancel_aborts_a_call_in_flight(ollama, openai):
 def test_planner_reports_cancellation_not_failure(ollama):
     import threading
 
-    from shadowhound_llm.llm_planner import LLMPlanner, PlanningCancelled
+    from shadowhound_llm.mission.llm_planner import LLMPlanner, PlanningCancelled
     ollama.script.stall_s = 5.0
     cancel = threading.Event()
     threading.Timer(0.2, cancel.set).start()

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from shadowhound_llm.bench_report import PLOTS, table
-from shadowhound_llm.quality import load_corpus
+from shadowhound_llm.evaluation.bench_measure import Progress
+from shadowhound_llm.evaluation.bench_report import PLOTS, table
+from shadowhound_llm.evaluation.quality import load_corpus
 from shadowhound_llm.testing.ollama_double import DEFAULT_REPLY, ModelSpec, OllamaDouble
 from shadowhound_llm.tools.benchmark import main
-from shadowhound_llm.tools.benchmark_measure import Progress
 
 EXPECTED = {m.text: m for m in load_corpus()}
 PHI4, QWEN = 'phi4:14b', 'qwen2.5-coder:32b'

@@ -7,7 +7,13 @@ import math
 
 import pytest
 
-from shadowhound_llm.control import (
+from shadowhound_llm.common.geometry import (
+    Pose2D,
+    quaternion_from_yaw,
+    wrap_angle,
+    yaw_from_quaternion,
+)
+from shadowhound_llm.motion.control import (
     ControlLimits,
     DriveController,
     GotoController,
@@ -17,8 +23,7 @@ from shadowhound_llm.control import (
     target_in_odom,
     Twist2D,
 )
-from shadowhound_llm.geometry import Pose2D, quaternion_from_yaw, wrap_angle, yaw_from_quaternion
-from shadowhound_llm.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
 
 LIM = ControlLimits()
 DT = 0.05
@@ -209,7 +214,7 @@ def test_drive_holds_the_velocity_for_its_seconds_then_stops():
 
 
 def test_drive_arc_ends_near_the_predicted_pose():
-    from shadowhound_llm.envelope import drive_pose
+    from shadowhound_llm.planning.envelope import drive_pose
     sim = UnicycleSim(SimLimits())
     w = math.radians(30.0)
     run_timed(DriveController(LIM, 0.3, 0.1, w, 4.0), sim)

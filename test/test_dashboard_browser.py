@@ -22,9 +22,9 @@ import pytest
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 
+from shadowhound_llm.evaluation.robot_test_cases import TEST_PLAN
+from shadowhound_llm.health.telemetry import Telemetry
 from shadowhound_llm.nodes.gpu_monitor import GpuMonitor
-from shadowhound_llm.robot_test_plan import TEST_PLAN
-from shadowhound_llm.telemetry import Telemetry
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]

@@ -14,8 +14,8 @@ import time
 import httpx
 import pytest
 
+from shadowhound_llm.common.processes import node_command
 from shadowhound_llm.dashboard.config import TOKEN_ENV
-from shadowhound_llm.processes import node_command
 
 pytestmark = pytest.mark.ros
 
@@ -83,8 +83,8 @@ def test_the_token_never_appears_in_the_output(how, tmp_path):
 
 
 def test_start_dashboard_reports_the_url_or_why_not(tmp_path):
+    from shadowhound_llm.common.processes import stop_node
     from shadowhound_llm.dashboard.process import start_dashboard
-    from shadowhound_llm.processes import stop_node
 
     proc, url, line = start_dashboard(tmp_path / 'dashboard.log', port=0)
     try:

@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shadowhound_llm.contract import LLMMetrics, MissionState, MissionStatus
+from shadowhound_llm.common.contract import LLMMetrics, MissionState, MissionStatus
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.dashboard.config import DashboardConfig, TOKEN_ENV
 from shadowhound_llm.dashboard.server import (
     create_app,
@@ -30,8 +32,6 @@ from shadowhound_llm.dashboard.state import (
     llm_reference,
     safe_photo_name,
 )
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
 
 TOKEN = 'correct-horse-battery'
 
@@ -318,7 +318,7 @@ def test_camera_frames_are_downscaled_jpeg_data_urls():
 
     from PIL import Image
 
-    from shadowhound_llm.camera import ImageFrame
+    from shadowhound_llm.common.camera import ImageFrame
     from shadowhound_llm.dashboard.node import encode_frame
 
     frame = ImageFrame(640, 480, 'bgr8', 640 * 3, bytes([10, 20, 200]) * 640 * 480, 0.0)

@@ -11,8 +11,8 @@ import sys
 import pytest
 import yaml
 
-from shadowhound_llm.launch_plan import TOKEN_ENV
-from shadowhound_llm.params import AgentConfig
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.nodes.launch_setup import TOKEN_ENV
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from shadowhound_llm.envelope import check_plan, EnvelopeViolation, Limits
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.plan import parse_plan, PlanError
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.planning.actions import parse_plan, PlanError
+from shadowhound_llm.planning.envelope import check_plan, EnvelopeViolation, Limits
 
 LIMITS = Limits()
 
@@ -91,7 +91,7 @@ def test_unknown_fields_are_refused():
 
 def test_test_plan_missions_serialize_to_at_most_80_characters():
     # Every output token costs ~60 ms at 15 tok/s on the robot: plans must stay short.
-    from shadowhound_llm.rule_planner import plan_from_rules
+    from shadowhound_llm.planning.rules.planner import plan_from_rules
     for text in ('Move forward 1 meter', 'Rotate 90 degrees to the left',
                  'Move to coordinates x=2.0, y=1.0', 'Take a photo',
                  'Return to starting position'):

@@ -12,16 +12,16 @@ import math
 
 import pytest
 
-from shadowhound_llm.envelope import (
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.planning.actions import Drive, Move, parse_plan, PlanError, Rotate, Wait
+from shadowhound_llm.planning.envelope import (
     check_plan,
     drive_pose,
     EnvelopeCursor,
     EnvelopeViolation,
     Limits,
 )
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import Drive, Move, parse_plan, PlanError, Rotate, Wait
 
 LIMITS = Limits()
 MAX_DPS = math.degrees(AgentConfig.max_angular_speed)  # 57.2958 deg/s

@@ -7,13 +7,13 @@ import math
 
 import pytest
 
-from shadowhound_llm.camera import ImageFrame
-from shadowhound_llm.control import Twist2D
-from shadowhound_llm.executor import MissionExecutor, OdomSample
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import parse_plan
-from shadowhound_llm.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.common.camera import ImageFrame
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.runner import MissionExecutor, OdomSample
+from shadowhound_llm.motion.control import Twist2D
+from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.planning.actions import parse_plan
 
 
 class Loop:
@@ -201,7 +201,7 @@ def test_step_speeds_are_the_cruise_of_their_step():
 
 
 def test_drive_for_seconds_ends_near_the_predicted_pose_then_stops():
-    from shadowhound_llm.envelope import drive_pose
+    from shadowhound_llm.planning.envelope import drive_pose
     loop = Loop(start=Pose2D(0.5, 0.0, math.radians(45)))
     loop.start({'type': 'drive', 'linear_mps': -0.25, 'seconds': 4})
     started = loop.t
@@ -218,7 +218,7 @@ def test_drive_for_seconds_ends_near_the_predicted_pose_then_stops():
 
 
 def test_drive_arc_and_lateral_drive_end_near_the_prediction():
-    from shadowhound_llm.envelope import drive_pose
+    from shadowhound_llm.planning.envelope import drive_pose
     loop = Loop()
     loop.start({'type': 'drive', 'linear_mps': 0.3, 'angular_dps': 30, 'seconds': 6},
                {'type': 'drive', 'lateral_mps': -0.2, 'seconds': 3})

@@ -12,10 +12,10 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from shadowhound_llm.contract import MissionState
-from shadowhound_llm.local_dds import local_dds_env
+from shadowhound_llm.common.contract import MissionState
+from shadowhound_llm.common.local_dds import local_dds_env
 from shadowhound_llm.nodes.mission_client import MissionClient
-from shadowhound_llm.rule_planner import plan_from_rules
+from shadowhound_llm.planning.rules.planner import plan_from_rules
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 from shadowhound_llm.tools.fleet import namespaced_command
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from shadowhound_llm.hosts import default_ollama_host, HostError, parse_host, parse_url
+from shadowhound_llm.common.hosts import default_ollama_host, HostError, parse_host, parse_url
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 

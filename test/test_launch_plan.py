@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The launch file's decisions (shadowhound_llm.launch_plan), for every argument combination."""
+"""The launch file's decisions (nodes/launch_setup.py), for every argument combination."""
 
 import itertools
 from pathlib import Path
@@ -9,8 +9,9 @@ import signal
 import pytest
 import yaml
 
+from shadowhound_llm.common.params import AgentConfig, load_params_file
 from shadowhound_llm.executables import EXECUTABLES
-from shadowhound_llm.launch_plan import (
+from shadowhound_llm.nodes.launch_setup import (
     agent_exit,
     ARGUMENTS,
     LaunchPlanError,
@@ -19,7 +20,6 @@ from shadowhound_llm.launch_plan import (
     plan_launch,
     write_params_file,
 )
-from shadowhound_llm.params import AgentConfig, load_params_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / 'config'

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from shadowhound_llm.contract import MissionState, MissionStatus
-from shadowhound_llm.local_dds import local_dds_env
+from shadowhound_llm.common.contract import MissionState, MissionStatus
+from shadowhound_llm.common.local_dds import local_dds_env
 from shadowhound_llm.tools.mission_cli import exit_code, parse_args, Printer, UsageError
 
 

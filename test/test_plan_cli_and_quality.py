@@ -8,9 +8,7 @@ import sys
 
 import pytest
 
-from shadowhound_llm.envelope import check_plan, EnvelopeViolation, Limits
-from shadowhound_llm.plan import parse_plan
-from shadowhound_llm.quality import (
+from shadowhound_llm.evaluation.quality import (
     accuracy_report,
     CorpusMission,
     floors,
@@ -26,7 +24,9 @@ from shadowhound_llm.quality import (
     wilson_interval,
     with_rules,
 )
-from shadowhound_llm.rule_planner import plan_from_rules
+from shadowhound_llm.planning.actions import parse_plan
+from shadowhound_llm.planning.envelope import check_plan, EnvelopeViolation, Limits
+from shadowhound_llm.planning.rules.planner import plan_from_rules
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 from shadowhound_llm.tools.plan_cli import main
 

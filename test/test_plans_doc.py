@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 import re
 
-from shadowhound_llm.envelope import check_plan, Limits
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import parse_plan
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.planning.actions import parse_plan
+from shadowhound_llm.planning.envelope import check_plan, Limits
 
 DOC = Path(__file__).resolve().parents[1] / 'docs' / 'PLANS.md'
 

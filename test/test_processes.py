@@ -11,7 +11,7 @@ import time
 import pytest
 from test_packaging import contract_executables
 
-from shadowhound_llm.processes import node_command
+from shadowhound_llm.common.processes import node_command
 
 pytestmark = pytest.mark.ros
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from shadowhound_llm import prompt
-from shadowhound_llm.envelope import check_plan, Limits
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import parse_plan
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.planning import prompt
+from shadowhound_llm.planning.actions import parse_plan
+from shadowhound_llm.planning.envelope import check_plan, Limits
 
 
 @pytest.mark.parametrize('text, plan_json', prompt.EXAMPLES, ids=[t for t, _ in prompt.EXAMPLES])

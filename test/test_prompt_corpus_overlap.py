@@ -8,8 +8,8 @@ A few-shot example that is (nearly) a corpus mission inflates every quality figu
 from difflib import SequenceMatcher
 import re
 
-from shadowhound_llm.prompt import EXAMPLES
-from shadowhound_llm.quality import load_corpus
+from shadowhound_llm.evaluation.quality import load_corpus
+from shadowhound_llm.planning.prompt import EXAMPLES
 
 NEAR = 0.8
 

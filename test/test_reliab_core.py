@@ -9,9 +9,9 @@ from dataclasses import replace
 from core_loop import CoreLoop
 import pytest
 
-from shadowhound_llm.agent import MAX_ECHOED_TEXT_CHARS
-from shadowhound_llm.contract import MissionState
-from shadowhound_llm.params import AgentConfig
+from shadowhound_llm.common.contract import MissionState
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.agent import MAX_ECHOED_TEXT_CHARS
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 STREAMED = ('{"actions":[{"type":"rotate","angle_deg":90},{"type":"rotate","angle_deg":-90},'

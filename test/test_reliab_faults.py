@@ -23,10 +23,10 @@ from rclpy.serialization import serialize_message
 import reliability
 from std_msgs.msg import String
 
-from shadowhound_llm.geometry import Pose2D
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.common.processes import node_command
 from shadowhound_llm.nodes import conversions as conv
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.processes import node_command
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros

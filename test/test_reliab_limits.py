@@ -23,11 +23,12 @@ import reliability
 from reliability import InvariantMonitor
 from std_msgs.msg import String
 
-from shadowhound_llm import control, envelope
-from shadowhound_llm.contract import MissionState, MissionStatus
-from shadowhound_llm.control import Twist2D
+from shadowhound_llm.common.contract import MissionState, MissionStatus
+from shadowhound_llm.motion import control
+from shadowhound_llm.motion.control import Twist2D
 from shadowhound_llm.nodes import conversions as conv
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, STATUS_QOS
+from shadowhound_llm.planning import envelope
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros

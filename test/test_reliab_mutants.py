@@ -10,7 +10,8 @@ import math
 
 import pytest
 
-from shadowhound_llm.control import Governor, Twist2D, ZERO
+from shadowhound_llm.common.contract import MissionState
+from shadowhound_llm.motion.control import Governor, Twist2D, ZERO
 
 
 def test_the_governor_passes_a_command_inside_the_limits_unchanged():
@@ -23,8 +24,8 @@ def test_the_governor_passes_a_command_inside_the_limits_unchanged():
 def _core(**params):
     from dataclasses import replace
 
-    from shadowhound_llm.agent import AgentCore
-    from shadowhound_llm.params import AgentConfig
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.mission.agent import AgentCore
     return AgentCore(replace(AgentConfig(), backend='none', **params))
 
 
@@ -68,9 +69,9 @@ def test_a_mission_waiting_for_odometry_is_cancelled_with_the_reason(how):
 def test_a_mission_being_planned_is_cancelled_with_the_reason():
     import json
 
-    from shadowhound_llm.agent import PlanningJob
-    from shadowhound_llm.envelope import EnvelopeCursor, Limits
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.mission.agent import PlanningJob
+    from shadowhound_llm.planning.envelope import EnvelopeCursor, Limits
     core = _core()
     try:
         job = PlanningJob('p1', 'plan me', EnvelopeCursor(Limits(), Pose2D(), Pose2D()),
@@ -88,7 +89,7 @@ def test_a_mission_being_planned_is_cancelled_with_the_reason():
 
 # ---- plan.py: what the operator reads, what the LLM is told ------------------------------
 def test_action_summaries_read_exactly():
-    from shadowhound_llm.plan import action_summary, parse_plan
+    from shadowhound_llm.planning.actions import action_summary, parse_plan
     cases = [
         ({'type': 'move', 'distance_m': 1.0}, 'move +1.00 m'),
         ({'type': 'move', 'distance_m': 1.0, 'speed_mps': 0.2}, 'move +1.00 m at 0.2 m/s'),
@@ -114,13 +115,13 @@ def test_action_summaries_read_exactly():
 
 
 def test_a_lateral_drive_of_exactly_zero_point_something_reads_right():
-    from shadowhound_llm.plan import action_summary, parse_plan
+    from shadowhound_llm.planning.actions import action_summary, parse_plan
     drive = parse_plan({'actions': [{'type': 'drive', 'lateral_mps': 0.9, 'seconds': 1}]})
     assert action_summary(drive.actions[0]).endswith('left for 1 s')
 
 
 def test_plan_errors_name_the_first_three_problems_and_count_the_rest():
-    from shadowhound_llm.plan import parse_plan, PlanError, validate_action
+    from shadowhound_llm.planning.actions import parse_plan, PlanError, validate_action
     with pytest.raises(PlanError) as info:
         parse_plan({'actions': [{'type': 'move'}, {'type': 'rotate'}, {'type': 'wait'},
                                 {'type': 'goto'}]})
@@ -143,7 +144,7 @@ def test_plan_errors_name_the_first_three_problems_and_count_the_rest():
 
 
 def test_the_schema_bounds_the_number_of_actions():
-    from shadowhound_llm.plan import plan_json_schema
+    from shadowhound_llm.planning.actions import plan_json_schema
     assert plan_json_schema()['properties']['actions']['maxItems'] == 20
     assert plan_json_schema(3)['properties']['actions']['maxItems'] == 3
     assert 'maxItems' not in plan_json_schema(None)['properties']['actions']
@@ -152,7 +153,7 @@ def test_the_schema_bounds_the_number_of_actions():
 # ---- control.py --------------------------------------------------------------------------
 def fast_limits(**kw):
     """Accelerations so high that ramping never limits: commands equal the profile."""
-    from shadowhound_llm.control import ControlLimits
+    from shadowhound_llm.motion.control import ControlLimits
     return ControlLimits(linear_accel=1000.0, angular_accel=1000.0, **kw)
 
 
@@ -160,8 +161,8 @@ def test_control_limits_come_from_every_parameter():
     from dataclasses import replace
     import math
 
-    from shadowhound_llm.control import ControlLimits
-    from shadowhound_llm.params import AgentConfig
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.motion.control import ControlLimits
     cfg = replace(AgentConfig(), cruise_linear_speed=0.2, cruise_angular_speed=0.4,
                   max_linear_speed=0.6, max_angular_speed=0.9, linear_accel=0.7,
                   angular_accel=1.1, position_tolerance_m=0.03, yaw_tolerance_deg=5.0)
@@ -175,13 +176,13 @@ def test_control_limits_come_from_every_parameter():
 def test_profile_speed_decelerates_as_sqrt_2ad():
     import math
 
-    from shadowhound_llm.control import profile_speed
+    from shadowhound_llm.motion.control import profile_speed
     assert profile_speed(0.01, 1.0, 0.5, 0.0) == pytest.approx(math.sqrt(2 * 0.5 * 0.01))
     assert profile_speed(-0.01, 1.0, 0.5, 0.0) == pytest.approx(-math.sqrt(0.01))
 
 
 def test_ramping_steps_by_acceleration_times_dt_on_every_axis():
-    from shadowhound_llm.control import ControlLimits, DriveController
+    from shadowhound_llm.motion.control import ControlLimits, DriveController
     lim = ControlLimits(linear_accel=0.5, angular_accel=2.0, max_angular=1.0)
     drive = DriveController(lim, 0.3, 0.2, 0.8, seconds=5.0)
     first = drive.update(None, 0.1, now=0.0)
@@ -191,14 +192,14 @@ def test_ramping_steps_by_acceleration_times_dt_on_every_axis():
 def test_controllers_start_with_what_is_left():
     import math
 
-    from shadowhound_llm.control import (
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import (
         DriveController,
         FaceController,
         GotoController,
         MoveController,
         RotateController,
     )
-    from shadowhound_llm.geometry import Pose2D
     lim = fast_limits()
     assert MoveController(lim, Pose2D(), -1.5).remaining == 1.5
     assert RotateController(lim, Pose2D(), -2.0).remaining == 2.0
@@ -212,8 +213,8 @@ def test_controllers_start_with_what_is_left():
 
 
 def test_move_steers_back_to_its_heading_and_stops_at_the_tolerance_edge():
-    from shadowhound_llm.control import MoveController
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import MoveController
     lim = fast_limits(position_tol=0.05)
     move = MoveController(lim, Pose2D(), 1.0)
     cmd = move.update(Pose2D(0.0, 0.0, 0.1), 0.05)
@@ -225,8 +226,8 @@ def test_move_steers_back_to_its_heading_and_stops_at_the_tolerance_edge():
 def test_rotate_stops_at_the_tolerance_edge():
     import math
 
-    from shadowhound_llm.control import RotateController
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import RotateController
     lim = fast_limits(yaw_tol=math.radians(5.0))
     edge = RotateController(lim, Pose2D(), 0.4 * math.radians(5.0))
     assert edge.update(Pose2D(), 0.05).is_zero() and edge.done
@@ -235,8 +236,8 @@ def test_rotate_stops_at_the_tolerance_edge():
 def test_goto_commands_in_each_regime():
     import math
 
-    from shadowhound_llm.control import GotoController
-    from shadowhound_llm.geometry import Pose2D, wrap_angle
+    from shadowhound_llm.common.geometry import Pose2D, wrap_angle
+    from shadowhound_llm.motion.control import GotoController
     lim = fast_limits(position_tol=0.05)
     # far, roughly on heading: cruise and a steering term
     goto = GotoController(lim, Pose2D(), 2.0, 0.2)
@@ -284,15 +285,15 @@ def test_goto_commands_in_each_regime():
 
 
 def test_goto_backs_up_to_a_point_just_passed():
-    from shadowhound_llm.control import GotoController
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import GotoController
     goto = GotoController(fast_limits(position_tol=0.05), Pose2D(), -0.1, 0.0)
     cmd = goto.update(Pose2D(), 0.05)
     assert cmd.linear < 0.0 and cmd.angular == 0.0
 
 
 def test_drive_ends_exactly_on_time_and_needs_the_clock():
-    from shadowhound_llm.control import DriveController
+    from shadowhound_llm.motion.control import DriveController
     drive = DriveController(fast_limits(), 0.2, 0.0, 0.0, seconds=1.0)
     assert not drive.update(None, 0.05, now=10.0).is_zero()
     assert drive.update(None, 0.05, now=11.0).is_zero() and drive.done
@@ -302,7 +303,7 @@ def test_drive_ends_exactly_on_time_and_needs_the_clock():
 
 
 def test_a_pure_turn_drive_is_not_scaled():
-    from shadowhound_llm.control import DriveController
+    from shadowhound_llm.motion.control import DriveController
     drive = DriveController(fast_limits(), 0.0, 0.0, 0.5, seconds=1.0)
     assert drive.update(None, 0.05, now=0.0) == Twist2D(0.0, 0.5, 0.0)
 
@@ -319,21 +320,21 @@ def test_the_governor_lets_the_exact_limit_through_and_counts_each_clamp():
 
 # ---- envelope.py -------------------------------------------------------------------------
 def _cursor(start=None, **limits):
-    from shadowhound_llm.envelope import EnvelopeCursor, Limits
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.planning.envelope import EnvelopeCursor, Limits
     return EnvelopeCursor(Limits(**limits), start or Pose2D(), Pose2D())
 
 
 def _actions(*raw):
-    from shadowhound_llm.plan import parse_plan
+    from shadowhound_llm.planning.actions import parse_plan
     return parse_plan({'actions': list(raw)}).actions
 
 
 def test_drive_pose_is_exact_for_lines_and_arcs():
     import math
 
-    from shadowhound_llm.envelope import drive_pose
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.planning.envelope import drive_pose
     line = drive_pose(Pose2D(1.0, 2.0, math.pi / 2), 0.2, 0.1, 0.0, 2.0)
     assert (line.x, line.y) == pytest.approx((1.0 - 0.2, 2.0 + 0.4))
     arc = drive_pose(Pose2D(0.0, 0.0, 0.3), 0.5, 0.0, 0.25, 2.0)  # turn of 0.5 rad
@@ -366,7 +367,7 @@ def test_non_motion_steps_take_no_time_and_waits_add_up():
 def test_goto_time_counts_the_distance_and_the_turn():
     import math
 
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
     cursor = _cursor(Pose2D(0.0, 0.0, 0.5))
     cursor.check(_actions({'type': 'goto', 'x': math.cos(1.0), 'y': math.sin(1.0)})[0])
     assert cursor.duration_s == pytest.approx(1.0 / 0.3 + 0.5 / 0.6)
@@ -405,7 +406,7 @@ def math_pi():
      'step 1 (drive): drive displacement of 5.5 m exceeds'),
 ])
 def test_violation_messages_name_the_step_and_what(raw, message):
-    from shadowhound_llm.envelope import EnvelopeViolation
+    from shadowhound_llm.planning.envelope import EnvelopeViolation
     with pytest.raises(EnvelopeViolation) as info:
         _cursor().check_all(_actions(raw))
     assert str(info.value).startswith(message), str(info.value)
@@ -414,7 +415,7 @@ def test_violation_messages_name_the_step_and_what(raw, message):
 def test_the_geofence_sees_the_far_point_of_a_looping_drive():
     import math
 
-    from shadowhound_llm.envelope import EnvelopeViolation
+    from shadowhound_llm.planning.envelope import EnvelopeViolation
     r = 0.5 / math.radians(360 / 7)
     drive = {'type': 'drive', 'linear_mps': 0.5, 'angular_dps': 360 / 7, 'seconds': 10}
     with pytest.raises(EnvelopeViolation) as info:
@@ -426,8 +427,8 @@ def test_the_geofence_sees_the_far_point_of_a_looping_drive():
 def test_the_geofence_sees_the_first_sample_of_a_drive():
     import math
 
-    from shadowhound_llm.envelope import EnvelopeViolation
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.planning.envelope import EnvelopeViolation
     # heading slightly outward at the fence, turning in: the path peaks at t = 0.05 s
     start = Pose2D(10.0 - 3e-4, 0.0, math.pi / 2 - 0.05)
     drive = {'type': 'drive', 'linear_mps': 0.5, 'angular_dps': math.degrees(1.0),
@@ -443,9 +444,9 @@ class _Exec:
     def __init__(self, **params):
         from dataclasses import replace
 
-        from shadowhound_llm.executor import MissionExecutor
-        from shadowhound_llm.geometry import Pose2D
-        from shadowhound_llm.params import AgentConfig
+        from shadowhound_llm.common.geometry import Pose2D
+        from shadowhound_llm.common.params import AgentConfig
+        from shadowhound_llm.mission.runner import MissionExecutor
         self.ex = MissionExecutor(replace(AgentConfig(), **params))
         self.pose, self.t, self.age = Pose2D(), 100.0, 0.0
 
@@ -453,7 +454,7 @@ class _Exec:
         return self.ex.start('m', 'test', list(_actions(*raw)), self.t, plan_closed=closed)
 
     def tick(self, dt=0.05):
-        from shadowhound_llm.executor import OdomSample
+        from shadowhound_llm.mission.runner import OdomSample
         out = self.ex.tick(self.t, OdomSample(self.pose, self.age))
         self.t += dt
         return out
@@ -463,15 +464,14 @@ def test_after_an_abort_a_standing_mission_publishes_nothing():
     e = _Exec()
     e.start({'type': 'move', 'distance_m': 1.0})
     assert not e.tick().cmd.is_zero()
-    assert e.ex.abort(__import__('shadowhound_llm.contract').contract.MissionState.CANCELLED,
-                      'x').cmd.is_zero()
+    assert e.ex.abort(MissionState.CANCELLED, 'x').cmd.is_zero()
     e.start({'type': 'wait', 'seconds': 5.0})
     outs = [e.tick() for _ in range(3)]
     assert all(o.cmd is None for o in outs), 'standing still needs no stream of zeros'
 
 
 def test_a_finished_motion_then_a_wait_publishes_one_zero():
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
     e = _Exec()
     e.start({'type': 'move', 'distance_m': 0.1}, {'type': 'wait', 'seconds': 5.0},
             {'type': 'say', 'text': 'x'})
@@ -527,8 +527,8 @@ def test_failures_name_the_step_that_failed():
 
 
 def test_no_odometry_says_what_to_check():
-    from shadowhound_llm.executor import MissionExecutor
-    from shadowhound_llm.params import AgentConfig
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.mission.runner import MissionExecutor
     ex = MissionExecutor(AgentConfig())
     ex.start('m', 't', list(_actions({'type': 'move', 'distance_m': 1})), 0.0)
     final = ex.tick(0.0, None).events[-1]
@@ -554,7 +554,7 @@ def test_the_first_command_from_rest_is_one_acceleration_step():
 
 @pytest.mark.parametrize('moved, fails', [(0.34, False), (0.36, True)])
 def test_an_odometry_jump_is_more_than_the_robot_can_move(moved, fails):
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
     e = _Exec(max_linear_speed=0.5)
     e.start({'type': 'move', 'distance_m': 3.0})
     e.tick()
@@ -568,7 +568,7 @@ def test_an_odometry_jump_is_more_than_the_robot_can_move(moved, fails):
 @pytest.mark.parametrize('turned, fails, max_rate', [(0.59, False, 1.0), (0.61, True, 1.0),
                                                      (0.6, True, 0.5)])
 def test_a_heading_jump_is_more_than_the_robot_can_turn(turned, fails, max_rate):
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
     e = _Exec(max_angular_speed=max_rate)  # allowed: 0.5 rad + 2 x rate x 0.05 s
     e.start({'type': 'rotate', 'angle_deg': 170})
     e.tick()
@@ -589,14 +589,14 @@ def test_a_stall_is_declared_only_after_the_stall_timeout():
 
 
 def test_slowing_through_zero_keeps_to_the_acceleration_step():
-    from shadowhound_llm.control import _Controller, ControlLimits
+    from shadowhound_llm.motion.control import _Controller, ControlLimits
     c = _Controller(ControlLimits(linear_accel=2.0))
     c._last = Twist2D(0.3, 0.0, 0.0)
     assert c._ramped(Twist2D(-0.1, 0.0, 0.0), 0.1).linear == pytest.approx(0.1)
 
 
 def test_a_drive_out_of_the_geofence_is_reported_as_its_path():
-    from shadowhound_llm.envelope import EnvelopeViolation
+    from shadowhound_llm.planning.envelope import EnvelopeViolation
     with pytest.raises(EnvelopeViolation) as info:
         _cursor(max_goto_radius_m=1.0).check_all(
             _actions({'type': 'drive', 'linear_mps': 0.5, 'seconds': 3.0}))
@@ -604,7 +604,7 @@ def test_a_drive_out_of_the_geofence_is_reported_as_its_path():
 
 
 def test_after_a_motion_finished_the_next_standing_mission_publishes_nothing():
-    from shadowhound_llm.geometry import Pose2D
+    from shadowhound_llm.common.geometry import Pose2D
     e = _Exec()
     e.start({'type': 'move', 'distance_m': 0.1})
     assert not e.tick().cmd.is_zero()

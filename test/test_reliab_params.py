@@ -12,7 +12,7 @@ import pytest
 import reliability
 from reliability import request, set_params
 
-from shadowhound_llm.plan import plan_json_schema
+from shadowhound_llm.planning.actions import plan_json_schema
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros

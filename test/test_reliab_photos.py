@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import pytest
 
-from shadowhound_llm.camera import ImageFrame
-from shadowhound_llm.envelope import check_plan, EnvelopeViolation, Limits
-from shadowhound_llm.executor import MissionExecutor, OdomSample
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import parse_plan
+from shadowhound_llm.common.camera import ImageFrame
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.runner import MissionExecutor, OdomSample
+from shadowhound_llm.planning.actions import parse_plan
+from shadowhound_llm.planning.envelope import check_plan, EnvelopeViolation, Limits
 
 PHOTO = {'type': 'photo'}
 

@@ -16,13 +16,13 @@ from hypothesis import assume, given, HealthCheck, settings
 from hypothesis import strategies as st
 import pytest
 
-from shadowhound_llm.control import Twist2D
-from shadowhound_llm.envelope import EnvelopeCursor, EnvelopeViolation, Limits
-from shadowhound_llm.executor import MissionExecutor, OdomSample
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.llm_planner import StreamingPlanParser
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import (
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.llm_planner import StreamingPlanParser
+from shadowhound_llm.mission.runner import MissionExecutor, OdomSample
+from shadowhound_llm.motion.control import Twist2D
+from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.planning.actions import (
     Drive,
     Goto,
     Move,
@@ -32,7 +32,7 @@ from shadowhound_llm.plan import (
     validate_action,
     Wait,
 )
-from shadowhound_llm.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
 
 TYPES = ['move', 'rotate', 'drive', 'goto', 'wait', 'stop', 'photo', 'return_home', 'say',
          'fly', '', 'MOVE']

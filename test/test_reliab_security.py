@@ -20,8 +20,8 @@ from rclpy.node import Node
 import reliability
 from reliability import request, set_params
 
+from shadowhound_llm.common.processes import node_command
 from shadowhound_llm.nodes.mission_client import MissionClient
-from shadowhound_llm.processes import node_command
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros

@@ -15,9 +15,8 @@ import threading
 
 import pytest
 
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.report import markdown, write_report
-from shadowhound_llm.robot_test_plan import (
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.evaluation.robot_test_cases import (
     CheckRecord,
     Criteria,
     judge_plan,
@@ -33,6 +32,7 @@ from shadowhound_llm.robot_test_plan import (
     RunResult,
     spread,
 )
+from shadowhound_llm.evaluation.robot_test_report import markdown, write_report
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 # What a good planner answers to every mission of the test plan (the double's reply table).

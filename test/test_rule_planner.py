@@ -4,9 +4,9 @@
 
 import pytest
 
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.plan import ReturnHome
-from shadowhound_llm.rule_planner import is_stop_command, plan_from_rules
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.planning.actions import ReturnHome
+from shadowhound_llm.planning.rules.planner import is_stop_command, plan_from_rules
 
 
 def actions(text):

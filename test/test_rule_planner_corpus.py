@@ -13,10 +13,15 @@ import random
 import pytest
 import yaml
 
-import shadowhound_llm.plan as plan_models
-from shadowhound_llm.plan import parse_plan
-from shadowhound_llm.quality import judge_reply, load_corpus, mission_from_dict, rule_coverage
-from shadowhound_llm.rule_planner import plan_from_rules
+from shadowhound_llm.evaluation.quality import (
+    judge_reply,
+    load_corpus,
+    mission_from_dict,
+    rule_coverage,
+)
+import shadowhound_llm.planning.actions as plan_models
+from shadowhound_llm.planning.actions import parse_plan
+from shadowhound_llm.planning.rules.planner import plan_from_rules
 
 DATA = Path(__file__).resolve().parent / 'data'
 

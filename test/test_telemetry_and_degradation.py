@@ -7,17 +7,24 @@ from types import SimpleNamespace
 import pytest
 
 from shadowhound_llm.backends.models import LoadedModel
-from shadowhound_llm.degradation import DegradationDetector, ERROR, Evidence, explain, OK, WARN
-from shadowhound_llm.diagnostics import MonitorState, run_all
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.roofline import (
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.health.degradation import (
+    DegradationDetector,
+    ERROR,
+    Evidence,
+    explain,
+    OK,
+    WARN,
+)
+from shadowhound_llm.health.gpu_diagnostics import MonitorState, run_all
+from shadowhound_llm.health.roofline import (
     Bandwidth,
     board_bandwidth,
     judge,
     resolve_bandwidth,
     roofline_for,
 )
-from shadowhound_llm.telemetry import (
+from shadowhound_llm.health.telemetry import (
     choose_source,
     JtopSource,
     NoSource,

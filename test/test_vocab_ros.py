@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from shadowhound_llm.envelope import drive_pose
-from shadowhound_llm.geometry import wrap_angle
+from shadowhound_llm.common.geometry import wrap_angle
+from shadowhound_llm.planning.envelope import drive_pose
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..hosts import default_ollama_host, parse_host, parse_url
+from ..common.hosts import default_ollama_host, parse_host, parse_url
 from .base import ChatBackend
 from .ollama import OllamaClient
 from .openai_compat import OpenAICompatClient

@@ -21,11 +21,11 @@ from rclpy.node import Node
 from std_msgs.msg import String
 
 from ..backends import BackendError, OllamaClient
-from ..degradation import DegradationDetector
-from ..diagnostics import MonitorState, run_all
-from ..hosts import parse_host
-from ..params import MonitorConfig
-from ..telemetry import choose_source, NoSource, TelemetryUnavailable
+from ..common.hosts import parse_host
+from ..common.params import MonitorConfig
+from ..health.degradation import DegradationDetector
+from ..health.gpu_diagnostics import MonitorState, run_all
+from ..health.telemetry import choose_source, NoSource, TelemetryUnavailable
 from . import conversions as conv
 from .ros_common import config_change, declare_dataclass_params, diagnostics_identity, run_node
 

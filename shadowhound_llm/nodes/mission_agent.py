@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""mission_agent: the ROS skin of the agent core (``shadowhound_llm.agent``).
+"""mission_agent: the ROS skin of the agent core (``shadowhound_llm.mission.agent``).
 
 Parameters, publishers, subscriptions, timers and message conversion only; every decision
 is the core's. All callbacks run on one executor thread; LLM work runs on the core's worker
@@ -24,9 +24,9 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
-from ..agent import AgentCore, AgentOutput
-from ..control import ZERO
-from ..params import AgentConfig
+from ..common.params import AgentConfig
+from ..mission.agent import AgentCore, AgentOutput
+from ..motion.control import ZERO
 from . import conversions as conv
 from .ros_common import (
     CMD_VEL_QOS,

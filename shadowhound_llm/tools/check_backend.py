@@ -13,8 +13,8 @@ import sys
 
 from ..backends import BACKEND_NAMES, make_backend, validate_backend
 from ..backends.validation import CheckResult
-from ..hosts import HostError
-from ..params import AgentConfig, config_for_backend
+from ..common.hosts import HostError
+from ..common.params import AgentConfig, config_for_backend
 
 
 class _Parser(argparse.ArgumentParser):

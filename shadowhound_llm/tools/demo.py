@@ -23,11 +23,11 @@ import sys
 from typing import Any
 
 from ..backends import OllamaClient, validate_ollama
-from ..hosts import default_ollama_host
-from ..local_dds import apply_local_dds
-from ..params import AgentConfig
-from ..processes import start_node, stop_node
-from ..robot_test_plan import Criteria, PHASE3_MISSIONS, PhasePolicy
+from ..common.hosts import default_ollama_host
+from ..common.local_dds import apply_local_dds
+from ..common.params import AgentConfig
+from ..common.processes import start_node, stop_node
+from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
 from ..testing import llama_server
 
 PHI4_HINT = ('for phi4:14b planning, install Ollama, run `ollama pull phi4:14b` and run the '

@@ -25,10 +25,10 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..contract import MissionStatus, PlannerChoice
-from ..hosts import HostError, parse_host
-from ..local_dds import apply_local_dds, local_dds_env
-from ..processes import node_command, stop_node
+from ..common.contract import MissionStatus, PlannerChoice
+from ..common.hosts import HostError, parse_host
+from ..common.local_dds import apply_local_dds, local_dds_env
+from ..common.processes import node_command, stop_node
 
 DEFAULT_MISSIONS = ('Move forward 1 meter', 'Turn left 90 degrees', 'Move backward 0.5 meters',
                     'Move right 0.5 meters')

@@ -14,10 +14,10 @@ import sys
 
 from ..backends import BACKEND_CHOICES, make_backend, spec
 from ..backends.base import LLMMetrics
-from ..envelope import check_plan, EnvelopeViolation, Limits
-from ..llm_planner import LLMPlanner, PlanningFailed
-from ..params import AgentConfig, load_params_file
-from ..rule_planner import plan_from_rules
+from ..common.params import AgentConfig, load_params_file
+from ..mission.llm_planner import LLMPlanner, PlanningFailed
+from ..planning.envelope import check_plan, EnvelopeViolation, Limits
+from ..planning.rules.planner import plan_from_rules
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,11 +35,11 @@ import re
 
 from pydantic import ValidationError
 
-from .params import AgentConfig
-from .plan import MOTION_TYPES, Plan, Rotate
-from .rule_clauses import ClauseReader
-from .rule_slots import SPEED_WORDS
-from .rule_words import read_words, skip, tokenize
+from ...common.params import AgentConfig
+from ..actions import MOTION_TYPES, Plan, Rotate
+from .clauses import ClauseReader
+from .slots import SPEED_WORDS
+from .words import read_words, skip, tokenize
 
 _STOP_RE = re.compile(
     r'^\W*(?:(?:emergency|e)[\s-]*stop|stop(?:\s+(?:now|moving|the\s+robot|immediately))?'

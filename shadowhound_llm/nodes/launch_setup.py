@@ -25,8 +25,8 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from .backends.registry import BACKEND_CHOICES
-from .hosts import HostError, is_loopback, parse_host, parse_url
+from ..backends.registry import BACKEND_CHOICES
+from ..common.hosts import HostError, is_loopback, parse_host, parse_url
 
 PACKAGE = 'shadowhound_llm'
 AGGREGATOR_PACKAGE = 'diagnostic_aggregator'

@@ -19,10 +19,10 @@ from typing import Any, Iterable, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, ValidationError
 import yaml
 
-from .contract import PlannerChoice
-from .control import target_in_odom
-from .envelope import drive_pose
-from .geometry import Pose2D, wrap_angle
+from ..common.contract import PlannerChoice
+from ..common.geometry import Pose2D, wrap_angle
+from ..motion.control import target_in_odom
+from ..planning.envelope import drive_pose
 
 __all__ = [
     'CheckRecord', 'Criteria', 'Judgement', 'MissionRecord', 'MissionSpec', 'PHASE1_MISSION',

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .robot_test_plan import MissionRecord, PhaseResult, RunResult
+from .robot_test_cases import MissionRecord, PhaseResult, RunResult
 
 __all__ = ['markdown', 'plot_trajectory', 'write_report']
 

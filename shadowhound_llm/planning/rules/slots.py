@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import math
 from typing import Callable
 
-from .params import AgentConfig
-from .rule_words import (
+from ...common.params import AgentConfig
+from .words import (
     ANGLE_UNITS,
     at,
     LENGTH_UNITS,

@@ -16,7 +16,7 @@ import functools
 import math
 from typing import Any
 
-from .plan import Drive, Goto, Move, Photo, Plan, Rotate, Say
+from .actions import Drive, Goto, Move, Photo, Plan, Rotate, Say
 
 MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
 
@@ -65,7 +65,7 @@ def _plan(*actions: object) -> str:
 
 @functools.cache
 def _build() -> dict[str, Any]:
-    from .params import AgentConfig
+    from ..common.params import AgentConfig
 
     config = AgentConfig()
     cruise = config.cruise_linear_speed

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Union
 
-from .backends.validation import CheckResult, ValidationReport
-from .contract import LLMMetrics, MissionState, MissionStatus
-from .control import Twist2D
-from .plan import Plan
+from ..backends.validation import CheckResult, ValidationReport
+from ..common.contract import LLMMetrics, MissionState, MissionStatus
+from ..motion.control import Twist2D
+from ..planning.actions import Plan
 
 
 class BackendState(str, Enum):

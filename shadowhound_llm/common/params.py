@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .backends.registry import BACKEND_CHOICES, spec
+from ..backends.registry import BACKEND_CHOICES, spec
 from .hosts import HostError
 
 
@@ -303,7 +303,7 @@ def load_params_file(path: str | Path, node_name: str = 'mission_agent') -> dict
 def render_params_yaml(config_cls: type = AgentConfig, node_name: str = 'mission_agent') -> str:
     """A node's params YAML generated from its config dataclass (tests keep config/ in sync)."""
     lines = [f'# {node_name} parameters and their defaults (SI units unless the name says).',
-             '# Generated: python -m shadowhound_llm.params ' + node_name,
+             '# Generated: python -m shadowhound_llm.common.params ' + node_name,
              f'{node_name}:', '  ros__parameters:']
     for name, default, description, lo, hi in param_specs(config_cls):
         bounds = f' [{lo:g} .. {hi:g}]' if lo is not None else ''

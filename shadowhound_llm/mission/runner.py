@@ -23,8 +23,10 @@ from pathlib import Path
 import time
 from typing import Any, Protocol
 
-from .contract import MissionState, MissionStatus
-from .control import (
+from ..common.contract import MissionState, MissionStatus
+from ..common.geometry import Pose2D, wrap_angle
+from ..common.params import AgentConfig
+from ..motion.control import (
     ControlLimits,
     DriveController,
     FaceController,
@@ -35,9 +37,7 @@ from .control import (
     Twist2D,
     ZERO,
 )
-from .geometry import Pose2D, wrap_angle
-from .params import AgentConfig
-from .plan import action_summary, MOTION_TYPES
+from ..planning.actions import action_summary, MOTION_TYPES
 
 STALL_PROGRESS = 0.01  # m or rad of progress that resets the stall timer
 # Odometry that moves further between two control ticks than this, plus twice what the

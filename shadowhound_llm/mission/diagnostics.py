@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .agent_events import BackendState
-from .contract import Severity
-from .diagnostics import DiagStatus
+from ..common.contract import Severity
+from ..health.gpu_diagnostics import DiagStatus
+from .events import BackendState
 
 
 def validated_word(core: Any) -> str:

@@ -22,8 +22,26 @@ import threading
 from typing import Any, Callable
 import uuid
 
-from .agent_diagnostics import backend_task, mission_task
-from .agent_events import (
+from ..backends import ChatBackend, make_backend, validate_backend
+from ..common.camera import LatestFrame
+from ..common.contract import (
+    LLMMetrics,
+    MissionRequest,
+    MissionState,
+    MissionStatus,
+    parse_command,
+    RequestError,
+    Severity,
+)
+from ..common.geometry import Pose2D, wrap_angle
+from ..common.params import AgentConfig
+from ..health.gpu_diagnostics import DiagStatus
+from ..motion.control import Governor, Twist2D, ZERO
+from ..planning.actions import MOTION_TYPES, Plan
+from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
+from ..planning.rules.planner import is_stop_command, plan_from_rules
+from .diagnostics import backend_task, mission_task
+from .events import (
     ActionPlanned,
     AgentOutput,
     BackendChecked,
@@ -34,26 +52,8 @@ from .agent_events import (
     PlanFailed,
     PlannerEvent,
 )
-from .backends import ChatBackend, make_backend, validate_backend
-from .camera import LatestFrame
-from .contract import (
-    LLMMetrics,
-    MissionRequest,
-    MissionState,
-    MissionStatus,
-    parse_command,
-    RequestError,
-    Severity,
-)
-from .control import Governor, Twist2D, ZERO
-from .diagnostics import DiagStatus
-from .envelope import EnvelopeCursor, EnvelopeViolation, Limits
-from .executor import MissionExecutor, OdomSample, TickOutput
-from .geometry import Pose2D, wrap_angle
 from .llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
-from .params import AgentConfig
-from .plan import MOTION_TYPES, Plan
-from .rule_planner import is_stop_command, plan_from_rules
+from .runner import MissionExecutor, OdomSample, TickOutput
 
 __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
 
@@ -616,6 +616,6 @@ def _echoed_id(data: str) -> str | None:
 
 
 def _crash_check(exc: Exception) -> Any:
-    from .backends.validation import CheckResult
+    from ..backends.validation import CheckResult
     return CheckResult('validation', Severity.ERROR,
                        f'backend validation crashed: {type(exc).__name__}: {exc}', 0.0)

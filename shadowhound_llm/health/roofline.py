@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .backends.models import LoadedModel
-from .contract import Severity
+from ..backends.models import LoadedModel
+from ..common.contract import Severity
 
 GB = 1e9
 DEFAULT_CPU_BANDWIDTH_GBS = 50.0

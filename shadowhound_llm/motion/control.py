@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 import math
 
-from .geometry import Pose2D, wrap_angle
-from .params import AgentConfig
+from ..common.geometry import Pose2D, wrap_angle
+from ..common.params import AgentConfig
 
 
 @dataclass(frozen=True)

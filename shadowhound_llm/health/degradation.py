@@ -14,8 +14,8 @@ from collections import deque
 from dataclasses import dataclass, field
 import statistics
 
-from .backends.models import LoadedModel, offload_advice
-from .contract import Severity
+from ..backends.models import LoadedModel, offload_advice
+from ..common.contract import Severity
 from .roofline import (
     DEFAULT_CPU_BANDWIDTH_GBS,
     DEFAULT_ERROR_FRACTION,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .backends.models import find_loaded, GIB, LoadedModel
-from .contract import Severity
+from ..backends.models import find_loaded, GIB, LoadedModel
+from ..common.contract import Severity
 from .degradation import DegradationDetector, Evidence
 from .telemetry import Telemetry
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from .plan import Drive, Goto, Move, Photo, ReturnHome, Rotate, Stop, Wait
-from .rule_slots import SlotReader, Slots, TURN_NOUNS
-from .rule_words import (
+from ..actions import Drive, Goto, Move, Photo, ReturnHome, Rotate, Stop, Wait
+from .slots import SlotReader, Slots, TURN_NOUNS
+from .words import (
     ANGLE_UNITS,
     at,
     LENGTH_UNITS,

@@ -14,9 +14,9 @@ from typing import Any, Callable, Protocol
 
 import pydantic_core
 
-from .backends.base import BackendError, ChatBackend, LLMMetrics
-from .plan import parse_plan, Plan, plan_json_schema, PlanError, validate_action
-from .prompt import MAX_PLAN_TOKENS, planning_messages, repair_messages
+from ..backends.base import BackendError, ChatBackend, LLMMetrics
+from ..planning.actions import parse_plan, Plan, plan_json_schema, PlanError, validate_action
+from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages, repair_messages
 
 
 class PlanningFailed(RuntimeError):

@@ -15,18 +15,18 @@ from typing import Any, Callable
 
 from ..backends import BackendError, OllamaClient
 from ..backends.models import find_loaded
-from ..degradation import Evidence, explain
-from ..params import AgentConfig
-from ..plan import plan_json_schema
-from ..prompt import MAX_PLAN_TOKENS, planning_messages
-from ..quality import (
+from ..common.params import AgentConfig
+from ..health.degradation import Evidence, explain
+from ..health.roofline import Bandwidth, roofline_for
+from ..planning.actions import plan_json_schema
+from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages
+from .quality import (
     accuracy_report,
     CorpusMission,
     MissionScore,
     score_reply,
     with_rules,
 )
-from ..roofline import Bandwidth, roofline_for
 
 SPEED_PROMPT = 'Patrol a one-meter square and come back'
 DEGRADED_RATIO = 0.7   # --reload-check: decode after a reload below this share = degraded

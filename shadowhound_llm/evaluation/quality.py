@@ -36,8 +36,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
-from .envelope import check_plan, EnvelopeViolation, Limits
-from .plan import parse_plan, Plan, PlanError, validate_action
+from ..planning.actions import parse_plan, Plan, PlanError, validate_action
+from ..planning.envelope import check_plan, EnvelopeViolation, Limits
 
 # Absolute tolerances; REL_TOLERANCES widen some with the size of the value.
 TOLERANCES = {'distance_m': 0.05, 'dx': 0.05, 'dy': 0.05, 'angle_deg': 2.0, 'x': 0.1,
@@ -46,7 +46,7 @@ TOLERANCES = {'distance_m': 0.05, 'dx': 0.05, 'dy': 0.05, 'angle_deg': 2.0, 'x':
               'path_m': 0.1, 'lateral_m': 0.1, 'sweep_deg': 5.0}
 REL_TOLERANCES = {'seconds': 0.05, 'speed_mps': 0.1, 'speed_dps': 0.1, 'linear_mps': 0.1,
                   'lateral_mps': 0.1, 'angular_dps': 0.1, 'path_m': 0.05, 'sweep_deg': 0.05}
-DEFAULT_CORPUS = Path(__file__).resolve().parent / 'config' / 'missions.yaml'
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / 'config' / 'missions.yaml'
 Z_95 = 1.959963984540054
 STOP_REPLY = '{"actions":[{"type":"stop"}]}'
 PHOTO_REPLY = '{"actions":[{"type":"photo"}]}'
@@ -358,7 +358,9 @@ def accuracy_report(missions: Sequence[CorpusMission],
 
 
 def _rules_planner() -> Callable[[str], Plan | None]:
-    from .rule_planner import plan_from_rules  # here: the rule planner imports plan models
+    from ..planning.rules.planner import (
+        plan_from_rules,  # here: the rule planner imports plan models
+    )
     return plan_from_rules
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from .camera import ImageFrame
+from ..common.camera import ImageFrame
+from ..common.geometry import Pose2D, wrap_angle
+from ..common.params import SimConfig
 from .control import ramp, Twist2D
-from .geometry import Pose2D, wrap_angle
-from .params import SimConfig
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import math
 from typing import Any, Iterable
 
-from .control import target_in_odom
-from .geometry import Pose2D, wrap_angle
-from .params import AgentConfig
-from .plan import Plan
+from ..common.geometry import Pose2D, wrap_angle
+from ..common.params import AgentConfig
+from ..motion.control import target_in_odom
+from .actions import Plan
 
 # Below these a step crawls too slowly for the stall detector (1 cm of progress per
 # stall_timeout_s) and for the GO2's gait; not operator limits, so not parameters.
