@@ -17,9 +17,6 @@ from typing import Any
 
 import yaml
 
-from ..backends.registry import BACKEND_CHOICES, spec
-from .hosts import HostError
-
 
 def param(default: Any, description: str, min_value: float | None = None,
           max_value: float | None = None, read_only: bool = False) -> Any:
@@ -153,24 +150,14 @@ class AgentConfig(_Params):
         """Problems that refuse a run-time change too.
 
         Lowering a hard limit below its cruise speed is accepted at run time (the cruise is
-        capped to it): an operator slowing a live robot must never be refused.
+        capped to it): an operator slowing a live robot must never be refused. The backend
+        settings (known names, server URLs that parse) are checked by the backend registry
+        (``backends.registry.backend_problems``): this module knows no backend.
         """
         out = _Params.problems(self)
-        if self.backend not in BACKEND_CHOICES:
-            out.append(f'backend={self.backend!r}: use one of {", ".join(BACKEND_CHOICES)}')
         if self.openai_response_format not in ('json_schema', 'json_object'):
             out.append(f'openai_response_format={self.openai_response_format!r}: use '
                        f'json_schema or json_object')
-        if self.fallback_backend not in ('',) + BACKEND_CHOICES:
-            out.append(f'fallback_backend={self.fallback_backend!r}: use "" or one of '
-                       f'{", ".join(BACKEND_CHOICES)}')
-        for kind in {self.backend, self.fallback_backend} - {'', 'none'}:
-            if kind in BACKEND_CHOICES:
-                backend = spec(kind)
-                try:
-                    backend.normalise_host(backend.host_of(self))
-                except HostError as exc:
-                    out.append(f'{backend.host_param}: {exc}')
         return out
 
     def speed_word(self, word: str) -> tuple[float, float]:
@@ -233,10 +220,6 @@ class MonitorConfig(_Params):
         if self.roofline_error > self.roofline_warn:
             out.append(f'roofline_error {self.roofline_error} must not exceed roofline_warn '
                        f'{self.roofline_warn}')
-        try:
-            spec('ollama').normalise_host(self.ollama_host)
-        except HostError as exc:
-            out.append(f'ollama_host: {exc}')
         return out
 
 
@@ -316,21 +299,6 @@ def render_params_yaml(config_cls: type = AgentConfig, node_name: str = 'mission
             value = repr(default)
         lines.append(f'    {name}: {value}')
     return '\n'.join(lines) + '\n'
-
-
-def config_for_backend(backend: str, host: str | None, model: str | None,
-                       **settings: Any) -> tuple[AgentConfig, str]:
-    """AgentConfig for one backend chosen on a command line, and the server URL it uses.
-
-    ``host`` is parsed like ``OLLAMA_HOST`` (HostError when it cannot be); ``settings`` are
-    further AgentConfig fields (llm_timeout_s, num_ctx, ...).
-    """
-    backend_spec = spec(backend)
-    url = backend_spec.normalise_host(host) if host else backend_spec.default_host()
-    values = {'backend': backend, backend_spec.host_param: url, **settings}
-    if model:
-        values[backend_spec.model_param] = model
-    return AgentConfig(**values), url
 
 
 if __name__ == '__main__':

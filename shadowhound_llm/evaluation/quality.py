@@ -38,6 +38,7 @@ import yaml
 
 from ..planning.actions import parse_plan, Plan, PlanError, validate_action
 from ..planning.envelope import check_plan, EnvelopeViolation, Limits
+from ..planning.rules.planner import plan_from_rules
 
 # Absolute tolerances; REL_TOLERANCES widen some with the size of the value.
 TOLERANCES = {'distance_m': 0.05, 'dx': 0.05, 'dy': 0.05, 'angle_deg': 2.0, 'x': 0.1,
@@ -358,9 +359,6 @@ def accuracy_report(missions: Sequence[CorpusMission],
 
 
 def _rules_planner() -> Callable[[str], Plan | None]:
-    from ..planning.rules.planner import (
-        plan_from_rules,  # here: the rule planner imports plan models
-    )
     return plan_from_rules
 
 

@@ -22,7 +22,7 @@ import threading
 from typing import Any, Callable
 import uuid
 
-from ..backends import ChatBackend, make_backend, validate_backend
+from ..backends import ChatBackend, CheckResult, make_backend, validate_backend
 from ..common.camera import LatestFrame
 from ..common.contract import (
     LLMMetrics,
@@ -615,7 +615,6 @@ def _echoed_id(data: str) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
 
 
-def _crash_check(exc: Exception) -> Any:
-    from ..backends.validation import CheckResult
+def _crash_check(exc: Exception) -> CheckResult:
     return CheckResult('validation', Severity.ERROR,
                        f'backend validation crashed: {type(exc).__name__}: {exc}', 0.0)

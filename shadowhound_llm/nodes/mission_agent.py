@@ -24,6 +24,7 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
+from ..backends.registry import backend_problems
 from ..common.params import AgentConfig
 from ..mission.agent import AgentCore, AgentOutput
 from ..motion.control import ZERO
@@ -46,7 +47,8 @@ class MissionAgent(Node):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('mission_agent', **kwargs)
-        self.config: AgentConfig = declare_dataclass_params(self, AgentConfig)
+        self.config: AgentConfig = declare_dataclass_params(self, AgentConfig,
+                                                               backend_problems)
         self.exit_code: int | None = None
         self._lock = threading.RLock()  # parameter sets may come from another thread
         self._diag_prefix, self._hardware_id = diagnostics_identity(self, socket.gethostname())
@@ -106,7 +108,7 @@ class MissionAgent(Node):
 
     def _on_set_parameters(self, params: list[Any]) -> SetParametersResult:
         with self._lock:
-            config, reason = config_change(self.config, params)
+            config, reason = config_change(self.config, params, backend_problems)
             if config is None:
                 return SetParametersResult(successful=False, reason=reason)
             self.config = config

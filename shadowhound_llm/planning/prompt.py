@@ -6,8 +6,7 @@ The prompt is built once, on first use, from the parameter defaults (cruise spee
 "slowly"/"fast" fractions): Ollama reuses its cached prefix only while the system prompt is
 byte-identical, so it never changes with run-time parameters. The envelope, not the prompt,
 enforces the operator's limits; the prompt asks the model to keep the numbers it was given.
-``SYSTEM_RULES``, ``EXAMPLES`` and ``SYSTEM_PROMPT`` are module attributes built lazily (params
-imports the backends, which import this module).
+``SYSTEM_RULES``, ``EXAMPLES`` and ``SYSTEM_PROMPT`` are module attributes built on first use.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import functools
 import math
 from typing import Any
 
+from ..common.params import AgentConfig
 from .actions import Drive, Goto, Move, Photo, Plan, Rotate, Say
 
 MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
@@ -65,8 +65,6 @@ def _plan(*actions: object) -> str:
 
 @functools.cache
 def _build() -> dict[str, Any]:
-    from ..common.params import AgentConfig
-
     config = AgentConfig()
     cruise = config.cruise_linear_speed
     slow_mps, slow_dps = config.speed_word('slowly')

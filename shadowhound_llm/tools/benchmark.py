@@ -27,8 +27,9 @@ from typing import Any
 
 from ..backends import BACKEND_NAMES, BackendError, make_backend, OllamaClient
 from ..backends.models import find_loaded, same_model
+from ..backends.registry import config_for_backend
 from ..common.hosts import HostError
-from ..common.params import AgentConfig, config_for_backend
+from ..common.params import AgentConfig
 from ..evaluation.bench_measure import measure_model, Progress, Settings
 from ..evaluation.bench_report import floors_text, table, write_outputs
 from ..evaluation.quality import floors, load_corpus, rule_coverage
