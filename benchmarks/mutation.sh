@@ -5,12 +5,12 @@
 # Mutation testing of the safety path with mutmut, on demand (slow: minutes to an hour).
 #
 #   benchmarks/mutation.sh            # every mutant of the safety path
-#   benchmarks/mutation.sh plan       # one area: plan | envelope | control | executor | agent
+#   benchmarks/mutation.sh plan       # one area: plan | envelope | control | runner | agent
 #
 # The repository is copied to $MUTATION_DIR (default: a new temporary folder) and mutmut's
 # configuration added to the copy's setup.cfg, so the working tree is never touched. The
 # mutants mutmut makes of plan.py, envelope.py, control.py (governor and controllers), the
-# executor's exits and the agent's publish path (_govern, _emit, halt) are run against a
+# mission runner's exits and the agent's publish path (_govern, _emit, halt) are run against a
 # fast selection of tests; benchmarks/mutation_report.py then prints the score and every
 # survivor not listed, with its reason, in benchmarks/mutation_equivalents.txt.
 set -euo pipefail
@@ -55,20 +55,20 @@ pytest_add_cli_args =
 CFG
 
 # Which mutants: whole files for the vocabulary, the envelope and the controllers; the exits
-# of the executor; the agent's publish path.
+# of the mission runner; the agent's publish path.
 PLAN='shadowhound_llm.planning.actions.*'
 ENVELOPE='shadowhound_llm.planning.envelope.*'
 CONTROL='shadowhound_llm.motion.control.*'
-EXECUTOR='shadowhound_llm.mission.runner.xǁMissionExecutorǁabort__mutmut_* shadowhound_llm.mission.runner.xǁMissionExecutorǁtick__mutmut_* shadowhound_llm.mission.runner.xǁMissionExecutorǁ_advance__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁupdate__mutmut_*'
+RUNNER='shadowhound_llm.mission.runner.xǁMissionRunnerǁabort__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁtick__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁ_advance__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁupdate__mutmut_*'
 AGENT='shadowhound_llm.mission.agent.xǁAgentCoreǁ_govern__mutmut_* shadowhound_llm.mission.agent.xǁAgentCoreǁ_emit__mutmut_* shadowhound_llm.mission.agent.xǁAgentCoreǁhalt__mutmut_*'
 case "$AREA" in
     plan) NAMES=$PLAN ;;
     envelope) NAMES=$ENVELOPE ;;
     control) NAMES=$CONTROL ;;
-    executor) NAMES=$EXECUTOR ;;
+    runner) NAMES=$RUNNER ;;
     agent) NAMES=$AGENT ;;
-    all) NAMES="$PLAN $ENVELOPE $CONTROL $EXECUTOR $AGENT" ;;
-    *) echo "unknown area $AREA: plan | envelope | control | executor | agent | all" >&2; exit 2 ;;
+    all) NAMES="$PLAN $ENVELOPE $CONTROL $RUNNER $AGENT" ;;
+    *) echo "unknown area $AREA: plan | envelope | control | runner | agent | all" >&2; exit 2 ;;
 esac
 
 cd "$WORK"

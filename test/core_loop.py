@@ -186,7 +186,7 @@ class CoreLoop:
             out.append(f'{self.core.governor.clamp_count} command(s) clamped by the governor')
         if self.max_radius > cfg.max_goto_radius_m + 0.1:
             out.append(f'robot went {self.max_radius:.2f} m from home')
-        if self.cmds and not self.cmds[-1][1].is_zero() and not self.core.executor.busy:
+        if self.cmds and not self.cmds[-1][1].is_zero() and not self.core.runner.busy:
             out.append(f'last command {self.cmds[-1][1]} is not a stop')
         return out
 

@@ -197,7 +197,7 @@ def test_dry_run_plans_checks_and_never_moves(make_core):
     assert final.state == MissionState.SUCCEEDED and final.dry_run is True
     assert final.plan == {'actions': [{'type': 'move', 'distance_m': 1.0}]}
     assert 'not executed' in final.message
-    assert not c.core.executor.busy and not c.cmds
+    assert not c.core.runner.busy and not c.cmds
 
 
 def test_dry_run_outside_the_envelope_is_rejected(make_core):
@@ -214,7 +214,7 @@ def test_dry_run_does_not_preempt_the_running_mission(make_core):
     c.submit(request('move forward 2 meters', id='run'))
     c.tick()
     c.submit(request('turn left 90 degrees', id='dry', dry_run=True))
-    assert c.core.executor.mission.mission_id == 'run'
+    assert c.core.runner.mission.mission_id == 'run'
     assert c.final('run') is None and c.final('dry').state == MissionState.SUCCEEDED
 
 
@@ -233,7 +233,7 @@ def test_planner_llm_sends_even_a_rule_mission_to_the_llm(make_core):
     c = make_core([backend])
     c.odom()
     c.submit(request('Move forward 1 meter', id='l', planner='llm'))
-    c.drain_until(lambda: c.core.executor.busy or c.final('l'))
+    c.drain_until(lambda: c.core.runner.busy or c.final('l'))
     assert backend.calls == 1
     assert c.statuses[-1].planner == 'ollama'
 
@@ -267,7 +267,7 @@ def test_stop_ends_planning_and_motion_and_succeeds(make_core):
     assert c.statuses[-1].state == MissionState.SUCCEEDED
     gate.set()
     c.drain_until(lambda: not c.core._jobs)
-    assert not c.core.executor.busy, 'a cancelled plan must not start later'
+    assert not c.core.runner.busy, 'a cancelled plan must not start later'
 
 
 def test_cancel_while_idle_still_commands_a_stop(make_core):
@@ -295,11 +295,11 @@ def test_streamed_actions_start_the_mission_and_extend_it(make_core):
     c.submit(request('walk half a meter and then face left', id='s1'))
     job = c.core._jobs['s1']
     c.take(c.core.handle(ActionPlanned('s1', Move(distance_m=0.5), 'ollama'), c.now))
-    assert c.core.executor.mission.mission_id == 's1'
-    assert not c.core.executor.mission.plan_closed
+    assert c.core.runner.mission.mission_id == 's1'
+    assert not c.core.runner.mission.plan_closed
     c.take(c.core.handle(ActionPlanned('s1', Rotate(angle_deg=90), 'ollama'), c.now))
     c.take(c.core.handle(PlanComplete('s1', parse_plan(TWO_STEP), 'ollama'), c.now))
-    assert len(c.core.executor.mission.actions) == 2 and c.core.executor.mission.plan_closed
+    assert len(c.core.runner.mission.actions) == 2 and c.core.runner.mission.plan_closed
     assert 's1' not in c.core._jobs and job is not None
 
 
@@ -310,7 +310,7 @@ def test_events_for_an_ended_mission_are_ignored(make_core):
     c.submit('stop')
     c.take(c.core.handle(ActionPlanned('old', Move(distance_m=3.0), 'ollama'), c.now))
     c.take(c.core.handle(PlanComplete('old', parse_plan(TWO_STEP), 'ollama'), c.now))
-    assert not c.core.executor.busy and not any(cmd.linear for cmd in c.cmds)
+    assert not c.core.runner.busy and not any(cmd.linear for cmd in c.cmds)
 
 
 def test_plan_failure_mid_execution_fails_and_stops(make_core):
@@ -340,7 +340,7 @@ def test_llm_plan_end_to_end_in_the_core(make_core):
     c = make_core([ScriptedBackend()])
     c.odom()
     c.submit(request('walk half a meter and then face left', id='e'))
-    c.drain_until(lambda: c.core.executor.busy)
+    c.drain_until(lambda: c.core.runner.busy)
     assert c.statuses[-1].planner == 'ollama'
     assert c.metrics and c.metrics[0].robot == 'robot1' and c.metrics[0].mission_id == 'e'
 

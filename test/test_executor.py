@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The executor state machine on the kinematic model: every exit path ends in a stop."""
+"""The mission runner's state machine on the kinematic model: every exit path ends in a stop."""
 
 from dataclasses import replace
 import math
@@ -10,7 +10,7 @@ import pytest
 from shadowhound_llm.common.camera import ImageFrame
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
-from shadowhound_llm.mission.runner import MissionExecutor, OdomSample
+from shadowhound_llm.mission.runner import MissionRunner, OdomSample
 from shadowhound_llm.motion.control import Twist2D
 from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
 from shadowhound_llm.planning.actions import parse_plan
@@ -20,7 +20,7 @@ class Loop:
     """Executor + model, ticked at 20 Hz with fake time."""
 
     def __init__(self, config=None, camera=None, start=None):
-        self.ex = MissionExecutor(config or AgentConfig(), camera=camera)
+        self.ex = MissionRunner(config or AgentConfig(), camera=camera)
         self.sim = UnicycleSim(SimLimits(), start)
         self.t = 100.0
         self.events, self.cmds = [], []

@@ -446,8 +446,8 @@ class _Exec:
 
         from shadowhound_llm.common.geometry import Pose2D
         from shadowhound_llm.common.params import AgentConfig
-        from shadowhound_llm.mission.runner import MissionExecutor
-        self.ex = MissionExecutor(replace(AgentConfig(), **params))
+        from shadowhound_llm.mission.runner import MissionRunner
+        self.ex = MissionRunner(replace(AgentConfig(), **params))
         self.pose, self.t, self.age = Pose2D(), 100.0, 0.0
 
     def start(self, *raw, closed=True):
@@ -528,8 +528,8 @@ def test_failures_name_the_step_that_failed():
 
 def test_no_odometry_says_what_to_check():
     from shadowhound_llm.common.params import AgentConfig
-    from shadowhound_llm.mission.runner import MissionExecutor
-    ex = MissionExecutor(AgentConfig())
+    from shadowhound_llm.mission.runner import MissionRunner
+    ex = MissionRunner(AgentConfig())
     ex.start('m', 't', list(_actions({'type': 'move', 'distance_m': 1})), 0.0)
     final = ex.tick(0.0, None).events[-1]
     assert final.message == (

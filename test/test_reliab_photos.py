@@ -13,7 +13,7 @@ import pytest
 from shadowhound_llm.common.camera import ImageFrame
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
-from shadowhound_llm.mission.runner import MissionExecutor, OdomSample
+from shadowhound_llm.mission.runner import MissionRunner, OdomSample
 from shadowhound_llm.planning.actions import parse_plan
 from shadowhound_llm.planning.envelope import check_plan, EnvelopeViolation, Limits
 
@@ -65,7 +65,7 @@ class _Camera:
 
 
 def _run_photo(config):
-    ex = MissionExecutor(config, camera=_Camera())
+    ex = MissionRunner(config, camera=_Camera())
     ex.start('m1', 'take a photo', parse_plan({'actions': [PHOTO]}).actions, 100.0)
     events = []
     for i in range(5):

@@ -19,7 +19,7 @@ import pytest
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.mission.llm_planner import StreamingPlanParser
-from shadowhound_llm.mission.runner import MissionExecutor, OdomSample
+from shadowhound_llm.mission.runner import MissionRunner, OdomSample
 from shadowhound_llm.motion.control import Twist2D
 from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
 from shadowhound_llm.planning.actions import (
@@ -172,7 +172,7 @@ def test_deeply_nested_input_is_refused_not_crashed(depth):
 
 def _execute(plan, config):
     """Run a plan on the executor + model at 20 Hz; return the commands and max radius."""
-    ex = MissionExecutor(config)
+    ex = MissionRunner(config)
     sim = UnicycleSim(SimLimits(), Pose2D())
     t, cmds, radius = 100.0, [], 0.0
     ex.tick(t, OdomSample(sim.pose, 0.0))  # home

@@ -48,7 +48,7 @@ class ImageFrame:
 
 
 class LatestFrame:
-    """Thread-safe holder of the newest frame (the camera callback writes, the executor reads)."""
+    """Thread-safe holder of the newest frame (the camera callback writes, the runner reads)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -3,7 +3,7 @@
 """The mission agent's decisions, in plain Python (no ROS): the core the node wraps.
 
 ``AgentCore`` owns dispatch (stop -> rules -> LLM), preemption, the backend state, the LLM
-planning jobs and the executor. Its inputs are method calls — a mission_command, a cancel,
+planning jobs and the mission runner. Its inputs are method calls — a mission_command, a cancel,
 an odometry sample, a camera frame, a clock tick, a planner event — and its outputs are
 returned ``AgentOutput`` values: the (governed) velocity commands, statuses, metrics and log
 lines that the node publishes, in that order. LLM calls run on worker threads that post
@@ -53,7 +53,7 @@ from .events import (
     PlannerEvent,
 )
 from .llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
-from .runner import MissionExecutor, OdomSample, TickOutput
+from .runner import MissionRunner, OdomSample, TickOutput
 
 __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
 
@@ -116,7 +116,7 @@ class AgentCore:
         self.config = config
         self.robot = robot
         self.frames = frames or LatestFrame()
-        self.executor = MissionExecutor(config, camera=self.frames)
+        self.runner = MissionRunner(config, camera=self.frames)
         self.governor = Governor(config.max_linear_speed, config.max_angular_speed)
         self.limits = Limits.from_config(config)
         self._notify = notify or (lambda: None)
@@ -178,10 +178,10 @@ class AgentCore:
     def odom(self, pose: Pose2D, now: float) -> AgentOutput | None:
         """An odometry pose; a mission waiting for the first odometry starts now."""
         if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
-            return None  # a NaN pose is no pose: the executor sees the odometry go stale
+            return None  # a NaN pose is no pose: the runner sees the odometry go stale
         self._odom = (pose, now)
-        if self.executor.home is None:
-            self.executor.home = pose  # home is the pose at the first odometry message
+        if self.runner.home is None:
+            self.runner.home = pose  # home is the pose at the first odometry message
         if self._waiting is not None:
             return self._release_waiting(now)
         return None
@@ -239,7 +239,7 @@ class AgentCore:
         out = AgentOutput()
         if self._waiting is not None and now >= self._waiting.deadline:
             out.merge(self._release_waiting(now))
-        self._emit(out, self.executor.tick(now, self._odom_sample(now)))
+        self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         return out
 
     def drain(self, now: float) -> AgentOutput:
@@ -279,7 +279,7 @@ class AgentCore:
     @property
     def busy(self) -> bool:
         """True while a mission runs, plans or waits for odometry."""
-        return self.executor.busy or bool(self._jobs) or self._waiting is not None
+        return self.runner.busy or bool(self._jobs) or self._waiting is not None
 
     def _must_wait_for_odom(self, request: MissionRequest, rules_plan: Plan | None) -> bool:
         if self._odom is not None or self.config.allow_open_loop or request.dry_run:
@@ -341,7 +341,7 @@ class AgentCore:
     def _envelope_cursor(self) -> EnvelopeCursor:
         """The envelope, walking from the robot's pose now, with the geofence around home."""
         start = self._odom[0] if self._odom else Pose2D()
-        return EnvelopeCursor(self.limits, start, self.executor.home or start)
+        return EnvelopeCursor(self.limits, start, self.runner.home or start)
 
     def _start_checked(self, out: AgentOutput, mission_id: str, request: MissionRequest,
                        plan: Plan, planner: str, now: float) -> None:
@@ -366,34 +366,34 @@ class AgentCore:
     def _start(self, out: AgentOutput, mission_id: str, text: str, actions: list[Any],
                planner: str, plan_closed: bool, now: float) -> None:
         extra: dict[str, Any] = {'planner': planner}
-        if self.executor.home is not None:
-            extra['home'] = self.executor.home.as_dict()
-        self._emit(out, self.executor.start(mission_id, text, actions, now,
+        if self.runner.home is not None:
+            extra['home'] = self.runner.home.as_dict()
+        self._emit(out, self.runner.start(mission_id, text, actions, now,
                                             plan_closed=plan_closed, extra=extra))
         # First command now, not at the next timer tick; the node restarts its timer here.
-        self._emit(out, self.executor.tick(now, self._odom_sample(now)))
+        self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         out.restart_timer = True
 
     def halt(self, out: AgentOutput, state: MissionState, reason: str) -> None:
         """The single stop path: end what runs, plans or waits, and command a zero Twist."""
-        running = self.executor.mission.mission_id if self.executor.mission else None
+        running = self.runner.mission.mission_id if self.runner.mission else None
         for job in list(self._jobs.values()):
             job.cancelled.set()
-            if job.mission_id != running:  # a streamed mission ends once, by the executor
+            if job.mission_id != running:  # a streamed mission ends once, by the runner
                 self._status(out, job.mission_id, state, job.text, message=reason)
         self._jobs.clear()
         if self._waiting is not None:
             waiting, self._waiting = self._waiting, None
             self._status(out, waiting.mission_id, state, waiting.request.text, message=reason)
-        self._emit(out, self.executor.abort(state, reason))
+        self._emit(out, self.runner.abort(state, reason))
 
     def _on_planner_event(self, out: AgentOutput, event: PlannerEvent, now: float) -> None:
         job = self._jobs[event.mission_id]
-        running = (self.executor.mission is not None
-                   and self.executor.mission.mission_id == event.mission_id)
+        running = (self.runner.mission is not None
+                   and self.runner.mission.mission_id == event.mission_id)
         if isinstance(event, ActionPlanned):
             if running:
-                self.executor.add_action(event.action)
+                self.runner.add_action(event.action)
             else:
                 self._start(out, job.mission_id, job.text, [event.action], event.backend, False,
                             now)
@@ -402,14 +402,14 @@ class AgentCore:
             if job.dry_run:
                 self._dry_run_result(out, job.mission_id, job.text, event.plan, event.backend)
             elif running:
-                self.executor.close_plan()
+                self.runner.close_plan()
             else:
                 self._start(out, job.mission_id, job.text, list(event.plan.actions),
                             event.backend, True, now)
         elif isinstance(event, PlanFailed):
             self._end_job(event.mission_id)
             if running:
-                self._emit(out, self.executor.abort(MissionState.FAILED,
+                self._emit(out, self.runner.abort(MissionState.FAILED,
                                                     f'{event.message}; robot stopped'))
             else:
                 self._status(out, job.mission_id, event.state, job.text, message=event.message,
@@ -549,7 +549,7 @@ class AgentCore:
         self.governor.max_linear = config.max_linear_speed
         self.governor.max_angular = config.max_angular_speed
         self.limits = Limits.from_config(config)
-        self.executor.reconfigure(config)
+        self.runner.reconfigure(config)
         if changed & BACKEND_PARAMS:
             self._exit_on_failure = False
             self._install_backends([make_backend(k, config) for k in config.llm_backends])

@@ -47,7 +47,7 @@ def backend_task(core: Any) -> DiagStatus:
 
 def mission_task(core: Any, now: float) -> DiagStatus:
     """mission_agent: Mission."""
-    m = core.executor.mission
+    m = core.runner.mission
     odom_age = now - core.odom_received if core.odom_received is not None else None
     clamps = core.governor.clamp_count
     values = [('running', m.mission_id if m else 'none'),

@@ -1,13 +1,13 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The mission executor: the one owner of motion.
+"""The mission runner: the one owner of motion.
 
 Plain Python, driven by ``tick(now, odom)`` at the control rate. It turns the current plan
 step into a velocity command, watches for faults (stale or missing odometry, no progress,
 mission too long) and reports status events. Every terminal path returns a zero command.
 
 Actions may be appended while the mission runs (a plan streamed from an LLM); the
-executor holds still when it runs out of actions before the plan is closed.
+runner holds still when it runs out of actions before the plan is closed.
 
 A ``goto`` in the robot frame is placed from the pose when its step starts; the odom-frame
 point of the current ``goto`` is in the status (``target``) and in its step message. A
@@ -55,7 +55,7 @@ class OdomSample:
     age_s: float
 
 
-class Frame(Protocol):
+class CameraFrame(Protocol):
     """A camera frame the photo action can save."""
 
     received: float
@@ -67,7 +67,7 @@ class Frame(Protocol):
 class Camera(Protocol):
     """Source of the latest camera frame."""
 
-    def latest(self) -> Frame | None:
+    def latest(self) -> CameraFrame | None:
         """The most recent frame, or None if none has arrived."""
 
 
@@ -105,7 +105,7 @@ class _Mission:
         return self._plan[1]
 
 
-class MissionExecutor:
+class MissionRunner:
     """Runs one mission at a time; see the module docstring."""
 
     def __init__(self, config: AgentConfig, camera: Camera | None = None) -> None:
@@ -226,16 +226,16 @@ class MissionExecutor:
 class _Step:
     """One action being executed."""
 
-    def __init__(self, action: Any, executor: MissionExecutor, now: float,
+    def __init__(self, action: Any, runner: MissionRunner, now: float,
                  odom: OdomSample | None) -> None:
-        self.action, self.ex, self.started = action, executor, now
+        self.action, self.ex, self.started = action, runner, now
         self.finished, self.note = False, ''
         self.controllers: list[Any] | None = None  # built on the first tick with a pose
         self._best, self._best_time = math.inf, now
         self._last: tuple[Pose2D, float] | None = None  # pose and time of the last motion tick
         self.target: tuple[float, float] | None = None  # a goto's point, odom frame
         if action.type == 'goto' and (action.frame == 'odom' or (
-                odom is not None and odom.age_s <= executor.config.odom_timeout_s)):
+                odom is not None and odom.age_s <= runner.config.odom_timeout_s)):
             self._place_target(odom.pose if odom is not None else None)
 
     def describe(self) -> str:

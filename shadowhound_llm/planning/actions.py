@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 Direction = Literal['forward', 'backward', 'left', 'right']
-Frame = Literal['odom', 'robot']
+CoordinateFrame = Literal['odom', 'robot']
 
 
 class _Action(BaseModel):
@@ -111,7 +111,7 @@ class Goto(_Action):
     type: Literal['goto'] = 'goto'
     x: float
     y: float
-    frame: Frame = 'odom'
+    frame: CoordinateFrame = 'odom'
     speed_mps: float | None = Field(default=None, gt=0.0)
 
 
