@@ -9,10 +9,11 @@
 #
 # The repository is copied to $MUTATION_DIR (default: a new temporary folder) and mutmut's
 # configuration added to the copy's setup.cfg, so the working tree is never touched. The
-# mutants mutmut makes of plan.py, envelope.py, control.py (governor and controllers), the
-# mission runner's exits and the agent's publish path (_govern, _emit, halt) are run against a
-# fast selection of tests; benchmarks/mutation_report.py then prints the score and every
-# survivor not listed, with its reason, in benchmarks/mutation_equivalents.txt.
+# mutants mutmut makes of planning/actions.py, planning/envelope.py, motion/control.py (governor
+# and controllers), the mission runner's exits and the agent's publish path (_govern, _emit,
+# halt) are run against a fast selection of tests; benchmarks/mutation_report.py then prints
+# the score and every survivor not listed, with its reason, in
+# benchmarks/mutation_equivalents.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON:-$ROOT/.venv/bin/python}
@@ -36,16 +37,16 @@ only_mutate =
     shadowhound_llm/mission/runner.py
     shadowhound_llm/mission/agent.py
 pytest_add_cli_args_test_selection =
-    test/test_envelope.py
-    test/test_envelope_limits.py
-    test/test_control.py
-    test/test_executor.py
-    test/test_agent_core.py
-    test/test_reliab_photos.py
-    test/test_reliab_core.py
-    test/test_reliab_mutants.py
-    test/test_rule_planner.py
-    test/test_plans_doc.py
+    test/planning/test_envelope.py
+    test/planning/test_envelope_limits.py
+    test/motion/test_control.py
+    test/mission/test_runner.py
+    test/mission/test_agent_core.py
+    test/mission/test_photo_limits.py
+    test/mission/test_agent_regressions.py
+    test/planning/test_actions.py
+    test/planning/test_rule_planner.py
+    test/planning/test_plans_doc.py
 pytest_add_cli_args =
     -p no:cacheprovider
     -x

@@ -83,7 +83,7 @@ def _launch_source():
 
 
 def test_launch_file_maps_the_plan_and_ends_with_the_agent():
-    """Static check (launch_ros has no wheel): the file is a thin mapping of launch_plan."""
+    """Static check (launch_ros has no wheel): the file is a thin mapping of launch_setup."""
     source = _launch_source()
     tree = ast.parse(source)
     calls = {n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, 'attr', '')

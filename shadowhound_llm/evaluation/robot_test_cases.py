@@ -5,7 +5,8 @@
 The four phases of the prototype's status report (startup, text only, motion, performance),
 the missions of each, what each should do to the robot's pose, the ±20 % judgement against
 odometry, the performance criteria and the statistics. No ROS here: ``tools/robot_test.py``
-sends the missions and feeds what it observed to these functions; ``report.py`` writes it.
+sends the missions and feeds what it observed to these functions; ``robot_test_report.py``
+writes it.
 """
 
 from __future__ import annotations

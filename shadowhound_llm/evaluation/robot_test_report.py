@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The robot test report: Markdown for a person, JSON with every number, the trajectory PNG.
 
-Plain Python: reads a ``robot_test_plan.RunResult`` and writes files; no ROS.
+Plain Python: reads a ``robot_test_cases.RunResult`` and writes files; no ROS.
 """
 
 from __future__ import annotations

@@ -565,7 +565,7 @@ class AgentCore:
 
     # ---- diagnostics ---------------------------------------------------------------------
     def diagnostics(self, now: float) -> list[DiagStatus]:
-        """The agent's own statuses: Backend and Mission (tasks in agent_diagnostics.py)."""
+        """The agent's own statuses: Backend and Mission (tasks in diagnostics.py)."""
         return [backend_task(self), mission_task(self, now)]
 
     @property

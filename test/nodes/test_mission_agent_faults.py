@@ -27,7 +27,6 @@ from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.common.processes import node_command
 from shadowhound_llm.nodes import conversions as conv
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros
 guarded, stats = reliability.guarded, reliability.stats
@@ -35,12 +34,7 @@ LLM = 'walk a little and then face left'  # the rule planner does not parse this
 MOVE_THEN_TURN = ('{"actions":[{"type":"move","distance_m":1.5},'
                   '{"type":"rotate","angle_deg":90}]}')
 
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        double.script.reply = MOVE_THEN_TURN
-        yield double
+OLLAMA_SCRIPT = {'reply': MOVE_THEN_TURN}  # the ollama fixture
 
 
 def llm_params(ollama, **extra):

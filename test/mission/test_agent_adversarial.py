@@ -15,35 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from adversarial import CORPUS, CORPUS_PATH, reply_of
 from core_loop import CoreLoop, STATS
 import pytest
-import yaml
 
 from shadowhound_llm.common.params import AgentConfig
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
-CORPUS_PATH = Path(__file__).parent / 'data' / 'adversarial_outputs.yaml'
-CORPUS: list[dict[str, Any]] = yaml.safe_load(CORPUS_PATH.read_text(encoding='utf-8'))
 MISSION = 'do what the operator wants'
 # Where a component let an exception through instead of refusing with a reason.
 CRASH_WORDS = ('planner error', 'Traceback', 'Error:')
-
-
-def reply_of(entry: dict[str, Any]) -> str:
-    """The reply text of a corpus entry (``repeat`` and ``nest`` build the large ones)."""
-    if 'reply' in entry:
-        return entry['reply']
-    if 'repeat' in entry:
-        r = entry['repeat']
-        return r['head'] + ','.join([r['item']] * r['count']) + r['tail']
-    n = entry['nest']
-    return n['head'] + n['open'] * n['depth'] + n['close'] * n['depth'] + n['tail']
-
-
-@pytest.fixture(scope='module')
-def double():
-    with OllamaDouble() as server:
-        yield server
 
 
 def config_for(path: str, url: str, tmp_path: Path) -> AgentConfig:
@@ -82,9 +62,9 @@ def check_outcome(entry: dict[str, Any], loop: CoreLoop, final: Any) -> None:
 
 @pytest.mark.parametrize('path', ['ollama', 'openai'])
 @pytest.mark.parametrize('entry', CORPUS, ids=[e['id'] for e in CORPUS])
-def test_adversarial_output(entry, path, double, tmp_path):
-    double.script.reply = reply_of(entry)
-    with CoreLoop(config_for(path, double.url, tmp_path)) as loop:
+def test_adversarial_output(entry, path, ollama_module, tmp_path):
+    ollama_module.script.reply = reply_of(entry)
+    with CoreLoop(config_for(path, ollama_module.url, tmp_path)) as loop:
         final = loop.run(MISSION, planner='llm')
         STATS.outputs_tried += 1
         check_outcome(entry, loop, final)
@@ -115,11 +95,11 @@ def test_the_corpus_file_is_what_the_generator_writes(tmp_path, monkeypatch):
     assert module.ENTRIES == CORPUS, 'run python test/data/make_adversarial_outputs.py'
 
 
-def test_a_say_reply_is_never_executed(double, tmp_path):
+def test_a_say_reply_is_never_executed(ollama_module, tmp_path):
     target = tmp_path / 'pwned'
-    double.script.reply = ('{"actions":[{"type":"say","text":"$(touch %s); `touch %s`"}]}'
-                           % (target, target))
-    with CoreLoop(config_for('ollama', double.url, tmp_path)) as loop:
+    ollama_module.script.reply = (
+        '{"actions":[{"type":"say","text":"$(touch %s); `touch %s`"}]}' % (target, target))
+    with CoreLoop(config_for('ollama', ollama_module.url, tmp_path)) as loop:
         final = loop.run(MISSION, planner='llm')
         assert final.state.value == 'succeeded' and str(target) in final.message
         assert not target.exists()

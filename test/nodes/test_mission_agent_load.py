@@ -20,8 +20,6 @@ import psutil
 import pytest
 import reliability
 
-from shadowhound_llm.testing.ollama_double import OllamaDouble
-
 pytestmark = pytest.mark.ros
 guarded, stats = reliability.guarded, reliability.stats
 LLM = 'walk a little and then face left'
@@ -30,12 +28,10 @@ MIX = ['move forward 2 m', 'turn left 90 degrees', 'stop', 'go to x=1, y=1',
        LLM, 'return home', 'stop']
 
 
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        double.script.reply = ('{"actions":[{"type":"rotate","angle_deg":30},'
-                               '{"type":"move","distance_m":0.3}]}')
-        yield double
+PLAN = ('{"actions":[{"type":"rotate","angle_deg":30},'
+        '{"type":"move","distance_m":0.3}]}')
+
+OLLAMA_SCRIPT = {'reply': PLAN}  # the ollama fixture
 
 
 def test_a_flood_of_missions_at_50_per_second_all_end(guarded, ollama):

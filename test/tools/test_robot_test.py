@@ -33,7 +33,6 @@ from shadowhound_llm.evaluation.robot_test_cases import (
     spread,
 )
 from shadowhound_llm.evaluation.robot_test_report import markdown, write_report
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 # What a good planner answers to every mission of the test plan (the double's reply table).
 MOVE_1_THEN_STOP = '{"actions":[{"type":"move","distance_m":1.0},{"type":"stop"}]}'
@@ -57,6 +56,8 @@ PLANS = {
     'Move backward 0.5 meters': '{"actions":[{"type":"move","distance_m":-0.5}]}',
 }
 ALL_LLM = {n: PhasePolicy('llm') for n in (1, 2, 3, 4)}
+
+OLLAMA_SCRIPT = {'mission_replies': PLANS, 'tokens_per_s': 30.0}  # the ollama fixture
 
 
 def test_the_reply_table_covers_every_mission_of_the_plan():
@@ -162,13 +163,6 @@ def test_skipped_and_informational_phases_do_not_fail_a_run_an_abort_does(tmp_pa
 
 
 # ---- the phases on the simulated GO2 ----------------------------------------------------
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        double.script.mission_replies = dict(PLANS)
-        double.script.tokens_per_s = 30.0
-        yield double
 
 
 def llm_harness(make_harness, ollama, **agent):

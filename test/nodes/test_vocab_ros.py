@@ -14,15 +14,8 @@ import pytest
 
 from shadowhound_llm.common.geometry import wrap_angle
 from shadowhound_llm.planning.envelope import drive_pose
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros
-
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        yield double
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros
 guarded, stats = reliability.guarded, reliability.stats
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / 'config' / 'sros2' / 'policy.xml'
 SECRET = 'sk-RECOGNISABLE-0123456789abcdef'
 LLM = 'walk a little and then face left'

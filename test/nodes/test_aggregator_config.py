@@ -23,7 +23,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / 'config' / 'diagnostic_aggregator.yaml'
 TOP_LEVEL = {'path': str, 'pub_rate': float, 'other_as_errors': bool}
 ANALYZER_TYPES = {'diagnostic_aggregator/GenericAnalyzer', 'diagnostic_aggregator/AnalyzerGroup',

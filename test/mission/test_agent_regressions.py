@@ -12,22 +12,19 @@ import pytest
 from shadowhound_llm.common.contract import MissionState
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.mission.agent import MAX_ECHOED_TEXT_CHARS
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 STREAMED = ('{"actions":[{"type":"rotate","angle_deg":90},{"type":"rotate","angle_deg":-90},'
             '{"type":"say","text":"' + 'x' * 120 + '"}]}')
 
+OLLAMA_SCRIPT = {'reply': STREAMED, 'real_time': True, 'tokens_per_s': 40.0}  # the ollama fixture
+
 
 @pytest.fixture
-def loop():
-    with OllamaDouble() as double:
-        double.script.reply = STREAMED
-        double.script.real_time = True
-        double.script.tokens_per_s = 40.0
-        config = replace(AgentConfig(), backend='ollama', ollama_host=double.url,
-                         validate_on_startup=False)
-        with CoreLoop(config) as core_loop:
-            yield core_loop
+def loop(ollama):
+    config = replace(AgentConfig(), backend='ollama', ollama_host=ollama.url,
+                     validate_on_startup=False)
+    with CoreLoop(config) as core_loop:
+        yield core_loop
 
 
 @pytest.mark.parametrize('how', ['stop', 'cancel', 'preempt'])

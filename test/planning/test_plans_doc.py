@@ -10,7 +10,7 @@ from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.planning.actions import parse_plan
 from shadowhound_llm.planning.envelope import check_plan, Limits
 
-DOC = Path(__file__).resolve().parents[1] / 'docs' / 'PLANS.md'
+DOC = Path(__file__).resolve().parents[2] / 'docs' / 'PLANS.md'
 
 
 def doc_actions():

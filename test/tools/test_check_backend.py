@@ -9,14 +9,8 @@ import time
 
 import pytest
 
-from shadowhound_llm.testing.ollama_double import ModelSpec, OllamaDouble
+from shadowhound_llm.testing.ollama_double import ModelSpec
 from shadowhound_llm.tools.check_backend import main
-
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        yield double
 
 
 def run(capsys, *args):

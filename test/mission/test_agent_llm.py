@@ -12,19 +12,13 @@ import time
 import pytest
 
 from shadowhound_llm.planning.actions import plan_json_schema
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros
 
 TWO_STEP = '{"actions":[{"type":"move","distance_m":0.5},{"type":"rotate","angle_deg":90}]}'
 LLM_TEXT = 'walk half a meter and then face left'  # the rule planner does not parse this
 
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        double.script.reply = TWO_STEP
-        yield double
+OLLAMA_SCRIPT = {'reply': TWO_STEP}  # the ollama fixture
 
 
 def agent_params(ollama, **extra):

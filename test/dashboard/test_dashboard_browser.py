@@ -33,7 +33,7 @@ CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 BROWSER_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu',
                 '--disable-background-networking', '--disable-component-update',
                 '--no-first-run', '--disable-dev-shm-usage']
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def browser_missing() -> str:

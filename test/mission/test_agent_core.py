@@ -472,3 +472,70 @@ def test_diagnostics_name_backend_and_mission(make_core):
     assert statuses['Backend'].level == Severity.OK
     assert statuses['Mission'].level == Severity.WARN  # no odometry yet
     assert ('governor clamps', '0') in statuses['Mission'].values
+
+
+# ---- exact edges of the agent's exits: each test kills mutants (benchmarks/mutation.sh)
+def _core(**params):
+    from dataclasses import replace
+
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.mission.agent import AgentCore
+    return AgentCore(replace(AgentConfig(), backend='none', **params))
+
+
+def test_open_loop_dead_reckons_from_the_last_governed_command():
+    import json
+    core = _core(allow_open_loop=True)
+    try:
+        t = 10.0
+        out = core.submit(json.dumps({'text': 'move forward 0.3 m', 'id': 'ol'}), t)
+        for _ in range(400):
+            t += 0.05
+            out.merge(core.tick(t))
+            if any(s.terminal for s in out.statuses):
+                break
+        final = [s for s in out.statuses if s.terminal][-1]
+        assert final.state.value == 'succeeded', final.message
+        assert 0.25 < core._dead_reckoned.x < 0.35
+        assert out.cmds[-1].is_zero()
+    finally:
+        core.close()
+
+
+@pytest.mark.parametrize('how', ['cancel', 'stop'])
+def test_a_mission_waiting_for_odometry_is_cancelled_with_the_reason(how):
+    import json
+    core = _core(odom_wait_s=5.0)
+    try:
+        out = core.submit(json.dumps({'text': 'move forward 1 m', 'id': 'w1'}), 1.0)
+        assert [s.state.value for s in out.statuses] == ['received', 'planning']
+        out = core.cancel(1.5) if how == 'cancel' else core.submit('stop', 1.5)
+        waiting = [s for s in out.statuses if s.mission_id == 'w1']
+        assert [s.state.value for s in waiting] == ['cancelled']
+        assert waiting[0].message.endswith('robot stopped') and (
+            'mission_cancel' in waiting[0].message or 'stopped by operator' in
+            waiting[0].message)
+        assert out.cmds and out.cmds[0].is_zero()
+    finally:
+        core.close()
+
+
+def test_a_mission_being_planned_is_cancelled_with_the_reason():
+    import json
+
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.mission.agent import PlanningJob
+    from shadowhound_llm.planning.envelope import EnvelopeCursor, Limits
+    core = _core()
+    try:
+        job = PlanningJob('p1', 'plan me', EnvelopeCursor(Limits(), Pose2D(), Pose2D()),
+                          lambda event: None)
+        core._jobs['p1'] = job  # as _dispatch leaves it while the LLM works
+        out = core.cancel(2.0)
+        planned = [s for s in out.statuses if s.mission_id == 'p1']
+        assert [(s.state.value, s.message) for s in planned] == [
+            ('cancelled', 'cancelled on mission_cancel; robot stopped')]
+        assert job.cancelled.is_set() and not core._jobs
+        assert json.loads(planned[0].to_json())['message']
+    finally:
+        core.close()

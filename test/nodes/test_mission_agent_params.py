@@ -13,7 +13,6 @@ import reliability
 from reliability import request, set_params
 
 from shadowhound_llm.planning.actions import plan_json_schema
-from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 pytestmark = pytest.mark.ros
 guarded, stats = reliability.guarded, reliability.stats
@@ -22,12 +21,7 @@ LLM_TEXT = 'walk a little and then face left'  # the rule planner does not parse
 THREE = ('{"actions":[{"type":"rotate","angle_deg":10},{"type":"rotate","angle_deg":-10},'
          '{"type":"say","text":"done"}]}')
 
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        double.script.reply = THREE
-        yield double
+OLLAMA_SCRIPT = {'reply': THREE}  # the ollama fixture
 
 
 def moving_at(h, speed, timeout=10.0):

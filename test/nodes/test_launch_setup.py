@@ -21,7 +21,7 @@ from shadowhound_llm.nodes.launch_setup import (
     write_params_file,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / 'config'
 NO_ENV: dict[str, str] = {}
 

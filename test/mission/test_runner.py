@@ -8,6 +8,7 @@ import math
 import pytest
 
 from shadowhound_llm.common.camera import ImageFrame
+from shadowhound_llm.common.contract import MissionState
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.mission.runner import MissionRunner, OdomSample
@@ -294,3 +295,192 @@ def test_lowering_the_limit_mid_step_caps_a_faster_step_speed():
     loop.ex.reconfigure(replace(AgentConfig(), max_linear_speed=0.2, cruise_linear_speed=0.2))
     loop.tick()
     assert loop.cmds[-1].linear <= 0.2 + 1e-9
+
+
+# ---- exact edges of the runner's exits: each test kills mutants (benchmarks/mutation.sh)
+def _cursor(start=None, **limits):
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.planning.envelope import EnvelopeCursor, Limits
+    return EnvelopeCursor(Limits(**limits), start or Pose2D(), Pose2D())
+
+
+def _actions(*raw):
+    from shadowhound_llm.planning.actions import parse_plan
+    return parse_plan({'actions': list(raw)}).actions
+
+
+class _Exec:
+    """An executor on fake time with a pose the test moves by hand."""
+
+    def __init__(self, **params):
+        from dataclasses import replace
+
+        from shadowhound_llm.common.geometry import Pose2D
+        from shadowhound_llm.common.params import AgentConfig
+        from shadowhound_llm.mission.runner import MissionRunner
+        self.ex = MissionRunner(replace(AgentConfig(), **params))
+        self.pose, self.t, self.age = Pose2D(), 100.0, 0.0
+
+    def start(self, *raw, closed=True):
+        return self.ex.start('m', 'test', list(_actions(*raw)), self.t, plan_closed=closed)
+
+    def tick(self, dt=0.05):
+        from shadowhound_llm.mission.runner import OdomSample
+        out = self.ex.tick(self.t, OdomSample(self.pose, self.age))
+        self.t += dt
+        return out
+
+
+def test_after_an_abort_a_standing_mission_publishes_nothing():
+    e = _Exec()
+    e.start({'type': 'move', 'distance_m': 1.0})
+    assert not e.tick().cmd.is_zero()
+    assert e.ex.abort(MissionState.CANCELLED, 'x').cmd.is_zero()
+    e.start({'type': 'wait', 'seconds': 5.0})
+    outs = [e.tick() for _ in range(3)]
+    assert all(o.cmd is None for o in outs), 'standing still needs no stream of zeros'
+
+
+def test_a_finished_motion_then_a_wait_publishes_one_zero():
+    from shadowhound_llm.common.geometry import Pose2D
+    e = _Exec()
+    e.start({'type': 'move', 'distance_m': 0.1}, {'type': 'wait', 'seconds': 5.0},
+            {'type': 'say', 'text': 'x'})
+    assert not e.tick().cmd.is_zero()
+    e.pose = Pose2D(0.1, 0.0, 0.0)
+    out = e.tick()
+    assert out.cmd is not None and out.cmd.is_zero()
+    assert [s.message for s in out.events] == ['step 2/3: wait 5.0 s']
+    out = e.tick()
+    assert out.cmd is None and out.events == []
+
+
+def test_statuses_on_quiet_ticks_are_not_lost_and_mark_an_open_plan():
+    e = _Exec()
+    e.start({'type': 'say', 'text': 'a'}, closed=False)
+    out = e.tick()
+    assert out.cmd is None
+    assert [s.message for s in out.events] == ['step 1/1+: say "a"']
+
+
+def test_notes_join_and_the_plan_can_stop_itself():
+    e = _Exec()
+    e.start({'type': 'say', 'text': 'a'}, {'type': 'say', 'text': 'b'})
+    assert e.tick().events[-1].message == 'a; b'
+    e = _Exec()
+    e.start({'type': 'say', 'text': 'a'}, {'type': 'stop'}, {'type': 'move', 'distance_m': 1})
+    final = e.tick().events[-1]
+    assert final.message == 'stopped by the plan' and final.state.value == 'succeeded'
+    assert e.ex.busy is False
+
+
+def test_a_wait_ends_exactly_on_time():
+    e = _Exec()
+    e.start({'type': 'wait', 'seconds': 1.0})
+    e.tick(dt=1.0)
+    assert e.tick().events[-1].state.value == 'succeeded'
+
+
+def test_the_duration_limit_is_exceeded_only_past_it():
+    e2 = _Exec(max_mission_duration_s=5.0)
+    e2.start({'type': 'wait', 'seconds': 10.0})
+    e2.t += 5.0
+    out = e2.ex.tick(e2.t - 0.0, None)
+    assert not any(s.terminal for s in out.events), 'exactly the limit is still allowed'
+
+
+def test_failures_name_the_step_that_failed():
+    e = _Exec()
+    e.start({'type': 'say', 'text': 'a'}, {'type': 'move', 'distance_m': 1.0})
+    e.age = 1.0
+    final = e.tick().events[-1]
+    assert final.message.startswith('step 2 (move +1.00 m) failed: odometry lost')
+
+
+def test_no_odometry_says_what_to_check():
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.mission.runner import MissionRunner
+    ex = MissionRunner(AgentConfig())
+    ex.start('m', 't', list(_actions({'type': 'move', 'distance_m': 1})), 0.0)
+    final = ex.tick(0.0, None).events[-1]
+    assert final.message == (
+        "step 1 (move +1.00 m) failed: no odometry received on 'odom' (is the GO2 bridge "
+        'running?); refusing to move without feedback (allow_open_loop is false); robot '
+        'stopped')
+
+
+def test_odometry_exactly_as_old_as_the_timeout_is_still_fresh():
+    e = _Exec(odom_timeout_s=0.5)
+    e.start({'type': 'move', 'distance_m': 1.0})
+    e.age = 0.5
+    out = e.tick()
+    assert not out.cmd.is_zero() and not out.events[-1].terminal
+
+
+def test_the_first_command_from_rest_is_one_acceleration_step():
+    e = _Exec(linear_accel=0.5, control_rate_hz=20.0)
+    e.start({'type': 'move', 'distance_m': 1.0})
+    assert e.tick().cmd.linear == pytest.approx(0.5 / 20.0)
+
+
+@pytest.mark.parametrize('moved, fails', [(0.34, False), (0.36, True)])
+def test_an_odometry_jump_is_more_than_the_robot_can_move(moved, fails):
+    from shadowhound_llm.common.geometry import Pose2D
+    e = _Exec(max_linear_speed=0.5)
+    e.start({'type': 'move', 'distance_m': 3.0})
+    e.tick()
+    e.pose = Pose2D(moved, 0.0, 0.0)  # 0.3 m + 2 x 0.5 m/s x 0.05 s = 0.35 m allowed
+    final = e.tick().events
+    assert bool(final and final[-1].terminal) == fails
+    if fails:
+        assert 'odometry jumped 0.36 m in 0.05 s' in final[-1].message
+
+
+@pytest.mark.parametrize('turned, fails, max_rate', [(0.59, False, 1.0), (0.61, True, 1.0),
+                                                     (0.6, True, 0.5)])
+def test_a_heading_jump_is_more_than_the_robot_can_turn(turned, fails, max_rate):
+    from shadowhound_llm.common.geometry import Pose2D
+    e = _Exec(max_angular_speed=max_rate)  # allowed: 0.5 rad + 2 x rate x 0.05 s
+    e.start({'type': 'rotate', 'angle_deg': 170})
+    e.tick()
+    e.pose = Pose2D(0.0, 0.0, turned)  # 0.5 rad + 2 x 1 rad/s x 0.05 s = 0.6 rad allowed
+    final = e.tick().events
+    assert bool(final and final[-1].terminal) == fails
+    if fails:
+        assert f'heading jumped {math.degrees(turned):.0f} deg in 0.05 s' in final[-1].message
+
+
+def test_a_stall_is_declared_only_after_the_stall_timeout():
+    e = _Exec(stall_timeout_s=1.0)
+    e.start({'type': 'move', 'distance_m': 1.0})
+    e.tick(dt=1.0)  # no progress since the first tick
+    out = e.tick()
+    assert not any(s.terminal for s in out.events), 'exactly the timeout: not yet'
+    assert e.tick().events[-1].message.endswith('robot stopped')
+
+
+def test_slowing_through_zero_keeps_to_the_acceleration_step():
+    from shadowhound_llm.motion.control import _Controller, ControlLimits
+    c = _Controller(ControlLimits(linear_accel=2.0))
+    c._last = Twist2D(0.3, 0.0, 0.0)
+    assert c._ramped(Twist2D(-0.1, 0.0, 0.0), 0.1).linear == pytest.approx(0.1)
+
+
+def test_a_drive_out_of_the_geofence_is_reported_as_its_path():
+    from shadowhound_llm.planning.envelope import EnvelopeViolation
+    with pytest.raises(EnvelopeViolation) as info:
+        _cursor(max_goto_radius_m=1.0).check_all(
+            _actions({'type': 'drive', 'linear_mps': 0.5, 'seconds': 3.0}))
+    assert 'its path reaches 1.5 m from home (at (1.5, 0.0) after 3.0 s)' in str(info.value)
+
+
+def test_after_a_motion_finished_the_next_standing_mission_publishes_nothing():
+    from shadowhound_llm.common.geometry import Pose2D
+    e = _Exec()
+    e.start({'type': 'move', 'distance_m': 0.1})
+    assert not e.tick().cmd.is_zero()
+    e.pose = Pose2D(0.1, 0.0, 0.0)
+    out = e.tick()
+    assert out.cmd.is_zero() and out.events[-1].state.value == 'succeeded'
+    e.start({'type': 'wait', 'seconds': 5.0})
+    assert e.tick().cmd is None

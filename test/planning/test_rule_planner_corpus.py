@@ -23,7 +23,7 @@ import shadowhound_llm.planning.actions as plan_models
 from shadowhound_llm.planning.actions import parse_plan
 from shadowhound_llm.planning.rules.planner import plan_from_rules
 
-DATA = Path(__file__).resolve().parent / 'data'
+DATA = Path(__file__).resolve().parents[1] / 'data'
 
 
 def entries(name):

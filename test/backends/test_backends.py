@@ -18,15 +18,9 @@ from shadowhound_llm.backends import (
     validate_openai,
 )
 from shadowhound_llm.planning.actions import plan_json_schema
-from shadowhound_llm.testing.ollama_double import GIB, ModelSpec, OllamaDouble, RUNNER_DIED
+from shadowhound_llm.testing.ollama_double import GIB, ModelSpec, RUNNER_DIED
 
 MESSAGES = [{'role': 'user', 'content': 'Mission: Move forward 1 meter'}]
-
-
-@pytest.fixture
-def ollama():
-    with OllamaDouble() as double:
-        yield double
 
 
 def client(double, **kw):

@@ -22,6 +22,7 @@ from shadowhound_llm.motion.control import (
     RotateController,
     target_in_odom,
     Twist2D,
+    ZERO,
 )
 from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
 
@@ -282,3 +283,178 @@ def test_sim_ignores_a_non_finite_lateral_command():
     sim.command(Twist2D(0.3, 0.0, math.nan), 0.0)
     sim.step(0.5, 0.5)
     assert sim.velocity == Twist2D()
+
+
+# ---- exact edges of the governor and controllers: each test kills mutants (mutation.sh)
+def test_the_governor_passes_a_command_inside_the_limits_unchanged():
+    governor = Governor(0.5, 1.0)
+    for cmd in (Twist2D(0.5, 1.0), Twist2D(-0.5, -1.0), Twist2D(0.3, 0.2, 0.4), ZERO):
+        assert governor.apply(cmd) == cmd
+    assert governor.clamp_count == 0
+
+
+def fast_limits(**kw):
+    """Accelerations so high that ramping never limits: commands equal the profile."""
+    from shadowhound_llm.motion.control import ControlLimits
+    return ControlLimits(linear_accel=1000.0, angular_accel=1000.0, **kw)
+
+
+def test_control_limits_come_from_every_parameter():
+    from dataclasses import replace
+    import math
+
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.motion.control import ControlLimits
+    cfg = replace(AgentConfig(), cruise_linear_speed=0.2, cruise_angular_speed=0.4,
+                  max_linear_speed=0.6, max_angular_speed=0.9, linear_accel=0.7,
+                  angular_accel=1.1, position_tolerance_m=0.03, yaw_tolerance_deg=5.0)
+    assert ControlLimits.from_config(cfg) == ControlLimits(
+        cruise_linear=0.2, cruise_angular=0.4, max_linear=0.6, max_angular=0.9,
+        linear_accel=0.7, angular_accel=1.1, position_tol=0.03, yaw_tol=math.radians(5.0))
+    capped = ControlLimits.from_config(replace(cfg, cruise_angular_speed=2.0))
+    assert capped.cruise_angular == 0.9
+
+
+def test_profile_speed_decelerates_as_sqrt_2ad():
+    import math
+
+    from shadowhound_llm.motion.control import profile_speed
+    assert profile_speed(0.01, 1.0, 0.5, 0.0) == pytest.approx(math.sqrt(2 * 0.5 * 0.01))
+    assert profile_speed(-0.01, 1.0, 0.5, 0.0) == pytest.approx(-math.sqrt(0.01))
+
+
+def test_ramping_steps_by_acceleration_times_dt_on_every_axis():
+    from shadowhound_llm.motion.control import ControlLimits, DriveController
+    lim = ControlLimits(linear_accel=0.5, angular_accel=2.0, max_angular=1.0)
+    drive = DriveController(lim, 0.3, 0.2, 0.8, seconds=5.0)
+    first = drive.update(None, 0.1, now=0.0)
+    assert (first.linear, first.angular, first.lateral) == pytest.approx((0.05, 0.2, 0.05))
+
+
+def test_controllers_start_with_what_is_left():
+    import math
+
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import (
+        DriveController,
+        FaceController,
+        GotoController,
+        MoveController,
+        RotateController,
+    )
+    lim = fast_limits()
+    assert MoveController(lim, Pose2D(), -1.5).remaining == 1.5
+    assert RotateController(lim, Pose2D(), -2.0).remaining == 2.0
+    assert GotoController(lim, Pose2D(1.0, 1.0), 4.0, 5.0).remaining == 5.0
+    assert DriveController(lim, 0.1, 0.0, 0.0, 3.0).remaining == 3.0
+    face = FaceController(lim, Pose2D(0.0, 0.0, 1.0), 1.5)
+    assert face.remaining == pytest.approx(0.5) and face.angle == pytest.approx(0.5)
+    for c in (MoveController(lim, Pose2D(), 1.0), GotoController(lim, Pose2D(), 1.0, 0.0)):
+        assert c.done is False
+    assert math.isinf(DriveController.__mro__[1](lim).remaining)
+
+
+def test_move_steers_back_to_its_heading_and_stops_at_the_tolerance_edge():
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import MoveController
+    lim = fast_limits(position_tol=0.05)
+    move = MoveController(lim, Pose2D(), 1.0)
+    cmd = move.update(Pose2D(0.0, 0.0, 0.1), 0.05)
+    assert cmd.linear == pytest.approx(0.3) and cmd.angular == pytest.approx(-0.2)
+    edge = MoveController(lim, Pose2D(), 0.4 * lim.position_tol)  # exactly 0.4 tol left
+    assert edge.update(Pose2D(), 0.05).is_zero() and edge.done
+
+
+def test_rotate_stops_at_the_tolerance_edge():
+    import math
+
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import RotateController
+    lim = fast_limits(yaw_tol=math.radians(5.0))
+    edge = RotateController(lim, Pose2D(), 0.4 * math.radians(5.0))
+    assert edge.update(Pose2D(), 0.05).is_zero() and edge.done
+
+
+def test_goto_commands_in_each_regime():
+    import math
+
+    from shadowhound_llm.common.geometry import Pose2D, wrap_angle
+    from shadowhound_llm.motion.control import GotoController
+    lim = fast_limits(position_tol=0.05)
+    # far, roughly on heading: cruise and a steering term
+    goto = GotoController(lim, Pose2D(), 2.0, 0.2)
+    cmd = goto.update(Pose2D(), 0.05)
+    error = math.atan2(0.2, 2.0)
+    assert cmd.linear == pytest.approx(0.3) and cmd.angular == pytest.approx(2.0 * error)
+    assert goto.remaining == pytest.approx(math.hypot(2.0, 0.2) + 0.5 * error)
+    # far and behind: turn in place first (just above 25 deg: turn; at it: drive)
+    goto = GotoController(lim, Pose2D(), -1.0, 0.0)
+    cmd = goto.update(Pose2D(), 0.05)
+    assert cmd.linear == 0.0 and cmd.angular == pytest.approx(0.6)
+    at = math.radians(25.0)
+    goto = GotoController(lim, Pose2D(), math.cos(at), math.sin(at))
+    goto.turn_in_place_above = wrap_angle(Pose2D().bearing_to(math.cos(at), math.sin(at))
+                                          - Pose2D().yaw)  # exactly the error it computes
+    assert goto.update(Pose2D(), 0.05).linear > 0.0, 'exactly the threshold: drive, not turn'
+    # near (under 3 tolerances): straight in, no steering, remaining is the distance
+    goto = GotoController(lim, Pose2D(), 0.1, 0.0)
+    cmd = goto.update(Pose2D(), 0.05)
+    assert cmd.angular == 0.0 and cmd.linear == pytest.approx(min(0.3, math.sqrt(200.0)))
+    assert goto.remaining == pytest.approx(0.1)
+    d = 3.0 * 0.05  # exactly 3 tolerances: not near, so heading error counts as progress
+    goto = GotoController(lim, Pose2D(), d, 0.0)
+    goto.update(Pose2D(0.0, 0.0, 0.2), 0.05)
+    assert goto.remaining == pytest.approx(d + 0.5 * 0.2)
+    # passed it, beside it by more than the tolerance: face it
+    goto = GotoController(lim, Pose2D(), 0.0, 0.07)
+    cmd = goto.update(Pose2D(), 0.05)
+    assert cmd.linear == 0.0 and cmd.angular == pytest.approx(0.6) and not goto.done
+    # within the tolerance but not along-track: done, and a zero command
+    goto = GotoController(lim, Pose2D(), 0.0, 0.05)
+    assert goto.update(Pose2D(), 0.05).is_zero() and goto.done is True
+    # exactly 0.4 tolerances away: done, with that distance left
+    goto = GotoController(lim, Pose2D(), 0.4 * lim.position_tol, 0.0)
+    assert goto.update(Pose2D(), 0.05).is_zero() and goto.done
+    assert goto.remaining == 0.4 * lim.position_tol
+    # near and off heading: the heading error is not counted as distance left
+    goto = GotoController(lim, Pose2D(), 0.1, 0.01)
+    goto.update(Pose2D(), 0.05)
+    assert goto.remaining == pytest.approx(math.hypot(0.1, 0.01))
+    # near, along-track 0.4 tolerances (not less): drive, do not turn
+    goto = GotoController(lim, Pose2D(), 0.02, 0.03)
+    cmd = goto.update(Pose2D(), 0.05)
+    assert cmd.linear > 0.0 and not goto.done
+
+
+def test_goto_backs_up_to_a_point_just_passed():
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.motion.control import GotoController
+    goto = GotoController(fast_limits(position_tol=0.05), Pose2D(), -0.1, 0.0)
+    cmd = goto.update(Pose2D(), 0.05)
+    assert cmd.linear < 0.0 and cmd.angular == 0.0
+
+
+def test_drive_ends_exactly_on_time_and_needs_the_clock():
+    from shadowhound_llm.motion.control import DriveController
+    drive = DriveController(fast_limits(), 0.2, 0.0, 0.0, seconds=1.0)
+    assert not drive.update(None, 0.05, now=10.0).is_zero()
+    assert drive.update(None, 0.05, now=11.0).is_zero() and drive.done
+    assert drive.remaining == 0.0
+    with pytest.raises(ValueError, match=r'^DriveController needs the control clock \(now\)$'):
+        DriveController(fast_limits(), 0.2, 0.0, 0.0, 1.0).update(None, 0.05)
+
+
+def test_a_pure_turn_drive_is_not_scaled():
+    from shadowhound_llm.motion.control import DriveController
+    drive = DriveController(fast_limits(), 0.0, 0.0, 0.5, seconds=1.0)
+    assert drive.update(None, 0.05, now=0.0) == Twist2D(0.0, 0.5, 0.0)
+
+
+def test_the_governor_lets_the_exact_limit_through_and_counts_each_clamp():
+    governor = Governor(0.5, 1.0)
+    assert governor.apply(Twist2D(0.3, 0.0, 0.4)) == Twist2D(0.3, 0.0, 0.4)  # |v| = 0.5
+    assert governor.clamp_count == 0
+    governor.apply(Twist2D(0.6, 0.0))
+    governor.apply(Twist2D(0.6, 0.0))
+    governor.apply(Twist2D(0.0, 2.0))
+    assert governor.clamp_count == 3
