@@ -17,6 +17,8 @@ from shadowhound_llm.backends import (
     validate_ollama,
     validate_openai,
 )
+from shadowhound_llm.backends.registry import backend_problems, ollama_host_problems
+from shadowhound_llm.common.params import AgentConfig, MonitorConfig
 from shadowhound_llm.planning.actions import plan_json_schema
 from shadowhound_llm.testing.ollama_double import GIB, ModelSpec, RUNNER_DIED
 
@@ -327,3 +329,16 @@ def test_gib_constant_matches_reports(ollama):
     ollama.script.models['phi4:14b'].vram_fraction = 0.5
     report = validate_ollama(client(ollama))
     assert '5.0 of 10.0 GiB' in report.checks[3].message
+
+
+def test_the_registry_refuses_unknown_backends_and_unparseable_hosts():
+    assert backend_problems(AgentConfig()) == []
+    assert backend_problems(AgentConfig(backend='llamafile')) == [
+        "backend='llamafile': use one of ollama, openai, none"]
+    problems = backend_problems(AgentConfig(fallback_backend='openai',
+                                            openai_base_url='ftp://x'))
+    assert len(problems) == 1 and problems[0].startswith('openai_base_url: ')
+    assert backend_problems(AgentConfig(backend='none', ollama_host='http://:::bad')) == []
+    assert ollama_host_problems(MonitorConfig()) == []
+    assert ollama_host_problems(MonitorConfig(ollama_host='http://:::bad'))[0].startswith(
+        'ollama_host: ')
