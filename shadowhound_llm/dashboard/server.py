@@ -35,8 +35,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import uvicorn
 
-from ..contract import check_mission_text, MissionTextError, parse_request, RequestError
-from ..hosts import is_loopback
+from ..common.contract import check_mission_text, MissionTextError, parse_request, RequestError
+from ..common.hosts import is_loopback
 
 STATIC_DIR = Path(__file__).resolve().parent / 'static'
 HEARTBEAT_S = 10.0
