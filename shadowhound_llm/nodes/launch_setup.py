@@ -355,6 +355,7 @@ class AgentExit:
     failed: bool
     message: str
     end_launch: bool = True
+    cause: str = ''                 # how the agent ended, without what the launch does
 
 
 _REASONS = {
@@ -379,7 +380,7 @@ def agent_exit(returncode: int | None, shutting_down: bool = False) -> AgentExit
         what = f'mission_agent exited with status {returncode}' + (
             f' ({reason})' if reason else '')
     if shutting_down:
-        return AgentExit(returncode, False, f'{what} while the launch was ending', False)
+        return AgentExit(returncode, False, f'{what} while the launch was ending', False, what)
     failed = returncode != 0
     return AgentExit(returncode, failed, f'{what}: ending the launch'
-                     + (', exit status 1' if failed else ''))
+                     + (', exit status 1' if failed else ''), cause=what)
