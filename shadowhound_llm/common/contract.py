@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Everything the package speaks on its topics, defined once (see ../shared/CONTRACT.md).
+"""Everything the package speaks on its topics, defined once (see docs/INTERFACE.md).
 
 Plain Python (pydantic, no ROS): mission states, the structured mission request,
 ``mission_status`` and ``llm_metrics`` bodies, and the one severity scale shared by backend
