@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from ..common.contract import MissionState, MissionStatus
 from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import AgentConfig
-from ..motion.control import Controller, ControlLimits, Twist2D, ZERO
+from ..motion.control import Controller, ControlLimits, MotionLimits, Twist2D, ZERO
 from ..planning.actions import Action, Point, step_views
 
 STALL_PROGRESS = 0.01  # m or rad of progress that resets the stall timer
@@ -112,6 +112,7 @@ class MissionRunner:
     def __init__(self, config: AgentConfig, camera: Camera | None = None) -> None:
         self.config = config
         self.limits = ControlLimits.from_config(config)
+        self.motion = MotionLimits.from_config(config)
         self.camera = camera
         self.home: Pose2D | None = None
         self.mission: _Mission | None = None
@@ -126,6 +127,7 @@ class MissionRunner:
         """New parameters: speeds and tolerances apply from the next tick, running step too."""
         self.config = config
         self.limits = ControlLimits.from_config(config)
+        self.motion = MotionLimits.from_config(config)
         step = self.mission.step if self.mission is not None else None
         for controller in (step.controllers or []) if step is not None else []:
             controller.limits = self.limits
@@ -320,9 +322,34 @@ class _Step:
     def _build(self, pose: Pose2D) -> list[Controller]:
         self._place_target(pose)
         try:
-            return self.action.controllers(pose, self.target, self.ex.home, self.ex.limits)
+            controllers = self.action.controllers(pose, self.target, self.ex.home,
+                                                  self.ex.limits)
         except ValueError as exc:
             raise StepFailed(str(exc)) from None
+        self._check_geofence(pose)
+        return controllers
+
+    def _check_geofence(self, pose: Pose2D) -> None:
+        """The step, predicted from the pose it really starts at, stays inside the geofence.
+
+        The envelope checked the plan from predicted poses; the robot's real pose differs (a
+        goto ends where its tolerance lets it, heading included), and a robot-frame step is
+        placed from the real one. A step that would take the robot farther out than it is, and
+        beyond max_goto_radius_m (plus the goal tolerance twice), is refused here.
+        """
+        home, cfg = self.ex.home, self.ex.config
+        if home is None:
+            return
+        motion = self.action.predict(pose, home, self.ex.motion)
+        limit = cfg.max_goto_radius_m + 2.0 * cfg.position_tolerance_m
+        here = home.distance_to(pose.x, pose.y)
+        for _, point in self.action.path(pose, motion.seconds) + [(motion.seconds, motion.end)]:
+            radius = home.distance_to(point.x, point.y)
+            if radius > limit and radius > here + 1e-9:
+                raise StepFailed(
+                    f'from where it starts ({pose.x:.2f}, {pose.y:.2f}) it would reach '
+                    f'({point.x:.1f}, {point.y:.1f}), {radius:.1f} m from home; the limit is '
+                    f'{cfg.max_goto_radius_m:.1f} m (max_goto_radius_m)')
 
     def _photo(self, now: float) -> None:
         camera, cfg = self.ex.camera, self.ex.config

@@ -484,3 +484,36 @@ def test_after_a_motion_finished_the_next_standing_mission_publishes_nothing():
     assert out.cmd.is_zero() and out.events[-1].state.value == 'succeeded'
     e.start({'type': 'wait', 'seconds': 5.0})
     assert e.tick().cmd is None
+
+
+def test_a_step_that_would_leave_the_geofence_from_the_real_pose_is_refused():
+    """A move that would really leave the fence is refused where it starts.
+
+    The envelope predicts a goto facing its point; a goto within the position tolerance does
+    not turn, so the move after it goes elsewhere than the plan predicted.
+    """
+    from shadowhound_llm.planning.envelope import check_plan, Limits
+
+    plan = [{'type': 'goto', 'x': 0.0, 'y': 6.0},
+            {'type': 'goto', 'x': 0.0, 'y': 0.03, 'frame': 'robot'},
+            {'type': 'move', 'distance_m': 5.0}]
+    check_plan(parse_plan({'actions': plan}), Limits())  # fits, as the plan predicts it
+    loop = Loop()
+    loop.ex.home = Pose2D()
+    loop.start(*plan)
+    farthest = 0.0
+    while not (loop.events and loop.events[-1].terminal):
+        loop.tick()
+        farthest = max(farthest, math.hypot(loop.sim.pose.x, loop.sim.pose.y))
+    final = loop.events[-1]
+    assert final.state == MissionState.FAILED and final.step == 2
+    assert 'max_goto_radius_m' in final.message and '11.0 m from home' in final.message
+    assert farthest < AgentConfig().max_goto_radius_m and loop.cmds[-1] == Twist2D()
+
+
+def test_steps_near_the_geofence_that_stay_inside_it_run():
+    loop = Loop()
+    loop.ex.home = Pose2D()
+    loop.start({'type': 'goto', 'x': 0.0, 'y': 9.5}, {'type': 'move', 'distance_m': 0.4},
+               {'type': 'move', 'distance_m': -2.0}, {'type': 'return_home'})
+    assert loop.run(120.0).state == MissionState.SUCCEEDED
