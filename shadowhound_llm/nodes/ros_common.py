@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import fields
+import os
 import signal
 import sys
 import threading
+import time
 from typing import Any, Callable, Iterator, TypeVar
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
@@ -215,3 +217,31 @@ def log_line(logger: Any, level: str, text: str) -> None:
         logger.error(text)
     else:
         logger.fatal(text)
+
+
+def nodes_on_domain(domain_id: int, wait_s: float = 1.0) -> list[str]:
+    """The ROS nodes that other processes run on ``domain_id``, as discovery finds them.
+
+    A probe node joins the domain for ``wait_s`` (discovery over shared memory takes a few
+    hundred milliseconds) and lists everyone else. Call it with the DDS environment already
+    set (``common.local_dds.apply_local_dds``).
+    """
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain_id,
+               signal_handler_options=SignalHandlerOptions.NO)
+    probe_name = f'domain_probe_{os.getpid()}'
+    seen: set[str] = set()
+    try:
+        probe = rclpy.create_node(probe_name, context=context)
+        try:
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                for name, namespace in probe.get_node_names_and_namespaces():
+                    if name != probe_name:
+                        seen.add(f'{namespace.rstrip("/")}/{name}')
+                time.sleep(0.05)
+        finally:
+            probe.destroy_node()
+    finally:
+        rclpy.shutdown(context=context)
+    return sorted(seen)
