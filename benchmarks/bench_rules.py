@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Rule planner: coverage and errors per category, before and after, and time per command.
 
-Before: the rule planner of commit 4d0c832 (read with git show into a temporary module);
-after: the working tree's. Per category of the mission corpus, and for the plain-command and
-tricky-phrasing lists of test/data: answered right / answered wrong / deferred. Then the time
-per command (median, p99) over every text, against a floor measured in the same run: one
-empty regex match per command (the least any planner can do with a text).
+Before: the rule planner of a commit (its rule_*.py modules read with git show into a
+temporary package); after: the working tree's. Per category of the mission corpus, for the
+plain-command and tricky-phrasing lists of test/data, and for the held-out set
+(test/data/rules_heldout.yaml, per family; its traps must all defer): answered right /
+answered wrong / deferred. Then the time per command (median, p99 over every call, the cold
+first round included) over every text, against a floor measured in the same run: one empty
+regex match per command (the least any planner can do with a text).
 
 Run: .venv/bin/python benchmarks/bench_rules.py [--rounds 20] [--before COMMIT]
+     [--heldout test/data/rules_heldout.yaml]
 """
 
 import argparse
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 from bench_common import percentile
 import yaml
@@ -30,22 +34,35 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / 'test' / 'data'
 
 
+def _git(*args):
+    return subprocess.run(['git', *args], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+
+
 def load_before(commit):
-    """The rule planner at a commit, as module shadowhound_llm._rule_planner_before."""
+    """The rule planner at a commit, as package _rules_before (its rule_*.py modules).
+
+    Imports of the package's other modules (params, plan) go to the working tree's.
+    """
     try:
-        source = subprocess.run(['git', 'show', f'{commit}:shadowhound_llm/rule_planner.py'],
-                                cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        names = [line.split('\t')[-1] for line in _git('ls-tree', '-r', commit).splitlines()
+                 if re.search(r'/rule_\w+\.py$', line)]
+        sources = {Path(n).stem: _git('show', f'{commit}:{n}') for n in names}
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f'(no "before" figures: git show {commit} failed: {exc})')
         return None
+    if 'rule_planner' not in sources:
+        print(f'(no "before" figures: no rule_planner.py at {commit})')
+        return None
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / 'rule_planner_before.py'
-        path.write_text(source, encoding='utf-8')
-        name = 'shadowhound_llm._rule_planner_before'
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
+        package = types.ModuleType('_rules_before')
+        package.__path__ = [tmp]
+        sys.modules['_rules_before'] = package
+        for stem, source in sources.items():
+            # Relative imports of the package's other modules: the working tree's.
+            source = re.sub(r'from \.(?!rule_)(\w+)', r'from shadowhound_llm.\1', source)
+            (Path(tmp) / f'{stem}.py').write_text(source, encoding='utf-8')
+        module = importlib.import_module('_rules_before.rule_planner')
     return module.plan_from_rules
 
 
@@ -61,6 +78,21 @@ def data_missions(name, category):
             entry = dict(entry, actions=[{'type': 'say'}])  # any plan is wrong: only say
         out.append(mission_from_dict(dict(entry, category=category)))
     return out
+
+
+def heldout_missions(path):
+    """The held-out set as missions: (commands said five ways, traps that must defer)."""
+    data = yaml.safe_load(Path(path).read_text(encoding='utf-8'))
+    plain = [mission_from_dict({'text': text, 'category': c['family'],
+                                'actions': c['actions'], 'also': c.get('also'),
+                                'match': c.get('match', 'exact')})
+             for c in data['commands'] for text in c['say']]
+    traps = []
+    for trap in data['traps']:
+        DEFER_ONLY.add(trap['text'])
+        traps.append(mission_from_dict({'text': trap['text'], 'category': trap['family'],
+                                        'actions': [{'type': 'say'}]}))
+    return plain, traps
 
 
 def why(wrong):
@@ -97,7 +129,8 @@ def table(title, before, after):
 
 
 def time_per_call(fn, texts, rounds):
-    """Microseconds per call: every call, and each text's best (free of scheduling noise)."""
+    """Microseconds per call: every call, each text's best (free of scheduling noise), and
+    the first round's calls (cold: nothing warmed for that text yet)."""
     times, best = [], [float('inf')] * len(texts)
     for _ in range(rounds):
         for n, text in enumerate(texts):
@@ -106,42 +139,55 @@ def time_per_call(fn, texts, rounds):
             dt = (time.perf_counter_ns() - t0) / 1000.0
             times.append(dt)
             best[n] = min(best[n], dt)
-    return times, best
+    return times, best, times[:len(texts)]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rounds', type=int, default=20)
-    parser.add_argument('--before', default='4d0c832')
+    parser.add_argument('--before', default='740eabd')
+    parser.add_argument('--heldout', default=str(DATA / 'rules_heldout.yaml'))
     opts = parser.parse_args()
     before = load_before(opts.before)
+    plain, traps = heldout_missions(opts.heldout)
     sets = [('mission corpus (shadowhound_llm/config/missions.yaml)', load_corpus()),
             ('plain commands (test/data/rule_plain_commands.yaml)',
              data_missions('rule_plain_commands.yaml', 'plain')),
             ('tricky phrasings (test/data/rule_tricky.yaml)',
-             data_missions('rule_tricky.yaml', 'tricky'))]
+             data_missions('rule_tricky.yaml', 'tricky')),
+            (f'held-out commands, five ways each ({opts.heldout})', plain),
+            (f'held-out traps, all must defer ({opts.heldout})', traps)]
+    summary = []
     for title, missions in sets:
-        table(title, rule_coverage(missions, planner=safe(before)) if before else None,
-              rule_coverage(missions, planner=plan_from_rules))
+        b = rule_coverage(missions, planner=safe(before)) if before else None
+        a = rule_coverage(missions, planner=plan_from_rules)
+        table(title, b, a)
+        summary.append((title.split(' (')[0], b, a))
+    print('\nsummary: answered / right / wrong of n')
+    for title, b, a in summary:
+        left = f'{b["answered"]:4d} {b["right"]:4d} {b["wrong"]:3d}' if b else '   -'
+        print(f'  {title:40} n={a["missions"]:4d}  before {left}  after '
+              f'{a["answered"]:4d} {a["right"]:4d} {a["wrong"]:3d}  '
+              f'({100 * a["answered"] / max(1, a["missions"]):.0f}% answered)')
 
     texts = [m.text for _, missions in sets for m in missions]
     empty = re.compile(r'^$')
     print(f'\ntime per command over {len(texts)} texts x {opts.rounds} rounds (microseconds; '
           f'"best" = each text\'s fastest round, then median/p99 over texts):')
     print(f'{"":28} {"median":>8} {"p99":>8} {"best p50":>9} {"best p99":>9} '
-          f'{"median/floor":>13}')
+          f'{"cold p99":>9} {"median/floor":>13}')
     planners = [('floor: empty regex match', empty.match)]
     if before:
         planners.append((f'before ({opts.before})', safe(before)))
     planners.append(('after (working tree)', plan_from_rules))
     floor_median = None
     for name, fn in planners:
-        times, best = time_per_call(fn, texts, opts.rounds)
+        times, best, cold = time_per_call(fn, texts, opts.rounds)
         median = percentile(times, 50)
         floor_median = floor_median or median
         print(f'{name:28} {median:8.1f} {percentile(times, 99):8.1f} '
               f'{percentile(best, 50):9.1f} {percentile(best, 99):9.1f} '
-              f'{median / floor_median:13.0f}')
+              f'{percentile(cold, 99):9.1f} {median / floor_median:13.0f}')
 
 
 if __name__ == '__main__':

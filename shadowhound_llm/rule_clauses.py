@@ -13,7 +13,7 @@ import math
 from typing import Callable
 
 from .plan import Drive, Goto, Move, Photo, ReturnHome, Rotate, Stop, Wait
-from .rule_slots import SlotReader, Slots, TURN_NOUNS
+from .rule_slots import SIDE_WORDS, SlotReader, Slots, TURN_NOUNS
 from .rule_words import (
     ANGLE_UNITS,
     at,
@@ -31,6 +31,7 @@ Clause = tuple[object, int, str]
 _TRANSLATE_VERBS = {
     'move': None, 'go': None, 'walk': None, 'drive': None, 'travel': None, 'run': None,
     'proceed': None, 'head': None, 'trot': None, 'step': None, 'advance': 'forward',
+    'continue': None, 'march': None,
     'reverse': 'backward', 'retreat': 'backward', 'back up': 'backward', 'back': 'backward',
     'strafe': 'sideways', 'sidestep': 'sideways', 'side step': 'sideways', 'shift': 'sideways',
     'slide': 'sideways',
@@ -53,7 +54,7 @@ class ClauseReader(SlotReader):
     def clause_translate(self, i: int) -> Clause | None:
         """'move forward 1 m', 'back up 50 cm', 'strafe left 1 m', 'reverse for 5 s'."""
         s = Slots()
-        i = self.fill(i, s, self.slot_speed)
+        i = self.lead(i, s)
         verb = read_words(self.toks, i, *_TRANSLATE_VERBS)
         if verb is None:
             return None
@@ -111,8 +112,8 @@ class ClauseReader(SlotReader):
     def clause_rotate(self, i: int) -> Clause | None:
         """'turn left 90 degrees', 'rotate 1.57 rad', 'turn around', 'turn left'."""
         s = Slots()
-        i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'turn', 'rotate', 'spin', 'pivot')
+        i = self.lead(i, s)
+        verb = read_words(self.toks, i, 'turn', 'rotate', 'spin', 'pivot', 'yaw')
         if verb is None:
             return None
         j = self.fill(verb[1], s, self.slot_side, self.slot_angle, self.slot_seconds,
@@ -128,19 +129,16 @@ class ClauseReader(SlotReader):
         if speed is False or (s.angle_deg is not None and s.seconds is not None):
             return None
         extra = {'speed_dps': speed} if speed else {}
+        kind = 'unsided' if s.side is None else ''
+        side = 1 if s.side is None else s.side  # no side said: counter-clockwise (REP-103)
         if s.seconds is not None:
-            if s.side is None:
-                return None
             w = speed or self.cruise()[1]
-            return Drive(angular_dps=s.side * w, seconds=s.seconds), j, ''
-        kind = ''
+            return Drive(angular_dps=side * w, seconds=s.seconds), j, kind
         if s.angle_deg is None:
-            if s.side is None or not bare_ok:
+            # 'turn left' is 90 degrees; 'turn clockwise' says no amount at all.
+            if s.side is None or not bare_ok or s.said_side not in SIDE_WORDS:
                 return None
             s.angle_deg, kind = 90.0, 'bare_side'
-        elif s.side is None:
-            kind = 'unsided'
-        side = 1 if s.side is None else s.side
         return Rotate(angle_deg=side * round(s.angle_deg, 2), **extra), j, kind
 
     def clause_perform_turn(self, i: int) -> Clause | None:
@@ -196,14 +194,14 @@ class ClauseReader(SlotReader):
                 return None
             sweep = s.sweep_deg
         speed = self.linear_speed(s)
-        if speed is False or s.radius_m is None or s.side is None or not sweep \
-                or s.radius_m <= 0:
+        if speed is False or s.radius_m is None or not sweep or s.radius_m <= 0:
             return None
+        side = 1 if s.side is None else s.side  # no side said: counter-clockwise (REP-103)
         v = speed or self.cruise()[0]
         w = math.degrees(v / s.radius_m)
         seconds = math.radians(sweep) * s.radius_m / v
-        return Drive(linear_mps=v, angular_dps=s.side * round(w, 2),
-                     seconds=round(seconds, 2)), j, ''
+        return Drive(linear_mps=v, angular_dps=side * round(w, 2),
+                     seconds=round(seconds, 2)), j, 'unsided' if s.side is None else ''
 
     def clause_goto(self, i: int) -> Clause | None:
         """'go to x=2, y=1', 'navigate to (1, -1)': a goto in the odom frame."""
@@ -350,7 +348,7 @@ class ClauseReader(SlotReader):
         j = verb[1]
         another = at(toks, j) == 'another'
         if not another:
-            j = skip(toks, j, 'a', 'one', 'the')
+            j = skip(toks, j, 'a', 'an', 'one', 'the')
         else:
             j += 1
         nouns = ('photo', 'picture', 'pic', 'snapshot', 'image', 'photograph')
@@ -366,7 +364,10 @@ class ClauseReader(SlotReader):
         toks = self.toks
         verb = read_words(toks, i, 'wait', 'pause', 'hold', 'stay', 'stand still', 'hold still',
                           'stay still', 'stay put', 'remain still', 'stay here', 'wait here',
-                          'wait there')
+                          'wait there', 'hold on', 'hang on', 'stay where you are',
+                          'remain where you are', 'stay in place', 'wait in place',
+                          'remain in place', 'stand by', 'remain stationary',
+                          'stay stationary', 'stand still here')
         if verb is None:
             return None
         j = skip(toks, verb[1], 'for')
@@ -380,7 +381,9 @@ class ClauseReader(SlotReader):
         verb = read_words(self.toks, i, 'stop', 'halt')
         if verb is None:
             return None
-        return Stop(), skip(self.toks, verb[1], 'there', 'here', 'now'), 'stop'
+        return Stop(), skip(self.toks, verb[1], 'there', 'here', 'now', 'right there',
+                            'right here', 'right now', 'immediately', 'at once',
+                            'where you are', 'moving'), 'stop'
 
     def clauses(self) -> tuple[Callable[[int], Clause | None], ...]:
         """Every clause reader, tried at each position."""

@@ -39,7 +39,7 @@ from .params import AgentConfig
 from .plan import MOTION_TYPES, Plan, Rotate
 from .rule_clauses import ClauseReader
 from .rule_slots import SPEED_WORDS
-from .rule_words import read_words, skip, tokenize
+from .rule_words import normalise, read_words, skip, tokenize
 
 _STOP_RE = re.compile(
     r'^\W*(?:(?:emergency|e)[\s-]*stop|stop(?:\s+(?:now|moving|the\s+robot|immediately))?'
@@ -52,9 +52,13 @@ _DEFER_WORDS = frozenset(
     'approximately roughly nearly almost either neither nor without minus plus '
     'times twice thrice more less few couple several some any'.split())
 _SEPARATORS = frozenset({',', ';', '.', '!', 'and', 'then', 'next', 'finally', 'also',
-                         'please', 'now'})
+                         'please', 'now', 'afterwards', 'afterward', 'lastly',
+                         'subsequently', 'thereafter'})
 _LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after that',
-          'and then', 'can you', 'could you', 'would you', 'will you')
+          'and then', 'can you', 'could you', 'would you', 'will you', 'afterwards',
+          'afterward', 'lastly', 'subsequently', 'thereafter', 'first of all', 'to start',
+          'go ahead and', 'i want you to', 'i need you to', 'i would like you to',
+          "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot')
 _POLITE = ('can you', 'could you', 'would you', 'will you')
 _TRAILS = ('please', 'thanks', 'thank you')
 
@@ -147,7 +151,7 @@ def _tokens(text: str) -> list[str] | None:
             toks.pop()
     if not toks or any(t in _DEFER_WORDS or t == '?' for t in toks):
         return None
-    return toks
+    return normalise(toks)
 
 
 def plan_from_rules(text: str, config: AgentConfig | None = None) -> Plan | None:

@@ -42,6 +42,9 @@ SIDES = {
     'counter clockwise': 1, 'anticlockwise': 1, 'anti clockwise': 1, 'ccw': 1,
     'right': -1, 'to the right': -1, 'to your right': -1, 'clockwise': -1, 'cw': -1,
 }
+# The side words that also give a bare turn its 90 degrees ('turn left'; not 'turn clockwise').
+SIDE_WORDS = frozenset({'left', 'to the left', 'to your left', 'right', 'to the right',
+                        'to your right'})
 TURN_AMOUNTS = {'quarter': 90.0, 'half': 180.0, 'full': 360.0, 'complete': 360.0}
 TURN_NOUNS = ('turn', 'rotation', 'spin', 'revolution')
 SPEED_WORDS = ('slowly', 'slow', 'fast', 'quickly')
@@ -64,6 +67,7 @@ class Slots:
     sideways: bool = False
     again: bool = False
     said_direction: str = ''
+    said_side: str = ''
 
 
 class SlotReader:
@@ -93,10 +97,8 @@ class SlotReader:
         return found[1]
 
     def slot_seconds(self, i: int, s: Slots) -> int | None:
-        """'for 5 seconds', 'for two minutes' (never 'a minute': an idiom)."""
-        if at(self.toks, i) != 'for':
-            return None
-        found = read_quantity(self.toks, i + 1, TIME_UNITS, articles=False)
+        """'for 5 seconds', '10 s', 'for two minutes' (never 'a minute': an idiom)."""
+        found = read_quantity(self.toks, skip(self.toks, i, 'for'), TIME_UNITS, articles=False)
         if found is None or s.seconds is not None:
             return None
         s.seconds = found[0]
@@ -123,7 +125,7 @@ class SlotReader:
         found = read_words(self.toks, i, *SIDES)
         if found is None or s.side is not None:
             return None
-        s.side = SIDES[found[0]]
+        s.side, s.said_side = SIDES[found[0]], found[0]
         return found[1]
 
     def slot_angle(self, i: int, s: Slots) -> int | None:
@@ -217,15 +219,25 @@ class SlotReader:
         return found[1]
 
     def fill(self, i: int, s: Slots, *slots: Callable[[int, Slots], int | None]) -> int:
-        """Read slots in any order until none applies; the position after the last one."""
+        """Read slots in any order until none applies; the position after the last one.
+
+        A comma may stand between two slots ("go forward, at 0.2 m/s, for 5 s"); a comma
+        with no slot after it ends the clause.
+        """
         while True:
+            k = i + 1 if at(self.toks, i) == ',' else i
             for slot in slots:
-                j = slot(i, s)
+                j = slot(k, s)
                 if j is not None:
                     i = j
                     break
             else:
                 return i
+
+    def lead(self, i: int, s: Slots) -> int:
+        """The slots that may come before a verb ("slowly", "at 0.2 m/s, ...", "for 5 s,")."""
+        j = self.fill(i, s, self.slot_speed, self.slot_seconds)
+        return j + 1 if j > i and at(self.toks, j) == ',' else j
 
     def linear_speed(self, s: Slots) -> float | None | bool:
         """m/s said, None for none, False when the speed said is not a linear one."""

@@ -150,6 +150,9 @@ def read_number(toks: Tokens, i: int, articles: bool = True) -> tuple[float, int
         return (0.5 if at(toks, i + 1) == 'half' else 0.25), i + 2
     elif word == 'quarter' and read_words(toks, i + 1, 'of a', 'of an'):
         return 0.25, i + 3
+    elif word in _ONES and at(toks, i + 1) == ('quarter' if word == 'one' else 'quarters'):
+        j = i + 2  # 'three quarters of a meter', 'one quarter meter'
+        return _ONES[word] / 4.0, j + 2 if read_words(toks, j, 'of a', 'of an') else j
     elif word in ('a', 'an') and at(toks, i + 1) == 'single':
         return (1.0, i + 2) if articles else None
     elif word in ('a', 'an') and at(toks, i + 1) != 'hundred':
@@ -239,3 +242,127 @@ def read_speed(toks: Tokens, i: int) -> tuple[str, float, int] | None:
     if per is None or at(toks, per[1]) not in TIME_UNITS:
         return None
     return kind, value * scale / TIME_UNITS[toks[per[1]]], per[1] + 1
+
+
+# ---- the lexicon: every phrasing of a word becomes that word; fillers become nothing ----
+def _speed_phrases() -> dict[str, str]:
+    """'at a velocity of', 'maintaining a speed of', 'with an angular speed of' -> 'at'."""
+    out = {}
+    for lead in ('at', 'with', 'maintaining', 'keeping', 'holding'):
+        for article in ('a ', 'an ', ''):
+            for adjective in ('', 'constant ', 'steady ', 'linear ', 'angular ', 'rotational ',
+                              'rotation ', 'turning '):
+                for noun in ('speed', 'velocity', 'rate', 'pace'):
+                    out[f'{lead} {article}{adjective}{noun} of'] = 'at'
+    for article in ('a ', ''):
+        for adjective, word in (('slow', 'slowly'), ('low', 'slowly'), ('fast', 'fast'),
+                                ('quick', 'fast'), ('high', 'fast')):
+            for noun in ('speed', 'pace'):
+                out[f'at {article}{adjective} {noun}'] = word
+    return out
+
+
+def _side_phrases() -> dict[str, str]:
+    """'in a clockwise direction' -> 'clockwise', 'towards the left' -> 'left'."""
+    out = {}
+    for word, canonical in (('clockwise', 'clockwise'), ('counterclockwise', 'counterclockwise'),
+                            ('counter clockwise', 'counterclockwise'),
+                            ('anticlockwise', 'counterclockwise'),
+                            ('anti clockwise', 'counterclockwise'), ('left', 'left'),
+                            ('right', 'right'), ('forward', 'forward'),
+                            ('backward', 'backward'), ('reverse', 'backward')):
+        for article in ('a ', 'the ', ''):
+            out[f'in {article}{word} direction'] = canonical
+    for toward in ('toward', 'towards'):
+        for article in ('the', 'your'):
+            for side in ('left', 'right'):
+                out[f'{toward} {article} {side}'] = side
+    return out
+
+
+def _verb_phrases() -> dict[str, str]:
+    """'keep moving', 'continue to walk' -> the verb; 'take a left' -> 'turn left'."""
+    out = {}
+    for verb, gerund in (('move', 'moving'), ('go', 'going'), ('walk', 'walking'),
+                         ('drive', 'driving'), ('travel', 'traveling'),
+                         ('travel', 'travelling'), ('turn', 'turning'), ('rotate', 'rotating'),
+                         ('spin', 'spinning'), ('reverse', 'reversing'),
+                         ('back up', 'backing up'), ('strafe', 'strafing'),
+                         ('advance', 'advancing'), ('head', 'heading'),
+                         ('proceed', 'proceeding'), ('step', 'stepping')):
+        for lead in ('keep', 'keep on', 'continue', 'carry on'):
+            out[f'{lead} {gerund}'] = verb
+        out[f'continue to {verb}'] = verb
+    for verb in ('take', 'make', 'hang', 'do'):
+        for side in ('left', 'right'):
+            out[f'{verb} a {side}'] = f'turn {side}'
+            out[f'{verb} a {side} turn'] = f'turn {side}'
+        for article in ('a ', 'an ', ''):
+            out[f'{verb} {article}u turn'] = 'turn around'
+            out[f'{verb} {article}about turn'] = 'turn around'
+    for side in ('left', 'right'):
+        out[f'face {side}'] = f'turn {side}'
+        out[f'face to the {side}'] = f'turn {side}'
+        out[f'face your {side}'] = f'turn {side}'
+    for way in ('the other way', 'the opposite way', 'the opposite direction',
+                'the other direction', 'backwards', 'backward', 'behind you'):
+        out[f'face {way}'] = 'turn around'
+    for article in ('a ', 'a complete ', 'a full ', ''):
+        for noun in ('stop', 'halt', 'standstill'):
+            out[f'come to {article}{noun}'] = 'stop'
+            out[f'bring yourself to {article}{noun}'] = 'stop'
+    return out
+
+
+LEXICON: dict[str, str] = {
+    **_speed_phrases(), **_side_phrases(), **_verb_phrases(),
+    # fillers before a quantity: 'for a distance of 2 m', 'by an angle of 30 degrees'
+    **{f'{article} {noun} of': '' for article in ('a', 'an', 'a total', 'the')
+       for noun in ('distance', 'angle', 'duration', 'period', 'time', 'length', 'total')},
+    'a total of': '', 'in total': '', 'total of': '', 'for the next': 'for', 'during': 'for',
+    'over a distance of': '',
+    # directions said another way
+    'to the front': 'forward', 'frontward': 'forward', 'frontwards': 'forward',
+    'to the rear': 'backward', 'rearward': 'backward', 'rearwards': 'backward',
+    'to the back': 'backward',
+    # words that add nothing a plan can hold
+    'yourself': '', 'kindly': '', 'just': '', 'simply': '', 'right away': '',
+    'rapidly': 'quickly', 'swiftly': 'quickly',
+    # one spelling per word
+    'counter clockwise': 'counterclockwise', 'anti clockwise': 'counterclockwise',
+    'anticlockwise': 'counterclockwise', 'cms': 'cm',
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Lexicon entries by their first word, longest first."""
+    index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for phrase, canonical in LEXICON.items():
+        words = tuple(phrase.split())
+        index.setdefault(words[0], []).append((words, tuple(canonical.split())))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
+def normalise(toks: Tokens) -> list[str]:
+    """The tokens with each phrasing of a word replaced by that word, fillers left out.
+
+    "keep going forward, maintaining a speed of 0.2 m/s, for a duration of 5 s" becomes
+    "go forward , at 0.2 m / s , for 5 s". A phrase maps to one meaning wherever it
+    stands, so normalising never changes what a command says.
+    """
+    index = _lexicon_index()
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for words, canonical in index.get(toks[i], ()):
+            if tuple(toks[i:i + len(words)]) == words:
+                out.extend(canonical)
+                i += len(words)
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
