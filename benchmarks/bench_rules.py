@@ -142,11 +142,35 @@ def time_per_call(fn, texts, rounds):
     return times, best, times[:len(texts)]
 
 
+_COLD = """
+import sys, time
+texts = sys.stdin.read().split('\\n')
+from shadowhound_llm.rule_planner import plan_from_rules
+for text in texts:
+    t0 = time.perf_counter_ns()
+    plan_from_rules(text)
+    print((time.perf_counter_ns() - t0) / 1000.0)
+"""
+
+
+def cold_calls(texts, processes):
+    """Microseconds of each text's first call in fresh processes (import, then call)."""
+    times = []
+    for n in range(processes):
+        chunk = texts[n::processes][:40]
+        out = subprocess.run([sys.executable, '-c', _COLD], input='\n'.join(chunk),
+                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
+        times += [float(line) for line in out.split()]
+    return times
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rounds', type=int, default=20)
     parser.add_argument('--before', default='740eabd')
     parser.add_argument('--heldout', default=str(DATA / 'rules_heldout.yaml'))
+    parser.add_argument('--cold-processes', type=int, default=5,
+                        help='fresh processes timing first calls after import')
     opts = parser.parse_args()
     before = load_before(opts.before)
     plain, traps = heldout_missions(opts.heldout)
@@ -188,6 +212,12 @@ def main():
         print(f'{name:28} {median:8.1f} {percentile(times, 99):8.1f} '
               f'{percentile(best, 50):9.1f} {percentile(best, 99):9.1f} '
               f'{percentile(cold, 99):9.1f} {median / floor_median:13.0f}')
+    if opts.cold_processes:
+        cold = cold_calls(texts, opts.cold_processes)
+        print(f'after, fresh processes: first calls after import of {len(cold)} texts: '
+              f'median {percentile(cold, 50):.1f}, p99 {percentile(cold, 99):.1f}, '
+              f'max {max(cold):.1f} (the very first call: '
+              f'{max(cold[0::40]) if len(cold) >= 40 else cold[0]:.1f})')
 
 
 if __name__ == '__main__':

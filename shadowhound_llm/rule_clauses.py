@@ -41,6 +41,19 @@ _TRANSLATE_VERBS = {
 _LATERAL_VERBS = frozenset({'move', 'step', 'strafe', 'sidestep', 'side step', 'shift',
                             'slide'})
 _GO_VERBS = ('go', 'move', 'navigate', 'drive', 'walk', 'head', 'travel', 'proceed', 'run')
+_ROTATE_VERBS = ('turn', 'rotate', 'spin', 'pivot', 'yaw')
+_PERFORM_VERBS = ('perform', 'do', 'make', 'execute', 'complete')
+_ARC_VERBS = ('walk', 'move', 'drive', 'go', 'run', 'travel', 'trot', 'make', 'do', 'trace')
+_HOME_VERBS = ('return', 'go', 'come', 'head', 'walk', 'drive', 'move', 'navigate', 'travel',
+               'run')
+_PHOTO_VERBS = ('take', 'snap', 'capture', 'grab', 'shoot')
+_WAIT_VERBS = ('wait', 'pause', 'hold', 'stay', 'stand still', 'hold still', 'stay still',
+               'stay put', 'remain still', 'stay here', 'wait here', 'wait there', 'hold on',
+               'hang on', 'stay where you are', 'remain where you are', 'stay in place',
+               'wait in place', 'remain in place', 'stand by', 'remain stationary',
+               'stay stationary')
+_STOP_VERBS = ('stop', 'halt')
+_BACK_AGAIN_VERBS = ('go', 'come', 'walk', 'move')
 _HOME_PLACES = ('home', 'to where you started', *[
     f'to {a}{p}' for a in ('', 'the ', 'your ')
     for p in ('start', 'starting point', 'starting position', 'starting pose',
@@ -100,7 +113,7 @@ class ClauseReader(SlotReader):
 
     def clause_back_again(self, i: int) -> Clause | None:
         """'(and) back again' after a straight move: the same move reversed."""
-        j = skip(self.toks, i, 'go', 'come', 'walk', 'move')
+        j = skip(self.toks, i, *_BACK_AGAIN_VERBS)
         if at(self.toks, j) != 'back':
             return None
         j = skip(self.toks, j + 1, 'again')
@@ -113,7 +126,7 @@ class ClauseReader(SlotReader):
         """'turn left 90 degrees', 'rotate 1.57 rad', 'turn around', 'turn left'."""
         s = Slots()
         i = self.lead(i, s)
-        verb = read_words(self.toks, i, 'turn', 'rotate', 'spin', 'pivot', 'yaw')
+        verb = read_words(self.toks, i, *_ROTATE_VERBS)
         if verb is None:
             return None
         j = self.fill(verb[1], s, self.slot_side, self.slot_angle, self.slot_seconds,
@@ -145,7 +158,7 @@ class ClauseReader(SlotReader):
         """'perform a clockwise rotation of 270 degrees', 'make a left turn'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'perform', 'do', 'make', 'execute', 'complete')
+        verb = read_words(self.toks, i, *_PERFORM_VERBS)
         if verb is None or at(self.toks, verb[1]) not in ('a', 'an', 'one'):
             return None
         j = verb[1] + 1
@@ -166,8 +179,7 @@ class ClauseReader(SlotReader):
         """'walk in a circle of radius 1 m to the left', 'drive an arc of 90 degrees...'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'walk', 'move', 'drive', 'go', 'run', 'travel',
-                          'trot', 'make', 'do', 'trace')
+        verb = read_words(self.toks, i, *_ARC_VERBS)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'in', 'along')
@@ -319,8 +331,7 @@ class ClauseReader(SlotReader):
         """'return home', 'go back to the start', 'come back to where you started'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'return', 'go', 'come', 'head', 'walk', 'drive',
-                          'move', 'navigate', 'travel', 'run')
+        verb = read_words(self.toks, i, *_HOME_VERBS)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'back')
@@ -342,7 +353,7 @@ class ClauseReader(SlotReader):
         toks = self.toks
         if at(toks, i) == 'photograph':
             return Photo(), skip(toks, i + 1, 'it', 'this'), ''
-        verb = read_words(toks, i, 'take', 'snap', 'capture', 'grab', 'shoot')
+        verb = read_words(toks, i, *_PHOTO_VERBS)
         if verb is None:
             return None
         j = verb[1]
@@ -362,12 +373,7 @@ class ClauseReader(SlotReader):
     def clause_wait(self, i: int) -> Clause | None:
         """'wait 3 seconds', 'hold still for five seconds'."""
         toks = self.toks
-        verb = read_words(toks, i, 'wait', 'pause', 'hold', 'stay', 'stand still', 'hold still',
-                          'stay still', 'stay put', 'remain still', 'stay here', 'wait here',
-                          'wait there', 'hold on', 'hang on', 'stay where you are',
-                          'remain where you are', 'stay in place', 'wait in place',
-                          'remain in place', 'stand by', 'remain stationary',
-                          'stay stationary', 'stand still here')
+        verb = read_words(toks, i, *_WAIT_VERBS)
         if verb is None:
             return None
         j = skip(toks, verb[1], 'for')
@@ -378,7 +384,7 @@ class ClauseReader(SlotReader):
 
     def clause_stop(self, i: int) -> Clause | None:
         """'stop', 'halt' (the planner accepts it only as the last step)."""
-        verb = read_words(self.toks, i, 'stop', 'halt')
+        verb = read_words(self.toks, i, *_STOP_VERBS)
         if verb is None:
             return None
         return Stop(), skip(self.toks, verb[1], 'there', 'here', 'now', 'right there',
@@ -386,8 +392,38 @@ class ClauseReader(SlotReader):
                             'where you are', 'moving'), 'stop'
 
     def clauses(self) -> tuple[Callable[[int], Clause | None], ...]:
-        """Every clause reader, tried at each position."""
-        return (self.clause_translate, self.clause_back_again, self.clause_rotate,
-                self.clause_perform_turn, self.clause_arc, self.clause_goto,
-                self.clause_goto_relative, self.clause_return_home, self.clause_photo,
-                self.clause_wait, self.clause_stop)
+        """Every clause reader."""
+        return tuple(getattr(self, name) for name in CLAUSES)
+
+    def clauses_at(self, i: int) -> tuple[Callable[[ClauseReader, int], Clause | None], ...]:
+        """The clause readers (unbound) that may start at i: those of its verb, else every
+        one (a clause may start with a slot: "slowly ...", "for 5 s, ...")."""
+        return _BY_VERB.get(at(self.toks, i), _ALL)
+
+
+CLAUSES = ('clause_translate', 'clause_back_again', 'clause_rotate', 'clause_perform_turn',
+           'clause_arc', 'clause_goto', 'clause_goto_relative', 'clause_return_home',
+           'clause_photo', 'clause_wait', 'clause_stop')
+
+
+def _by_verb() -> dict[str, tuple[Callable[[ClauseReader, int], Clause | None], ...]]:
+    """Clause readers by the first word of their verbs (a clause starting with a verb)."""
+    verbs = {'clause_translate': _TRANSLATE_VERBS, 'clause_back_again': (*_BACK_AGAIN_VERBS,
+                                                                         'back'),
+             'clause_rotate': _ROTATE_VERBS, 'clause_perform_turn': _PERFORM_VERBS,
+             'clause_arc': _ARC_VERBS, 'clause_goto': _GO_VERBS,
+             'clause_goto_relative': _GO_VERBS, 'clause_return_home': _HOME_VERBS,
+             'clause_photo': (*_PHOTO_VERBS, 'photograph'), 'clause_wait': _WAIT_VERBS,
+             'clause_stop': _STOP_VERBS}
+    out: dict[str, list[str]] = {}
+    for name in CLAUSES:
+        for verb in verbs[name]:
+            first = verb.split()[0]
+            if name not in out.setdefault(first, []):
+                out[first].append(name)
+    return {word: tuple(getattr(ClauseReader, n) for n in names) for word, names in out.items()}
+
+
+_BY_VERB = _by_verb()
+_ALL = tuple(getattr(ClauseReader, name) for name in CLAUSES)
+VERB_WORDS = frozenset(_BY_VERB)

@@ -19,6 +19,7 @@ from .rule_words import (
     ANGLE_UNITS,
     at,
     LENGTH_UNITS,
+    NUMBER_WORDS,
     read_quantity,
     read_radians_of_pi,
     read_speed,
@@ -48,6 +49,9 @@ SIDE_WORDS = frozenset({'left', 'to the left', 'to your left', 'right', 'to the 
 TURN_AMOUNTS = {'quarter': 90.0, 'half': 180.0, 'full': 360.0, 'complete': 360.0}
 TURN_NOUNS = ('turn', 'rotation', 'spin', 'revolution')
 SPEED_WORDS = ('slowly', 'slow', 'fast', 'quickly')
+# The words a slot before the verb starts with, besides numbers in digits.
+LEAD_WORDS = frozenset({*SPEED_WORDS, 'at', 'with', 'for', 'a', 'an', 'half', 'quarter',
+                        *NUMBER_WORDS})
 ANGLE_AMOUNTS = tuple(f'{a} {w}' for a in ('a', 'one', '') for w in TURN_AMOUNTS)
 
 
@@ -236,6 +240,8 @@ class SlotReader:
 
     def lead(self, i: int, s: Slots) -> int:
         """The slots that may come before a verb ("slowly", "at 0.2 m/s, ...", "for 5 s,")."""
+        if at(self.toks, i).isalpha() and at(self.toks, i) not in LEAD_WORDS:
+            return i  # a verb, or a word no slot starts with
         j = self.fill(i, s, self.slot_speed, self.slot_seconds)
         return j + 1 if j > i and at(self.toks, j) == ',' else j
 

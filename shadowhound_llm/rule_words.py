@@ -51,6 +51,8 @@ _TEENS = {'ten': 10, 'eleven': 11, 'twelve': 12, 'thirteen': 13, 'fourteen': 14,
 _TENS = {'twenty': 20, 'thirty': 30, 'forty': 40, 'fifty': 50, 'sixty': 60, 'seventy': 70,
          'eighty': 80, 'ninety': 90}
 
+NUMBER_WORDS = frozenset({*_ONES, *_TEENS, *_TENS})
+
 
 def tokenize(text: str) -> list[str]:
     """Lower-case tokens: numbers, words and single punctuation marks.
@@ -334,7 +336,6 @@ LEXICON: dict[str, str] = {
 }
 
 
-@functools.lru_cache(maxsize=1)
 def _lexicon_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
     """Lexicon entries by their first word, longest first."""
     index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
@@ -346,6 +347,9 @@ def _lexicon_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]
     return index
 
 
+_LEXICON_INDEX = _lexicon_index()
+
+
 def normalise(toks: Tokens) -> list[str]:
     """The tokens with each phrasing of a word replaced by that word, fillers left out.
 
@@ -353,7 +357,7 @@ def normalise(toks: Tokens) -> list[str]:
     "go forward , at 0.2 m / s , for 5 s". A phrase maps to one meaning wherever it
     stands, so normalising never changes what a command says.
     """
-    index = _lexicon_index()
+    index = _LEXICON_INDEX
     out: list[str] = []
     i, n = 0, len(toks)
     while i < n:
