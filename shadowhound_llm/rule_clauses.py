@@ -148,8 +148,10 @@ class ClauseReader(SlotReader):
             w = speed or self.cruise()[1]
             return Drive(angular_dps=side * w, seconds=s.seconds), j, kind
         if s.angle_deg is None:
-            # 'turn left' is 90 degrees; 'turn clockwise' says no amount at all.
-            if s.side is None or not bare_ok or s.said_side not in SIDE_WORDS:
+            # 'turn left' is 90 degrees; 'turn clockwise' says no amount at all, and
+            # 'turn left at 30 deg/s' may mean turning on and on.
+            if s.side is None or not bare_ok or s.said_side not in SIDE_WORDS or \
+                    (s.speed is not None and s.speed[0] != 'word'):
                 return None
             s.angle_deg, kind = 90.0, 'bare_side'
         return Rotate(angle_deg=side * round(s.angle_deg, 2), **extra), j, kind

@@ -58,7 +58,9 @@ _LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after th
           'and then', 'can you', 'could you', 'would you', 'will you', 'afterwards',
           'afterward', 'lastly', 'subsequently', 'thereafter', 'first of all', 'to start',
           'go ahead and', 'i want you to', 'i need you to', 'i would like you to',
-          "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot')
+          "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot',
+          'firstly', 'secondly', 'thirdly', 'second ,', 'third ,', 'fourth ,', 'fifth ,',
+          'last ,')
 _POLITE = ('can you', 'could you', 'would you', 'will you')
 _TRAILS = ('please', 'thanks', 'thank you')
 

@@ -109,7 +109,7 @@ class SlotReader:
         return found[1]
 
     def slot_speed(self, i: int, s: Slots) -> int | None:
-        """'slowly', 'fast', 'at 0.2 m/s', 'at a speed of 30 degrees per second'."""
+        """'slowly', 'fast', 'at 0.2 m/s', '0.2 m/s', 'at a speed of 30 degrees per second'."""
         if at(self.toks, i) in SPEED_WORDS:
             found: tuple[str, float, int] | None = ('word', 0.0, i + 1)
         elif at(self.toks, i) in ('at', 'with'):
@@ -117,7 +117,7 @@ class SlotReader:
                      'a rate of')
             found = read_speed(self.toks, j)
         else:
-            return None
+            found = read_speed(self.toks, i)  # '0.2 m/s' on its own
         if found is None or s.speed is not None:
             return None
         kind, value, j = found

@@ -201,6 +201,8 @@ def read_quantity(toks: Tokens, i: int, units: dict[str, float],
     if found is None or at(toks, found[1]) not in units:
         return None
     value, j = found
+    if at(toks, j + 1) in ('/', 'per'):
+        return None  # '2 meters per second' is a speed
     if at(toks, i) in ('a', 'an') and value == 1.0 and toks[j] not in _SINGULAR_UNITS:
         return None
     return value * units[toks[j]], j + 1
@@ -292,9 +294,11 @@ def _verb_phrases() -> dict[str, str]:
                          ('back up', 'backing up'), ('strafe', 'strafing'),
                          ('advance', 'advancing'), ('head', 'heading'),
                          ('proceed', 'proceeding'), ('step', 'stepping')):
+        # 'keep turning left' has no end: as 'spin left', it needs an angle or a time.
+        kept = 'spin' if verb in ('turn', 'rotate', 'spin') else verb
         for lead in ('keep', 'keep on', 'continue', 'carry on'):
-            out[f'{lead} {gerund}'] = verb
-        out[f'continue to {verb}'] = verb
+            out[f'{lead} {gerund}'] = kept
+        out[f'continue to {verb}'] = kept
     for verb in ('take', 'make', 'hang', 'do'):
         for side in ('left', 'right'):
             out[f'{verb} a {side}'] = f'turn {side}'
@@ -329,6 +333,9 @@ LEXICON: dict[str, str] = {
     'to the back': 'backward',
     # words that add nothing a plan can hold
     'yourself': '', 'kindly': '', 'just': '', 'simply': '', 'right away': '',
+    'in a straight line': '', 'along a straight line': '', 'the robot': '',
+    **{f'{verb} the robot': '' for verb in ('make', 'have', 'let')},
+    **{f'{verb} the robot to': '' for verb in ('tell', 'command', 'instruct', 'ask', 'get')},
     'rapidly': 'quickly', 'swiftly': 'quickly',
     # one spelling per word
     'counter clockwise': 'counterclockwise', 'anti clockwise': 'counterclockwise',
