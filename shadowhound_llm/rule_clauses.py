@@ -40,7 +40,8 @@ _TRANSLATE_VERBS = {
 # ("walk left" too; "walk sideways to the left" is clear.)
 _LATERAL_VERBS = frozenset({'move', 'step', 'strafe', 'sidestep', 'side step', 'shift',
                             'slide'})
-_GO_VERBS = ('go', 'move', 'navigate', 'drive', 'walk', 'head', 'travel', 'proceed', 'run')
+_GO_VERBS = ('go', 'move', 'navigate', 'drive', 'walk', 'head', 'travel', 'proceed', 'run',
+             'goto')
 _ROTATE_VERBS = ('turn', 'rotate', 'spin', 'pivot', 'yaw')
 _PERFORM_VERBS = ('perform', 'do', 'make', 'execute', 'complete')
 _ARC_VERBS = ('walk', 'move', 'drive', 'go', 'run', 'travel', 'trot', 'make', 'do', 'trace')
@@ -66,7 +67,7 @@ class ClauseReader(SlotReader):
 
     def clause_translate(self, i: int) -> Clause | None:
         """'move forward 1 m', 'back up 50 cm', 'strafe left 1 m', 'reverse for 5 s'."""
-        s = Slots()
+        s, start = Slots(), i
         i = self.lead(i, s)
         verb = read_words(self.toks, i, *_TRANSLATE_VERBS)
         if verb is None:
@@ -76,8 +77,9 @@ class ClauseReader(SlotReader):
                       self.slot_speed, self.slot_sideways, self.slot_again)
         # A bare "back" after a turn may mean "return" (turn around and go back 2 m).
         kind = 'back' if 'back' in (verb[0], s.said_direction) else ''
-        if (s.distance_m is None) == (s.seconds is None):
-            return None
+        if (s.distance_m is None) == (s.seconds is None) or (self.elliptic and not s.direction):
+            return None  # an elliptic clause says its own direction: "then 2 m" defers
+        self.verb_at[start] = verb[0]
         direction = s.direction
         if implied == 'sideways':
             if direction not in ('left', 'right'):
@@ -124,13 +126,16 @@ class ClauseReader(SlotReader):
 
     def clause_rotate(self, i: int) -> Clause | None:
         """'turn left 90 degrees', 'rotate 1.57 rad', 'turn around', 'turn left'."""
-        s = Slots()
+        s, start = Slots(), i
         i = self.lead(i, s)
         verb = read_words(self.toks, i, *_ROTATE_VERBS)
         if verb is None:
             return None
         j = self.fill(verb[1], s, self.slot_side, self.slot_angle, self.slot_seconds,
                       self.slot_speed, self.slot_in_place, self.slot_around, self.slot_again)
+        if self.elliptic and s.side is None:
+            return None  # an elliptic turn says its own side: "then 45 degrees" defers
+        self.verb_at[start] = verb[0]
         if s.around:
             if verb[0] != 'turn' or s.angle_deg is not None:
                 return None
@@ -225,11 +230,13 @@ class ClauseReader(SlotReader):
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'over')
-        if at(self.toks, j) != 'to':
+        if at(self.toks, j) == 'to':
+            j += 1
+        elif verb[0] != 'goto':
             return None
-        j = skip(self.toks, j + 1, 'the', 'a')
-        j = skip(self.toks, j, 'coordinates', 'coordinate', 'point', 'position', 'location')
-        found = self._coordinates(j)
+        j = skip(self.toks, j, 'the', 'a')
+        k = skip(self.toks, j, 'coordinates', 'coordinate', 'point', 'position', 'location')
+        found = self._coordinates(k, bare_pair=k > j)
         if found is None:
             return None
         x, y, j = found
@@ -240,14 +247,15 @@ class ClauseReader(SlotReader):
         extra = {'speed_mps': speed} if speed else {}
         return Goto(x=x, y=y, **extra), j, ''
 
-    def _coordinates(self, i: int) -> tuple[float, float, int] | None:
+    def _coordinates(self, i: int, bare_pair: bool = False) -> tuple[float, float, int] | None:
+        """'x=2, y=1', 'x 2 y 1', '(1, -1)'; '1, -1' too after 'coordinates' or 'point'."""
         toks = self.toks
         close = at(toks, i) == '('
         j = i + 1 if close else i
         values: dict[str, float] = {}
         if at(toks, j) not in ('x', 'y'):  # '(1, -1)'
             first = read_signed(toks, j)
-            if not close or first is None or at(toks, first[1]) != ',':
+            if not (close or bare_pair) or first is None or at(toks, first[1]) != ',':
                 return None
             second = read_signed(toks, first[1] + 1)
             if second is None:

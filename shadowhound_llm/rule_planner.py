@@ -76,6 +76,7 @@ class _Planner(ClauseReader):
     def __init__(self, toks: list[str], config: AgentConfig) -> None:
         super().__init__(toks, config)
         self.speed_said: list[bool] = []
+        self.starts: list[int] = []  # where each clause starts
 
     def at_boundary(self, i: int) -> bool:
         """Whether a clause may end at i: the end of the text or a separator."""
@@ -89,17 +90,18 @@ class _Planner(ClauseReader):
             i = self._skip_leads(i)
             if i >= len(toks):
                 break
-            found = []
-            for clause in self.clauses_at(i):
-                try:
-                    result = clause(self, i)
-                except (ValidationError, ValueError, ArithmeticError):
-                    result = None  # a value the vocabulary refuses (e.g. seconds 0): defer
-                if result is not None and self.at_boundary(result[1]):
-                    found.append(result)
+            found = self._read_clause(i)
+            if not found and self.actions and self.verb_at.get(self.starts[-1]):
+                # "strafe left 1 m, then right 1 m": the verb of the clause before, once.
+                verb = self.verb_at[self.starts[-1]].split()
+                self.toks = toks = [*toks[:i], *verb, *toks[i:]]
+                self.elliptic = True
+                found = self._read_clause(i)
+                self.elliptic = False
             if not found:
                 return None  # not understood
             start = i
+            self.starts.append(start)
             action, i, kind = found[0]
             if any(other[1] != i or other[0] != action for other in found[1:]):
                 return None  # understood two ways
@@ -119,6 +121,18 @@ class _Planner(ClauseReader):
         if 0 < sum(motions) < len(motions):
             return None  # "slowly move 1 m and turn left": is the turn slow too?
         return self.actions or None
+
+    def _read_clause(self, i: int) -> list[tuple[object, int, str]]:
+        """Every reading of a clause at i that ends where a clause may end."""
+        found = []
+        for clause in self.clauses_at(i):
+            try:
+                result = clause(self, i)
+            except (ValidationError, ValueError, ArithmeticError):
+                result = None  # a value the vocabulary refuses (e.g. seconds 0): defer
+            if result is not None and self.at_boundary(result[1]):
+                found.append(result)
+        return found
 
     def _skip_leads(self, i: int) -> int:
         while True:

@@ -82,6 +82,8 @@ class SlotReader:
         self.config = config
         self.actions: list[object] = []
         self.kinds: list[str] = []  # per action: 'bare_side', 'unsided' or ''
+        self.verb_at: dict[int, str] = {}  # a motion clause's verb, by where it starts
+        self.elliptic = False  # reading a clause with the verb of the one before
 
     def slot_direction(self, i: int, s: Slots) -> int | None:
         """'forward', 'back', 'to the left', 'in the forward direction'."""
@@ -122,7 +124,7 @@ class SlotReader:
             return None
         kind, value, j = found
         s.speed = ('word', self.toks[i]) if kind == 'word' else (kind, value)
-        return j
+        return j if kind == 'word' else skip(self.toks, j, 'speed', 'velocity')
 
     def slot_side(self, i: int, s: Slots) -> int | None:
         """'left', 'to your right', 'clockwise', 'counter-clockwise'."""
