@@ -129,8 +129,11 @@ def table(title, before, after):
 
 
 def time_per_call(fn, texts, rounds):
-    """Microseconds per call: every call, each text's best (free of scheduling noise), and
-    the first round's calls (cold: nothing warmed for that text yet)."""
+    """Microseconds per call: every call, each text's best, the first round's calls.
+
+    The best of the rounds is free of scheduling noise; the first round is cold (nothing
+    warmed for that text yet).
+    """
     times, best = [], [float('inf')] * len(texts)
     for _ in range(rounds):
         for n, text in enumerate(texts):

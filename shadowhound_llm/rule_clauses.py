@@ -406,8 +406,11 @@ class ClauseReader(SlotReader):
         return tuple(getattr(self, name) for name in CLAUSES)
 
     def clauses_at(self, i: int) -> tuple[Callable[[ClauseReader, int], Clause | None], ...]:
-        """The clause readers (unbound) that may start at i: those of its verb, else every
-        one (a clause may start with a slot: "slowly ...", "for 5 s, ...")."""
+        """The clause readers (unbound) that may start at i.
+
+        Those of the verb there, else every one (a clause may start with a slot: "slowly
+        ...", "for 5 s, ...").
+        """
         return _BY_VERB.get(at(self.toks, i), _ALL)
 
 

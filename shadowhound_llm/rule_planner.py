@@ -8,25 +8,39 @@ direction that the text does not give, and never reads past a word it does not k
 negation, a correction ("no wait, 2 meters"), a condition ("unless", "if"), an object, a
 place, a question or a signed number ("move backward -1 meter") all make it defer.
 
-What it reads (the same conventions as the planning prompt):
+A small grammar over normalised words:
+
+    text    := lead* clause (connective lead* clause)*
+    clause  := lead-slot* [','] VERB slot*       (slots in any order, a comma between two)
+             | slot*                              (the verb of the clause before: "..., then
+                                                   right 1 m"; it must give its own direction)
+    slot    := direction | side | distance | angle | duration | speed | radius | ...
+
+1. ``rule_words.tokenize`` splits the text; ``rule_words.normalise`` maps each phrasing of a
+   word onto that word and drops fillers ("keep moving" -> move, "in a clockwise
+   direction" -> clockwise, "at a velocity of" -> at, "for a distance of" -> for,
+   "take a left" -> turn left, "come to a stop" -> stop).
+2. ``rule_clauses`` holds one reader per command (translate, turn, arc, goto, wait, photo,
+   return home, stop): a verb and the slots of ``rule_slots``, each slot read at most once.
+3. This module joins clauses with connectives (commas, "and", "then", "after that", ...)
+   and defers when a text reads two ways.
+
+What it reads (the same conventions as the planning prompt, docs/PLANS.md):
 - distances in m, cm, mm, km, feet, inches, yards; angles in degrees or radians
   ("pi/2 radians" too); numbers in digits or words ("forty five", "one and a half");
 - "turn left/right" with no angle is 90 degrees, "turn around" 180, a quarter/half/full
-  turn 90/180/360; an angle with no side is + (counter-clockwise), as in the plan;
+  turn 90/180/360;
+- a side the words do not give is counter-clockwise (+, REP-103), for an angle ("spin 90
+  degrees"), a timed turn and a circle alike; a bare turn needs left or right;
 - sideways steps: "move 2 meters to the left", "strafe right 50 cm" (move direction
   left/right; "go/drive/head left" defers: it may mean turning first);
 - speeds: "slowly"/"fast" are ``AgentConfig.speed_word``; "at 0.2 m/s", "at 30 deg/s";
 - timed motion: "reverse for 5 seconds" is a ``drive`` at the given speed, else at cruise
-  (``cruise_linear_speed``, ``cruise_angular_speed``); a timed turn needs a side;
-- circles and arcs with a radius and a side: a ``drive`` at the given speed, else cruise;
+  (``cruise_linear_speed``, ``cruise_angular_speed``);
+- circles and arcs with a radius: a ``drive`` at the given speed, else cruise;
 - points relative to the robot ("the point 2 m ahead and 1 m to the left"): goto frame robot;
   coordinates ("x=2, y=1", "(1, -1)"): goto in the odom frame;
-- sequences joined by commas, "and", "then"; "... and back again" after a straight move;
-  "stop" only as the last step.
-
-Every clause reader is tried at each position; a text read two ways defers too. The words
-are in ``rule_words`` (tokens, numbers, units), the phrases in ``rule_slots`` and the
-commands in ``rule_clauses``; this module joins clauses into a plan.
+- "... and back again" after a straight move; "stop" only as the last step.
 """
 
 from __future__ import annotations
