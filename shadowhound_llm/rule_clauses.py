@@ -31,7 +31,10 @@ Clause = tuple[object, int, str]
 _TRANSLATE_VERBS = {
     'move': None, 'go': None, 'walk': None, 'drive': None, 'travel': None, 'run': None,
     'proceed': None, 'head': None, 'trot': None, 'step': None, 'advance': 'forward',
-    'continue': None, 'march': None,
+    'continue': None, 'march': None, 'navigate': None,
+    # a direction first, as in a list of steps: 'forward 1 m, back 50 cm'
+    'forward': 'forward', 'forwards': 'forward', 'backward': 'backward',
+    'backwards': 'backward',
     'reverse': 'backward', 'retreat': 'backward', 'back up': 'backward', 'back': 'backward',
     'strafe': 'sideways', 'sidestep': 'sideways', 'side step': 'sideways', 'shift': 'sideways',
     'slide': 'sideways',
@@ -52,7 +55,7 @@ _WAIT_VERBS = ('wait', 'pause', 'hold', 'stay', 'stand still', 'hold still', 'st
                'stay put', 'remain still', 'stay here', 'wait here', 'wait there', 'hold on',
                'hang on', 'stay where you are', 'remain where you are', 'stay in place',
                'wait in place', 'remain in place', 'stand by', 'remain stationary',
-               'stay stationary')
+               'stay stationary', 'hold position', 'hold your position')
 _STOP_VERBS = ('stop', 'halt')
 _BACK_AGAIN_VERBS = ('go', 'come', 'walk', 'move')
 _HOME_PLACES = ('home', 'to where you started', *[

@@ -74,7 +74,7 @@ _LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after th
           'go ahead and', 'i want you to', 'i need you to', 'i would like you to',
           "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot',
           'firstly', 'secondly', 'thirdly', 'second ,', 'third ,', 'fourth ,', 'fifth ,',
-          'last ,')
+          'last ,', "let ' s")
 _POLITE = ('can you', 'could you', 'would you', 'will you')
 _TRAILS = ('please', 'thanks', 'thank you')
 

@@ -227,13 +227,15 @@ class SlotReader:
     def fill(self, i: int, s: Slots, *slots: Callable[[int, Slots], int | None]) -> int:
         """Read slots in any order until none applies; the position after the last one.
 
-        A comma may stand between two slots ("go forward, at 0.2 m/s, for 5 s"); a comma
-        with no slot after it ends the clause.
+        A comma may stand before a speed or a duration ("go forward, at 0.2 m/s, for 5 s");
+        any other comma ends the clause ("forward 2 m, backward 1 m" is two steps).
         """
         while True:
-            k = i + 1 if at(self.toks, i) == ',' else i
+            comma = at(self.toks, i) == ','
             for slot in slots:
-                j = slot(k, s)
+                if comma and slot.__name__ not in ('slot_speed', 'slot_seconds'):
+                    continue
+                j = slot(i + 1 if comma else i, s)
                 if j is not None:
                     i = j
                     break

@@ -296,7 +296,7 @@ def _verb_phrases() -> dict[str, str]:
                          ('proceed', 'proceeding'), ('step', 'stepping')):
         # 'keep turning left' has no end: as 'spin left', it needs an angle or a time.
         kept = 'spin' if verb in ('turn', 'rotate', 'spin') else verb
-        for lead in ('keep', 'keep on', 'continue', 'carry on'):
+        for lead in ('keep', 'keep on', 'continue', 'carry on', 'start', 'begin'):
             out[f'{lead} {gerund}'] = kept
         out[f'continue to {verb}'] = kept
     for verb in ('take', 'make', 'hang', 'do'):
