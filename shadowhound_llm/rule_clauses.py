@@ -62,7 +62,9 @@ _HOME_PLACES = ('home', 'to where you started', *[
     f'to {a}{p}' for a in ('', 'the ', 'your ')
     for p in ('start', 'starting point', 'starting position', 'starting pose',
               'starting location', 'start point', 'start position', 'start location',
-              'beginning', 'home position', 'home')])
+              'beginning', 'home position', 'home', 'initial position', 'initial location',
+              'initial pose', 'initial point', 'original position', 'original location',
+              'starting spot', 'start spot')])
 
 
 class ClauseReader(SlotReader):

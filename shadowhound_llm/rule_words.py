@@ -155,6 +155,11 @@ def read_number(toks: Tokens, i: int, articles: bool = True) -> tuple[float, int
     elif word in _ONES and at(toks, i + 1) == ('quarter' if word == 'one' else 'quarters'):
         j = i + 2  # 'three quarters of a meter', 'one quarter meter'
         return _ONES[word] / 4.0, j + 2 if read_words(toks, j, 'of a', 'of an') else j
+    elif word == 'point' and at(toks, i + 1) in _ONES:  # 'point five meters'
+        digits = []
+        while at(toks, i + 1 + len(digits)) in _ONES:
+            digits.append(str(_ONES[at(toks, i + 1 + len(digits))]))
+        return float(f'0.{"".join(digits)}'), i + 1 + len(digits)
     elif word in ('a', 'an') and at(toks, i + 1) == 'single':
         return (1.0, i + 2) if articles else None
     elif word in ('a', 'an') and at(toks, i + 1) != 'hundred':
@@ -281,6 +286,11 @@ def _side_phrases() -> dict[str, str]:
         for article in ('the', 'your'):
             for side in ('left', 'right'):
                 out[f'{toward} {article} {side}'] = side
+    for lead in ('to', 'toward', 'towards', 'on'):
+        for article in ('the', 'your'):
+            for side in ('left', 'right'):
+                for noun in ('side', 'hand side'):
+                    out[f'{lead} {article} {side} {noun}'] = side
     return out
 
 
@@ -322,11 +332,6 @@ def _verb_phrases() -> dict[str, str]:
 
 LEXICON: dict[str, str] = {
     **_speed_phrases(), **_side_phrases(), **_verb_phrases(),
-    # fillers before a quantity: 'for a distance of 2 m', 'by an angle of 30 degrees'
-    **{f'{article} {noun} of': '' for article in ('a', 'an', 'a total', 'the')
-       for noun in ('distance', 'angle', 'duration', 'period', 'time', 'length', 'total')},
-    'a total of': '', 'in total': '', 'total of': '', 'for the next': 'for', 'during': 'for',
-    'over a distance of': '',
     # directions said another way
     'to the front': 'forward', 'frontward': 'forward', 'frontwards': 'forward',
     'to the rear': 'backward', 'rearward': 'backward', 'rearwards': 'backward',
@@ -334,21 +339,34 @@ LEXICON: dict[str, str] = {
     # words that add nothing a plan can hold
     'yourself': '', 'kindly': '', 'just': '', 'simply': '', 'right away': '',
     'in a straight line': '', 'along a straight line': '', 'the robot': '',
-    **{f'{verb} the robot': '' for verb in ('make', 'have', 'let')},
-    **{f'{verb} the robot to': '' for verb in ('tell', 'command', 'instruct', 'ask', 'get')},
     'rapidly': 'quickly', 'swiftly': 'quickly',
+    'emergency stop': 'stop', 'e stop': 'stop', 'freeze': 'stop',
     # one spelling per word
     'counter clockwise': 'counterclockwise', 'anti clockwise': 'counterclockwise',
     'anticlockwise': 'counterclockwise', 'cms': 'cm',
 }
+# Fillers that only stand before a number: 'for a distance of 2 m', 'by an angle of 30 deg'.
+BEFORE_NUMBER: dict[str, str] = {
+    **{f'{article} {noun} of': '' for article in ('a', 'an', 'a total', 'the')
+       for noun in ('distance', 'angle', 'duration', 'period', 'time', 'length', 'total')},
+    'a total of': '', 'for the next': 'for', 'during': 'for', 'over a distance of': '',
+}
+# Fillers that only start a step: 'tell the robot to turn left'.
+AT_STEP_START: dict[str, str] = {
+    **{f'{verb} the robot': '' for verb in ('make', 'have', 'let')},
+    **{f'{verb} the robot to': '' for verb in ('tell', 'command', 'instruct', 'ask', 'get')},
+}
+_NUMBER_STARTS = frozenset({*NUMBER_WORDS, 'a', 'an', 'half', 'quarter', 'point', 'pi'})
+_STEP_ENDS = frozenset({',', ';', '.', '!', 'and', 'then', 'please', 'now'})
 
 
-def _lexicon_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
-    """Lexicon entries by their first word, longest first."""
-    index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-    for phrase, canonical in LEXICON.items():
-        words = tuple(phrase.split())
-        index.setdefault(words[0], []).append((words, tuple(canonical.split())))
+def _lexicon_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]]:
+    """Lexicon entries by their first word, longest first, with where they apply."""
+    index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
+    for table, where in ((LEXICON, ''), (BEFORE_NUMBER, 'number'), (AT_STEP_START, 'start')):
+        for phrase, canonical in table.items():
+            words = tuple(phrase.split())
+            index.setdefault(words[0], []).append((words, tuple(canonical.split()), where))
     for entries in index.values():
         entries.sort(key=lambda e: -len(e[0]))
     return index
@@ -362,17 +380,26 @@ def normalise(toks: Tokens) -> list[str]:
 
     "keep going forward, maintaining a speed of 0.2 m/s, for a duration of 5 s" becomes
     "go forward , at 0.2 m / s , for 5 s". A phrase maps to one meaning wherever it
-    stands, so normalising never changes what a command says.
+    stands (fillers of a quantity only before a number, 'tell the robot to' only where a
+    step starts), so normalising never changes what a command says: a word it does not
+    replace stays, and the planner defers on it.
     """
     index = _LEXICON_INDEX
     out: list[str] = []
     i, n = 0, len(toks)
     while i < n:
-        for words, canonical in index.get(toks[i], ()):
-            if tuple(toks[i:i + len(words)]) == words:
-                out.extend(canonical)
-                i += len(words)
-                break
+        for words, canonical, where in index.get(toks[i], ()):
+            if tuple(toks[i:i + len(words)]) != words:
+                continue
+            if where == 'number':
+                after = at(toks, i + len(words))
+                if not (_is_digits(after) or after in _NUMBER_STARTS):
+                    continue
+            elif where == 'start' and out and out[-1] not in _STEP_ENDS:
+                continue
+            out.extend(canonical)
+            i += len(words)
+            break
         else:
             out.append(toks[i])
             i += 1

@@ -224,3 +224,23 @@ def test_stop_words(text):
                                   'move forward 1 m', ''])
 def test_not_stop_words(text):
     assert not is_stop_command(text)
+
+
+def test_salad_of_the_lexicons_phrases_never_crashes_and_mostly_defers():
+    """Random strings of the phrasings the lexicon normalises, with numbers and units."""
+    import random
+
+    from shadowhound_llm.plan import parse_plan
+    from shadowhound_llm.rule_words import LEXICON
+
+    pieces = [*sorted(LEXICON)[::7], *'forward left right 2 0.5 meters degrees s m/s , and '
+              'then turn move walk for at stop take a photo x = y ( ) -1'.split()]
+    rng = random.Random(21)
+    answered = 0
+    for _ in range(3000):
+        text = ' '.join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        plan = plan_from_rules(text)
+        if plan is not None:
+            answered += 1
+            parse_plan(plan.to_json())
+    assert answered < 150
