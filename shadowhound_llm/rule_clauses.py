@@ -255,7 +255,7 @@ class ClauseReader(SlotReader):
     def _coordinates(self, i: int, bare_pair: bool = False) -> tuple[float, float, int] | None:
         """'x=2, y=1', 'x 2 y 1', '(1, -1)'; '1, -1' too after 'coordinates' or 'point'."""
         toks = self.toks
-        close = at(toks, i) == '('
+        close = {'(': ')', '[': ']'}.get(at(toks, i))
         j = i + 1 if close else i
         values: dict[str, float] = {}
         if at(toks, j) not in ('x', 'y'):  # '(1, -1)'
@@ -279,7 +279,7 @@ class ClauseReader(SlotReader):
         if set(values) != {'x', 'y'}:
             return None
         if close:
-            if at(toks, j) != ')':
+            if at(toks, j) != close:
                 return None
             j += 1
         return values['x'], values['y'], j

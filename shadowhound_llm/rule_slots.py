@@ -135,8 +135,8 @@ class SlotReader:
         return found[1]
 
     def slot_angle(self, i: int, s: Slots) -> int | None:
-        """'90 degrees', 'by 1.57 radians', 'pi/2 radians', 'a quarter turn'."""
-        j = skip(self.toks, i, 'by', 'through')
+        """'90 degrees', 'by 1.57 radians', 'for 45 degrees', 'pi/2 radians', 'a quarter turn'."""
+        j = skip(self.toks, i, 'by', 'through', 'for')
         found = read_radians_of_pi(self.toks, j) or read_quantity(self.toks, j, ANGLE_UNITS)
         if found is None:
             amount = read_words(self.toks, j, *ANGLE_AMOUNTS)
