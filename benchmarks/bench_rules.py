@@ -128,21 +128,24 @@ def table(title, before, after):
             print(f'  wrong before: {wrong["text"]!r}: {why(wrong)}')
 
 
-def time_per_call(fn, texts, rounds):
-    """Microseconds per call: every call, each text's best, the first round's calls.
+def time_per_call(fns, texts, rounds):
+    """Microseconds per call of each planner: every call, each text's best, the first round.
 
-    The best of the rounds is free of scheduling noise; the first round is cold (nothing
-    warmed for that text yet).
+    The planners take turns on each text, so noise on a shared machine falls on all of them
+    alike. The best of the rounds is free of scheduling noise; the first round is cold
+    (nothing warmed for that text yet).
     """
-    times, best = [], [float('inf')] * len(texts)
+    times = [[] for _ in fns]
+    best = [[float('inf')] * len(texts) for _ in fns]
     for _ in range(rounds):
         for n, text in enumerate(texts):
-            t0 = time.perf_counter_ns()
-            fn(text)
-            dt = (time.perf_counter_ns() - t0) / 1000.0
-            times.append(dt)
-            best[n] = min(best[n], dt)
-    return times, best, times[:len(texts)]
+            for k, fn in enumerate(fns):
+                t0 = time.perf_counter_ns()
+                fn(text)
+                dt = (time.perf_counter_ns() - t0) / 1000.0
+                times[k].append(dt)
+                best[k][n] = min(best[k][n], dt)
+    return [(t, b, t[:len(texts)]) for t, b in zip(times, best, strict=True)]
 
 
 _COLD = """
@@ -156,15 +159,23 @@ for text in texts:
 """
 
 
-def cold_calls(texts, processes):
-    """Microseconds of each text's first call in fresh processes (import, then call)."""
-    times = []
+def cold_calls(texts, processes, repeats=3):
+    """Microseconds of each text's first call in fresh processes (import, then call).
+
+    Each text is timed in ``repeats`` fresh processes: every time, and the best of them
+    per text (still a first call, free of scheduling noise).
+    """
+    times, best = [], []
     for n in range(processes):
         chunk = texts[n::processes][:40]
-        out = subprocess.run([sys.executable, '-c', _COLD], input='\n'.join(chunk),
-                             capture_output=True, text=True, check=True, cwd=ROOT).stdout
-        times += [float(line) for line in out.split()]
-    return times
+        runs = []
+        for _ in range(repeats):
+            out = subprocess.run([sys.executable, '-c', _COLD], input='\n'.join(chunk),
+                                 capture_output=True, text=True, check=True, cwd=ROOT).stdout
+            runs.append([float(line) for line in out.split()])
+            times += runs[-1]
+        best += [min(column) for column in zip(*runs, strict=True)]
+    return times, best
 
 
 def main():
@@ -208,20 +219,19 @@ def main():
         planners.append((f'before ({opts.before})', safe(before)))
     planners.append(('after (working tree)', plan_from_rules))
     floor_median = None
-    for name, fn in planners:
-        times, best, cold = time_per_call(fn, texts, opts.rounds)
+    results = time_per_call([fn for _, fn in planners], texts, opts.rounds)
+    for (name, _), (times, best, cold) in zip(planners, results, strict=True):
         median = percentile(times, 50)
         floor_median = floor_median or median
         print(f'{name:28} {median:8.1f} {percentile(times, 99):8.1f} '
               f'{percentile(best, 50):9.1f} {percentile(best, 99):9.1f} '
               f'{percentile(cold, 99):9.1f} {median / floor_median:13.0f}')
     if opts.cold_processes:
-        cold = cold_calls(texts, opts.cold_processes)
-        print(f'after, fresh processes: first calls after import of {len(cold)} texts: '
+        cold, best = cold_calls(texts, opts.cold_processes)
+        print(f'after, first calls in fresh processes ({len(best)} texts x 3 processes): '
               f'median {percentile(cold, 50):.1f}, p99 {percentile(cold, 99):.1f}, '
-              f'max {max(cold):.1f} (the very first call: '
-              f'{max(cold[0::40]) if len(cold) >= 40 else cold[0]:.1f})')
-
+              f'best of 3 per text: median {percentile(best, 50):.1f}, '
+              f'p99 {percentile(best, 99):.1f}')
 
 if __name__ == '__main__':
     main()

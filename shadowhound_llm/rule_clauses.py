@@ -18,6 +18,7 @@ from .rule_words import (
     ANGLE_UNITS,
     at,
     LENGTH_UNITS,
+    PhraseSet,
     read_number,
     read_quantity,
     read_signed,
@@ -67,6 +68,15 @@ _HOME_PLACES = ('home', 'to where you started', *[
               'starting spot', 'start spot')])
 
 
+_TRANSLATE_VERBS_SET = PhraseSet(*_TRANSLATE_VERBS)
+_ROTATE_VERBS_SET = PhraseSet(*_ROTATE_VERBS)
+_GO_VERBS_SET = PhraseSet(*_GO_VERBS)
+_HOME_VERBS_SET = PhraseSet(*_HOME_VERBS)
+_HOME_PLACES_SET = PhraseSet(*_HOME_PLACES)
+_WAIT_VERBS_SET = PhraseSet(*_WAIT_VERBS)
+_ARC_VERBS_SET = PhraseSet(*_ARC_VERBS)
+
+
 class ClauseReader(SlotReader):
     """The clause readers, on top of the slot readers."""
 
@@ -74,7 +84,7 @@ class ClauseReader(SlotReader):
         """'move forward 1 m', 'back up 50 cm', 'strafe left 1 m', 'reverse for 5 s'."""
         s, start = Slots(), i
         i = self.lead(i, s)
-        verb = read_words(self.toks, i, *_TRANSLATE_VERBS)
+        verb = read_words(self.toks, i, _TRANSLATE_VERBS_SET)
         if verb is None:
             return None
         implied = _TRANSLATE_VERBS[verb[0]]
@@ -133,7 +143,7 @@ class ClauseReader(SlotReader):
         """'turn left 90 degrees', 'rotate 1.57 rad', 'turn around', 'turn left'."""
         s, start = Slots(), i
         i = self.lead(i, s)
-        verb = read_words(self.toks, i, *_ROTATE_VERBS)
+        verb = read_words(self.toks, i, _ROTATE_VERBS_SET)
         if verb is None:
             return None
         j = self.fill(verb[1], s, self.slot_side, self.slot_angle, self.slot_seconds,
@@ -191,7 +201,7 @@ class ClauseReader(SlotReader):
         """'walk in a circle of radius 1 m to the left', 'drive an arc of 90 degrees...'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_ARC_VERBS)
+        verb = read_words(self.toks, i, _ARC_VERBS_SET)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'in', 'along')
@@ -231,7 +241,7 @@ class ClauseReader(SlotReader):
         """'go to x=2, y=1', 'navigate to (1, -1)': a goto in the odom frame."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_GO_VERBS)
+        verb = read_words(self.toks, i, _GO_VERBS_SET)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'over')
@@ -288,7 +298,7 @@ class ClauseReader(SlotReader):
         """'go to the point 2 m ahead and 1 m to the left': frame robot."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_GO_VERBS)
+        verb = read_words(self.toks, i, _GO_VERBS_SET)
         if verb is None or at(self.toks, verb[1]) != 'to':
             return None
         j = verb[1] + 1
@@ -346,11 +356,11 @@ class ClauseReader(SlotReader):
         """'return home', 'go back to the start', 'come back to where you started'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_HOME_VERBS)
+        verb = read_words(self.toks, i, _HOME_VERBS_SET)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'back')
-        place = read_words(self.toks, j, *_HOME_PLACES)
+        place = read_words(self.toks, j, _HOME_PLACES_SET)
         if place is None:
             return None
         j = self.fill(place[1], s, self.slot_speed)
@@ -388,7 +398,7 @@ class ClauseReader(SlotReader):
     def clause_wait(self, i: int) -> Clause | None:
         """'wait 3 seconds', 'hold still for five seconds'."""
         toks = self.toks
-        verb = read_words(toks, i, *_WAIT_VERBS)
+        verb = read_words(toks, i, _WAIT_VERBS_SET)
         if verb is None:
             return None
         j = skip(toks, verb[1], 'for')

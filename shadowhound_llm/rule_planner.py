@@ -53,7 +53,7 @@ from .params import AgentConfig
 from .plan import MOTION_TYPES, Plan, Rotate
 from .rule_clauses import ClauseReader
 from .rule_slots import SPEED_WORDS
-from .rule_words import normalise, read_words, skip, tokenize
+from .rule_words import normalise, PhraseSet, read_words, skip, tokenize
 
 _STOP_RE = re.compile(
     r'^\W*(?:(?:emergency|e)[\s-]*stop|stop(?:\s+(?:now|moving|the\s+robot|immediately))?'
@@ -75,6 +75,7 @@ _LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after th
           "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot',
           'firstly', 'secondly', 'thirdly', 'second ,', 'third ,', 'fourth ,', 'fifth ,',
           'last ,', "let ' s")
+_LEAD_SET = PhraseSet(*_LEADS, ',', ';', '.', '!', 'and')
 _POLITE = ('can you', 'could you', 'would you', 'will you')
 _TRAILS = ('please', 'thanks', 'thank you')
 
@@ -150,7 +151,7 @@ class _Planner(ClauseReader):
 
     def _skip_leads(self, i: int) -> int:
         while True:
-            j = skip(self.toks, i, *_LEADS, ',', ';', '.', '!', 'and')
+            j = skip(self.toks, i, _LEAD_SET)
             if j == i:
                 return i
             i = j

@@ -20,6 +20,7 @@ from .rule_words import (
     at,
     LENGTH_UNITS,
     NUMBER_WORDS,
+    PhraseSet,
     read_quantity,
     read_radians_of_pi,
     read_speed,
@@ -55,6 +56,11 @@ LEAD_WORDS = frozenset({*SPEED_WORDS, 'at', 'with', 'for', 'a', 'an', 'half', 'q
 ANGLE_AMOUNTS = tuple(f'{a} {w}' for a in ('a', 'one', '') for w in TURN_AMOUNTS)
 
 
+_DIRECTION_SET = PhraseSet(*DIRECTIONS)
+_SIDE_SET = PhraseSet(*SIDES)
+_ANGLE_AMOUNT_SET = PhraseSet(*ANGLE_AMOUNTS)
+
+
 @dataclass
 class Slots:
     """What a clause said, before it becomes an action; each slot is filled at most once."""
@@ -87,7 +93,7 @@ class SlotReader:
 
     def slot_direction(self, i: int, s: Slots) -> int | None:
         """'forward', 'back', 'to the left', 'in the forward direction'."""
-        found = read_words(self.toks, i, *DIRECTIONS)
+        found = read_words(self.toks, i, _DIRECTION_SET)
         if found is None or s.direction is not None:
             return None
         s.direction, s.said_direction = DIRECTIONS[found[0]], found[0]
@@ -128,7 +134,7 @@ class SlotReader:
 
     def slot_side(self, i: int, s: Slots) -> int | None:
         """'left', 'to your right', 'clockwise', 'counter-clockwise'."""
-        found = read_words(self.toks, i, *SIDES)
+        found = read_words(self.toks, i, _SIDE_SET)
         if found is None or s.side is not None:
             return None
         s.side, s.said_side = SIDES[found[0]], found[0]
@@ -139,7 +145,7 @@ class SlotReader:
         j = skip(self.toks, i, 'by', 'through', 'for')
         found = read_radians_of_pi(self.toks, j) or read_quantity(self.toks, j, ANGLE_UNITS)
         if found is None:
-            amount = read_words(self.toks, j, *ANGLE_AMOUNTS)
+            amount = read_words(self.toks, j, _ANGLE_AMOUNT_SET)
             if amount is None:
                 return None
             k = skip(self.toks, amount[1], *TURN_NOUNS, 'circle')

@@ -85,17 +85,29 @@ def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, .
     return index
 
 
-def read_words(toks: Tokens, i: int, *phrases: str) -> tuple[str, int] | None:
-    """The longest of the phrases (space-separated words) found at i."""
+class PhraseSet:
+    """Phrases indexed once, for ``read_words`` and ``skip`` on hot paths."""
+
+    __slots__ = ('index',)
+
+    def __init__(self, *phrases: str) -> None:
+        self.index = _phrase_index(tuple(phrases))
+
+
+def read_words(toks: Tokens, i: int, *phrases: str | PhraseSet) -> tuple[str, int] | None:
+    """The longest of the phrases (space-separated words, or one PhraseSet) found at i."""
     if i >= len(toks):
         return None
-    for words, phrase in _phrase_index(phrases).get(toks[i], ()):
+    first = phrases[0] if phrases else None
+    index = first.index if isinstance(first, PhraseSet) else \
+        _phrase_index(phrases)  # type: ignore[arg-type]
+    for words, phrase in index.get(toks[i], ()):
         if tuple(toks[i:i + len(words)]) == words:
             return phrase, i + len(words)
     return None
 
 
-def skip(toks: Tokens, i: int, *phrases: str) -> int:
+def skip(toks: Tokens, i: int, *phrases: str | PhraseSet) -> int:
     """Position after an optional phrase at i (i itself when none is there)."""
     found = read_words(toks, i, *phrases)
     return found[1] if found else i
