@@ -139,14 +139,19 @@ class _Planner(ClauseReader):
 
     def _read_clause(self, i: int) -> list[tuple[object, int, str]]:
         """Every reading of a clause at i that ends where a clause may end."""
-        found = []
+        found, verb = [], None
         for clause in self.clauses_at(i):
+            self.verb_at.pop(i, None)
             try:
                 result = clause(self, i)
             except (ValidationError, ValueError, ArithmeticError):
                 result = None  # a value the vocabulary refuses (e.g. seconds 0): defer
             if result is not None and self.at_boundary(result[1]):
                 found.append(result)
+                verb = verb or self.verb_at.get(i)
+        self.verb_at.pop(i, None)
+        if verb:
+            self.verb_at[i] = verb  # only a reading that was kept lends its verb
         return found
 
     def _skip_leads(self, i: int) -> int:
