@@ -1,6 +1,10 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Words for the rule planner: tokens, numbers (digits or words) and units.
+"""Words for the rule planner: tokens, the lexicon, numbers (digits or words) and units.
+
+``normalise`` rewrites each phrasing of a word as that word ("keep moving" -> move,
+"in a clockwise direction" -> clockwise, "at a velocity of" -> at) and drops fillers
+("for a distance of 2 m" -> for 2 m), so the clause readers see few words.
 
 Every reader takes a token list and a position and returns what it read with the position
 after it, or None when the tokens there are not what it reads. None is the normal answer:
