@@ -366,6 +366,10 @@ BEFORE_NUMBER: dict[str, str] = {
     **{f'{article} {noun} of': '' for article in ('a', 'an', 'a total', 'the')
        for noun in ('distance', 'angle', 'duration', 'period', 'time', 'length', 'total')},
     'a total of': '', 'for the next': 'for', 'during': 'for', 'over a distance of': '',
+    # 'with angular velocity 0.5 rad/s', 'at speed 0.2 m/s'
+    **{f'{lead} {article}{adjective}{noun}': 'at' for lead in ('at', 'with')
+       for article in ('a ', 'an ', '') for adjective in ('', 'constant ', 'linear ', 'angular ')
+       for noun in ('speed', 'velocity')},
 }
 # Fillers that only start a step: 'tell the robot to turn left'.
 AT_STEP_START: dict[str, str] = {
