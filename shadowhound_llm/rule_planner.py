@@ -53,7 +53,7 @@ from .params import AgentConfig
 from .plan import MOTION_TYPES, Plan, Rotate
 from .rule_clauses import ClauseReader
 from .rule_slots import SPEED_WORDS
-from .rule_words import normalise, PhraseSet, read_words, skip, tokenize
+from .rule_words import normalise, PhraseSet, read_words, skip, TIME_UNITS, tokenize
 
 _STOP_RE = re.compile(
     r'^\W*(?:(?:emergency|e)[\s-]*stop|stop(?:\s+(?:now|moving|the\s+robot|immediately))?'
@@ -80,7 +80,7 @@ _POLITE = ('can you', 'could you', 'would you', 'will you')
 _TRAILS = ('please', 'thanks', 'thank you')
 
 # A clause said a speed when it holds one of these (only the speed slot reads them).
-_SPEED_TOKENS = frozenset({*SPEED_WORDS, 'at', 'speed'})
+_SPEED_TOKENS = frozenset({*SPEED_WORDS, 'at', 'speed', 'mps', 'dps'})
 
 _default_config: AgentConfig | None = None
 
@@ -128,7 +128,7 @@ class _Planner(ClauseReader):
                 return None  # "turn around and go back 2 m": backward, or return?
             self.actions.append(action)
             self.kinds.append(kind)
-            self.speed_said.append(any(t in _SPEED_TOKENS for t in toks[start:i]))
+            self.speed_said.append(_says_speed(toks[start:i]))
             if i < len(toks) and not self._separated(i):
                 return None
         motions = [said for a, said in zip(self.actions, self.speed_said, strict=True)
@@ -163,6 +163,13 @@ class _Planner(ClauseReader):
 
     def _separated(self, i: int) -> bool:
         return self._skip_leads(i) > i
+
+
+def _says_speed(toks: list[str]) -> bool:
+    """Whether a clause's tokens say a speed: a speed word, 'at', or a rate ('0.2 m/s')."""
+    return any(t in _SPEED_TOKENS or (t in ('/', 'per') and k + 1 < len(toks)
+                                      and toks[k + 1] in TIME_UNITS)
+               for k, t in enumerate(toks))
 
 
 def is_stop_command(text: str) -> bool:
