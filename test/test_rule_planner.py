@@ -126,6 +126,10 @@ def test_new_vocabulary_and_wordings(text, expected):
       {'type': 'move', 'distance_m': 1.0, 'direction': 'right'}]),
     ('go to coordinates 3, -4 and take a photo',
      [{'type': 'goto', 'x': 3.0, 'y': -4.0}, {'type': 'photo'}]),
+    ('forward 2 meters, backward 1 m',
+     [{'type': 'move', 'distance_m': 2.0}, {'type': 'move', 'distance_m': -1.0}]),
+    ('tell the robot to rotate with angular velocity 0.5 rad/s for 3 seconds',
+     [{'type': 'drive', 'angular_dps': 28.65, 'seconds': 3.0}]),
 ])
 def test_unseen_combinations_of_known_parts(text, expected):
     assert actions(text) == expected
@@ -151,6 +155,9 @@ def test_a_side_the_words_do_not_give_is_counter_clockwise(text, expected):
     'take a left at the door',
     'move the robot arm forward 2 meters',
     'go to 2, 3',                       # two numbers, nothing saying they are coordinates
+    'move forward 2 m 0.2 m/s and turn left 90 degrees',  # is the turn at 0.2 m/s too?
+    'go forward a distance of the hallway',  # a filler of a quantity with no number
+    'bring yourself to stop let the robot',
 ])
 def test_refuses_new_near_misses(text):
     assert plan_from_rules(text) is None
