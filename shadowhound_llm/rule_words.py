@@ -332,10 +332,6 @@ def _verb_phrases() -> dict[str, str]:
         for article in ('a ', 'an ', ''):
             out[f'{verb} {article}u turn'] = 'turn around'
             out[f'{verb} {article}about turn'] = 'turn around'
-    for side in ('left', 'right'):
-        out[f'face {side}'] = f'turn {side}'
-        out[f'face to the {side}'] = f'turn {side}'
-        out[f'face your {side}'] = f'turn {side}'
     for way in ('the other way', 'the opposite way', 'the opposite direction',
                 'the other direction', 'backwards', 'backward', 'behind you'):
         out[f'face {way}'] = 'turn around'
