@@ -39,30 +39,52 @@ def _git(*args):
                           check=True).stdout
 
 
-def load_before(commit):
-    """The rule planner at a commit, as package _rules_before (its rule_*.py modules).
+# Where the rule planner's modules live: the flat layout, then the subpackage one.
+_RULE_FILES = re.compile(r'^shadowhound_llm/(?:rule_(\w+)|planning/rules/(\w+))\.py$')
+# Modules the rule planner imports, by their old flat names (for a flat-layout commit).
+_MOVED = {'params': 'common.params', 'plan': 'planning.actions'}
 
-    Imports of the package's other modules (params, plan) go to the working tree's.
+
+def _absolute(module):
+    """A module of the working tree's package by its name at the commit."""
+    if importlib.util.find_spec(f'shadowhound_llm.{module}') is None and module in _MOVED:
+        module = _MOVED[module]
+    return f'shadowhound_llm.{module}'
+
+
+def load_before(commit):
+    """The rule planner at a commit, as package _rules_before (its rule modules).
+
+    Imports of the package's other modules (parameters, plan models) go to the working
+    tree's, under their names now.
     """
     try:
-        names = [line.split('\t')[-1] for line in _git('ls-tree', '-r', commit).splitlines()
-                 if re.search(r'/rule_\w+\.py$', line)]
-        sources = {Path(n).stem: _git('show', f'{commit}:{n}') for n in names}
+        found = {}
+        for name in _git('ls-tree', '-r', '--name-only', commit).splitlines():
+            match = _RULE_FILES.match(name)
+            if match and match.group(2) != '__init__':
+                found[match.group(1) or match.group(2)] = (name, match.group(1) is not None)
+        sources = {stem: (_git('show', f'{commit}:{name}'), flat)
+                   for stem, (name, flat) in found.items()}
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f'(no "before" figures: git show {commit} failed: {exc})')
         return None
-    if 'rule_planner' not in sources:
-        print(f'(no "before" figures: no rule_planner.py at {commit})')
+    if 'planner' not in sources:
+        print(f'(no "before" figures: no rule planner at {commit})')
         return None
     with tempfile.TemporaryDirectory() as tmp:
         package = types.ModuleType('_rules_before')
         package.__path__ = [tmp]
         sys.modules['_rules_before'] = package
-        for stem, source in sources.items():
-            # Relative imports of the package's other modules: the working tree's.
-            source = re.sub(r'from \.(?!rule_)(\w+)', r'from shadowhound_llm.\1', source)
+        for stem, (source, flat) in sources.items():
+            if flat:  # from .rule_words -> from .words; from .params -> the tree's params
+                source = re.sub(r'from \.(?!rule_)(\w+)',
+                                lambda m: f'from {_absolute(m.group(1))}', source)
+                source = source.replace('from .rule_', 'from .')
+            else:  # from ..actions -> shadowhound_llm.planning.actions
+                source = re.sub(r'from \.\.(\w+)', r'from shadowhound_llm.planning.\1', source)
             (Path(tmp) / f'{stem}.py').write_text(source, encoding='utf-8')
-        module = importlib.import_module('_rules_before.rule_planner')
+        module = importlib.import_module('_rules_before.planner')
     return module.plan_from_rules
 
 
