@@ -151,10 +151,11 @@ class ClauseReader(SlotReader):
         if self.elliptic and s.side is None:
             return None  # an elliptic turn says its own side: "then 45 degrees" defers
         self.verb_at[start] = verb[0]
-        if s.around:
-            if verb[0] != 'turn' or s.angle_deg is not None:
+        if s.around:  # 'turn around' is 180; 'spin around 360 degrees' says how far
+            if s.angle_deg is None and verb[0] == 'turn':
+                s.angle_deg = 180.0
+            elif s.angle_deg not in (180.0, 360.0):
                 return None
-            s.angle_deg = 180.0
         return self._rotation(s, j, bare_ok=verb[0] != 'spin')
 
     def _rotation(self, s: Slots, j: int, bare_ok: bool) -> Clause | None:

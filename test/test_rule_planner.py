@@ -126,6 +126,7 @@ def test_new_vocabulary_and_wordings(text, expected):
       {'type': 'move', 'distance_m': 1.0, 'direction': 'right'}]),
     ('go to coordinates 3, -4 and take a photo',
      [{'type': 'goto', 'x': 3.0, 'y': -4.0}, {'type': 'photo'}]),
+    ('spin around 360 degrees', [{'type': 'rotate', 'angle_deg': 360.0}]),
     ('forward 2 meters, backward 1 m',
      [{'type': 'move', 'distance_m': 2.0}, {'type': 'move', 'distance_m': -1.0}]),
     ('tell the robot to rotate with angular velocity 0.5 rad/s for 3 seconds',
@@ -158,6 +159,7 @@ def test_a_side_the_words_do_not_give_is_counter_clockwise(text, expected):
     'move forward 2 m 0.2 m/s and turn left 90 degrees',  # is the turn at 0.2 m/s too?
     'go forward a distance of the hallway',  # a filler of a quantity with no number
     'bring yourself to stop let the robot',
+    'turn around 90 degrees',            # around is a half or a full turn
 ])
 def test_refuses_new_near_misses(text):
     assert plan_from_rules(text) is None
