@@ -371,6 +371,10 @@ BEFORE_NUMBER: dict[str, str] = {
 AT_STEP_START: dict[str, str] = {
     **{f'{verb} the robot': '' for verb in ('make', 'have', 'let')},
     **{f'{verb} the robot to': '' for verb in ('tell', 'command', 'instruct', 'ask', 'get')},
+    **{f'i {want} {who} to': '' for want in ('want', 'need', 'would like')
+       for who in ('the robot', 'you')},
+    **{f'{who} {must}': '' for who in ('the robot', 'you')
+       for must in ('should', 'must', 'need to', 'needs to', 'have to', 'has to')},
 }
 _NUMBER_STARTS = frozenset({*NUMBER_WORDS, 'a', 'an', 'half', 'quarter', 'point', 'pi'})
 _STEP_ENDS = frozenset({',', ';', '.', '!', 'and', 'then', 'please', 'now'})
