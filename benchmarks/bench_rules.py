@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Rule planner: coverage and errors per category, before and after, and time per command.
 
-Before: the rule planner of a commit (its rule_*.py modules read with git show into a
-temporary package); after: the working tree's. Per category of the mission corpus, for the
+Before: the rule planner of a commit (that commit's package, extracted with git archive);
+after: the working tree's. Per category of the mission corpus, for the
 plain-command and tricky-phrasing lists of test/data, and for the held-out set
 (test/data/rules_heldout.yaml, per family; its traps must all defer): answered right /
 answered wrong / deferred. Then the time per command (median, p99 over every call, the cold
@@ -15,77 +15,54 @@ Run: .venv/bin/python benchmarks/bench_rules.py [--rounds 20] [--before COMMIT]
 """
 
 import argparse
-import importlib.util
+import atexit
+import importlib
+import io
 from pathlib import Path
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-import types
 
 from bench_common import percentile
 import yaml
 
-from shadowhound_llm.quality import load_corpus, mission_from_dict, rule_coverage
-from shadowhound_llm.rule_planner import plan_from_rules
+from shadowhound_llm.evaluation.quality import load_corpus, mission_from_dict, rule_coverage
+from shadowhound_llm.planning.rules.planner import plan_from_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / 'test' / 'data'
 
 
-def _git(*args):
-    return subprocess.run(['git', *args], cwd=ROOT, capture_output=True, text=True,
-                          check=True).stdout
-
-
-# Where the rule planner's modules live: the flat layout, then the subpackage one.
-_RULE_FILES = re.compile(r'^shadowhound_llm/(?:rule_(\w+)|planning/rules/(\w+))\.py$')
-# Modules the rule planner imports, by their old flat names (for a flat-layout commit).
-_MOVED = {'params': 'common.params', 'plan': 'planning.actions'}
-
-
-def _absolute(module):
-    """A module of the working tree's package by its name at the commit."""
-    if importlib.util.find_spec(f'shadowhound_llm.{module}') is None and module in _MOVED:
-        module = _MOVED[module]
-    return f'shadowhound_llm.{module}'
+RULE_PLANNER_PATHS = ('planning.rules.planner', 'rule_planner')  # the layout now, the flat one
 
 
 def load_before(commit):
-    """The rule planner at a commit, as package _rules_before (its rule modules).
+    """The rule planner at a commit, imported from that commit's whole package.
 
-    Imports of the package's other modules (parameters, plan models) go to the working
-    tree's, under their names now.
+    The package is extracted (git archive) under another name, so its relative imports load
+    that commit's modules, whichever layout it had.
     """
+    tmp = tempfile.mkdtemp(prefix='rules_before_')
+    atexit.register(shutil.rmtree, tmp, True)
     try:
-        found = {}
-        for name in _git('ls-tree', '-r', '--name-only', commit).splitlines():
-            match = _RULE_FILES.match(name)
-            if match and match.group(2) != '__init__':
-                found[match.group(1) or match.group(2)] = (name, match.group(1) is not None)
-        sources = {stem: (_git('show', f'{commit}:{name}'), flat)
-                   for stem, (name, flat) in found.items()}
+        archive = subprocess.run(['git', 'archive', commit, 'shadowhound_llm'], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
-        print(f'(no "before" figures: git show {commit} failed: {exc})')
+        print(f'(no "before" figures: git archive {commit} failed: {exc})')
         return None
-    if 'planner' not in sources:
-        print(f'(no "before" figures: no rule planner at {commit})')
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        package = types.ModuleType('_rules_before')
-        package.__path__ = [tmp]
-        sys.modules['_rules_before'] = package
-        for stem, (source, flat) in sources.items():
-            if flat:  # from .rule_words -> from .words; from .params -> the tree's params
-                source = re.sub(r'from \.(?!rule_)(\w+)',
-                                lambda m: f'from {_absolute(m.group(1))}', source)
-                source = source.replace('from .rule_', 'from .')
-            else:  # from ..actions -> shadowhound_llm.planning.actions
-                source = re.sub(r'from \.\.(\w+)', r'from shadowhound_llm.planning.\1', source)
-            (Path(tmp) / f'{stem}.py').write_text(source, encoding='utf-8')
-        module = importlib.import_module('_rules_before.planner')
-    return module.plan_from_rules
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter='data')
+    Path(tmp, 'shadowhound_llm').rename(Path(tmp, 'shadowhound_llm_before'))
+    sys.path.insert(0, tmp)
+    for name in RULE_PLANNER_PATHS:
+        if Path(tmp, 'shadowhound_llm_before', *name.split('.')).with_suffix('.py').exists():
+            return importlib.import_module(f'shadowhound_llm_before.{name}').plan_from_rules
+    print(f'(no "before" figures: no rule planner at {commit})')
+    return None
 
 
 DEFER_ONLY = set()  # texts where only deferring is right
@@ -173,7 +150,7 @@ def time_per_call(fns, texts, rounds):
 _COLD = """
 import sys, time
 texts = sys.stdin.read().split('\\n')
-from shadowhound_llm.rule_planner import plan_from_rules
+from shadowhound_llm.planning.rules.planner import plan_from_rules
 for text in texts:
     t0 = time.perf_counter_ns()
     plan_from_rules(text)
