@@ -274,7 +274,7 @@ def _speed_phrases() -> dict[str, str]:
     """'at a velocity of', 'maintaining a speed of', 'with an angular speed of' -> 'at'."""
     out = {}
     for lead in ('at', 'with', 'maintaining', 'keeping', 'holding'):
-        for article in ('a ', 'an ', ''):
+        for article in ('a ', 'an ', 'the ', ''):
             for adjective in ('', 'constant ', 'steady ', 'linear ', 'angular ', 'rotational ',
                               'rotation ', 'turning '):
                 for noun in ('speed', 'velocity', 'rate', 'pace'):
