@@ -71,8 +71,7 @@ _SEPARATORS = frozenset({',', ';', '.', '!', 'and', 'then', 'next', 'finally', '
 _LEADS = ('please', 'now', 'first', 'then', 'next', 'finally', 'also', 'after that',
           'and then', 'can you', 'could you', 'would you', 'will you', 'afterwards',
           'afterward', 'lastly', 'subsequently', 'thereafter', 'first of all', 'to start',
-          'go ahead and', 'i want you to', 'i need you to', 'i would like you to',
-          "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot',
+          'go ahead and', "i ' d like you to", 'ok', 'okay', 'alright', 'robot', 'hey robot',
           'firstly', 'secondly', 'thirdly', 'second ,', 'third ,', 'fourth ,', 'fifth ,',
           'last ,', "let ' s")
 _LEAD_SET = PhraseSet(*_LEADS, ',', ';', '.', '!', 'and')
