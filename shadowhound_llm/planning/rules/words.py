@@ -331,7 +331,6 @@ def _verb_phrases() -> dict[str, str]:
             out[f'{verb} a {side} turn'] = f'turn {side}'
         for article in ('a ', 'an ', ''):
             out[f'{verb} {article}u turn'] = 'turn around'
-            out[f'{verb} {article}about turn'] = 'turn around'
     for way in ('the other way', 'the opposite way', 'the opposite direction',
                 'the other direction', 'backwards', 'backward', 'behind you'):
         out[f'face {way}'] = 'turn around'
