@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 import difflib
 import os
+import re
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 import rclpy
+from rclpy._rclpy_pybind11 import RCLError
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -111,6 +113,11 @@ def _report_unknown_overrides(node: Node, config_cls: type) -> None:
             + f'; `--help` lists the parameters of {node.get_name()}')
 
 
+def _rcl_reason(exc: Exception) -> str:
+    """Rcl's error without the C source locations (", at /project/src/...")."""
+    return re.sub(r',? at /\S+:\d+', '', str(exc)).replace('failed to initialize rcl: ', '')
+
+
 def node_usage(executable: str, config_cls: type, summary: str) -> str:
     """The node's --help: how to start it and every parameter with default and range."""
     lines = [f'usage: ros2 run shadowhound_llm {executable} [--ros-args -p NAME:=VALUE ... '
@@ -153,7 +160,12 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
     if usage and wants_help(args):
         print(usage)
         return 0
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    except RCLError as exc:
+        print(f'[ERROR] the --ros-args could not be read: {_rcl_reason(exc)}. A value YAML '
+              f"reads otherwise needs quotes, e.g. -p host:=\"'::'\"", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: Any) -> None:
