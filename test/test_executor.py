@@ -8,6 +8,7 @@ import math
 import pytest
 
 from shadowhound_llm.camera import ImageFrame
+from shadowhound_llm.contract import Reason
 from shadowhound_llm.control import Twist2D
 from shadowhound_llm.executor import MissionExecutor, OdomSample
 from shadowhound_llm.geometry import Pose2D
@@ -108,9 +109,10 @@ def test_abort_returns_zero_and_cancelled():
     loop.start({'type': 'move', 'distance_m': 2.0})
     for _ in range(10):
         loop.tick()
-    out = loop.ex.abort('cancelled', 'operator')
+    out = loop.ex.abort('cancelled', 'operator', Reason.MISSION_CANCEL)
     assert out.cmd == Twist2D(0.0, 0.0)
     assert out.events[0].state == 'cancelled'
+    assert out.events[0].reason == 'mission_cancel'
     assert not loop.ex.busy
 
 

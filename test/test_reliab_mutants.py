@@ -464,7 +464,7 @@ def test_after_an_abort_a_standing_mission_publishes_nothing():
     e.start({'type': 'move', 'distance_m': 1.0})
     assert not e.tick().cmd.is_zero()
     assert e.ex.abort(__import__('shadowhound_llm.contract').contract.MissionState.CANCELLED,
-                      'x').cmd.is_zero()
+                      'x', 'mission_cancel').cmd.is_zero()
     e.start({'type': 'wait', 'seconds': 5.0})
     outs = [e.tick() for _ in range(3)]
     assert all(o.cmd is None for o in outs), 'standing still needs no stream of zeros'

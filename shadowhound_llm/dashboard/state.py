@@ -18,7 +18,7 @@ import re
 import threading
 from typing import Any
 
-from ..contract import LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
+from ..contract import DiagKey, DiagTask, LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
 from ..geometry import Pose2D
 from ..rule_planner import is_stop_command
 
@@ -37,6 +37,7 @@ class MissionView:
     mission_id: str
     text: str
     state: str = 'received'
+    reason: str | None = None  # the code of a failed, cancelled or rejected end
     planner: str | None = None
     plan: dict[str, Any] | None = None
     step: int | None = None
@@ -77,7 +78,8 @@ class MissionView:
     def as_dict(self, home: Pose2D | None) -> dict[str, Any]:
         """JSON-ready view."""
         return {'id': self.mission_id, 'text': self.text, 'state': self.state,
-                'planner': self.planner, 'plan': self.plan, 'step': self.step,
+                'reason': self.reason, 'planner': self.planner, 'plan': self.plan,
+                'step': self.step,
                 'messages': list(self.messages), 'started': self.started,
                 'updated': self.updated, 'seconds': round(max(0.0, self.updated - self.started),
                                                           2),
@@ -126,6 +128,7 @@ class DashboardState:
                                    stop_request=is_stop_command(status.text))
                 self.missions[status.mission_id] = view
             view.state, view.updated = status.state.value, status.stamp
+            view.reason = status.reason if status.terminal else None
             view.text = status.text or view.text
             view.planner = status.planner or view.planner
             view.plan = status.plan if status.plan is not None else view.plan
@@ -310,12 +313,14 @@ def gpu_sample(statuses: list[dict[str, Any]], now: float) -> dict[str, Any] | N
     sample: dict[str, Any] = {'time': now}
     for status in statuses:
         values = status.get('values') or {}
-        if status['name'].endswith(': Memory'):
-            used = _float(values.get('GPU share [MiB]')) or _float(values.get('used [MiB]'))
-            sample.update(mem_used_mib=used, mem_total_mib=_float(values.get('total [MiB]')),
-                          ram_used_mib=_float(values.get('used [MiB]')))
-        elif status['name'].endswith(': Thermal'):
-            temps = [t for k, v in values.items() if k.endswith('[°C]')
+        if status['name'].endswith(DiagTask.MEMORY):
+            ram = _float(values.get(DiagKey.MEM_USED_MIB))
+            used = _float(values.get(DiagKey.GPU_SHARE_MIB)) or ram
+            sample.update(mem_used_mib=used,
+                          mem_total_mib=_float(values.get(DiagKey.MEM_TOTAL_MIB)),
+                          ram_used_mib=ram)
+        elif status['name'].endswith(DiagTask.THERMAL):
+            temps = [t for k, v in values.items() if k.endswith(DiagKey.TEMP_SUFFIX)
                      and (t := _float(v)) is not None]
             sample['temp_c'] = max(temps) if temps else None
     return sample if len(sample) > 1 else None
@@ -325,14 +330,15 @@ def llm_reference(statuses: list[dict[str, Any]]) -> dict[str, float | None]:
     """Baseline tokens/s and, when the monitor gives one, the roofline (bandwidth bound)."""
     out: dict[str, float | None] = {'baseline_tokens_per_s': None, 'roofline_tokens_per_s': None}
     for status in statuses:
-        if not status['name'].endswith(': LLM throughput'):
+        if not status['name'].endswith(DiagTask.THROUGHPUT):
             continue
-        for key, value in (status.get('values') or {}).items():
-            name = key.lower()
-            if 'baseline' in name and 'tokens/s' in name:
-                out['baseline_tokens_per_s'] = _float(value)
-            elif 'roofline' in name:
-                out['roofline_tokens_per_s'] = _float(value)
+        values = status.get('values') or {}
+        if DiagKey.BASELINE_TPS in values:
+            out['baseline_tokens_per_s'] = _float(values[DiagKey.BASELINE_TPS])
+        # the bound as the model is placed now (part on the CPU), else the GPU bound
+        roofline = values.get(DiagKey.ROOFLINE_PLACED_TPS, values.get(DiagKey.ROOFLINE_TPS))
+        if roofline is not None:
+            out['roofline_tokens_per_s'] = _float(roofline)
     return out
 
 

@@ -23,6 +23,7 @@ import sys
 from typing import Any
 
 from ..backends import OllamaClient, validate_ollama
+from ..contract import DiagKey, DiagTask
 from ..hosts import default_ollama_host
 from ..local_dds import apply_local_dds
 from ..params import AgentConfig
@@ -231,8 +232,8 @@ def _policies(level: str, timeout: float) -> tuple[dict[int, PhasePolicy], Crite
 def _backend_validated(tester: Any, agent: subprocess.Popen, timeout: float = 180.0) -> bool:
     """Wait for the agent's own backend validation; False when it failed (the agent exits)."""
     def outcome() -> str | None:
-        diag = tester.client.latest_diagnostics('mission_agent: Backend')
-        state = diag['values'].get('state') if diag else None
+        diag = tester.client.latest_diagnostics(DiagTask.AGENT_BACKEND)
+        state = diag['values'].get(DiagKey.BACKEND_STATE) if diag else None
         if state == 'ready':
             return 'ready'
         if state == 'failed' or agent.poll() is not None:

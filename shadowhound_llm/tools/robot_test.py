@@ -32,7 +32,7 @@ import rclpy
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-from ..contract import LLMMetrics, MissionStatus, PlannerChoice
+from ..contract import DiagKey, DiagTask, LLMMetrics, MissionStatus, PlannerChoice, Reason
 from ..geometry import Pose2D
 from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
@@ -58,7 +58,7 @@ from ..robot_test_plan import (
 
 GB_PER_GIB = 1024 ** 3 / 1e9
 SPEED_MARGIN = 1.01  # a cmd_vel 1 % over the agent's limit is over the envelope
-NO_LLM_WORDS = ('needs a language model', 'cannot parse this mission (planner: rules)')
+NEEDS_LLM = frozenset({Reason.NO_LLM.value, Reason.RULES_CANNOT_PARSE.value})
 
 
 class RobotTest:
@@ -156,24 +156,25 @@ class RobotTest:
                     f'(is it running, in this ROS_DOMAIN_ID and namespace?)')
 
         def decided() -> dict[str, Any] | None:
-            diag = self._diag('mission_agent: Backend')
-            if diag and diag['values'].get('state') != 'validating':
+            diag = self._diag(DiagTask.AGENT_BACKEND)
+            if diag and diag['values'].get(DiagKey.BACKEND_STATE) != 'validating':
                 return diag
             return None
-        backend = self.client.wait(decided, timeout) or self._diag('mission_agent: Backend')
+        backend = self.client.wait(decided, timeout) or self._diag(DiagTask.AGENT_BACKEND)
         if backend is None:
             self.backend = {'state': 'unknown', 'message': f'no mission_agent: Backend '
                                                            f'diagnostics within {timeout:g} s'}
         else:
-            self.backend = {'state': backend['values'].get('state', 'unknown'),
+            values = backend['values']
+            self.backend = {'state': values.get(DiagKey.BACKEND_STATE, 'unknown'),
                             'message': backend['message'], 'level': backend['level'],
-                            'planner': backend['values'].get('planner', ''),
-                            'validated': backend['values'].get('validated', '')}
-        mission = self.client.wait(lambda: self._diag('mission_agent: Mission'), 5.0)
+                            'planner': values.get(DiagKey.PLANNER, ''),
+                            'validated': values.get(DiagKey.VALIDATED, '')}
+        mission = self.client.wait(lambda: self._diag(DiagTask.AGENT_MISSION), 5.0)
         if mission is not None:
             try:
-                self.limits = (float(mission['values']['max linear [m/s]']),
-                               float(mission['values']['max angular [rad/s]']))
+                self.limits = (float(mission['values'][DiagKey.MAX_LINEAR_MPS]),
+                               float(mission['values'][DiagKey.MAX_ANGULAR_RPS]))
             except (KeyError, ValueError):
                 self.limits = None
         return ''
@@ -220,6 +221,7 @@ class RobotTest:
             rec.plan = next((s.plan for s in reversed(statuses) if s.plan), None)
             return
         rec.state, rec.message, rec.plan = final.state.value, final.message, final.plan
+        rec.reason = final.reason or ''
         with self._lock:
             started = self._seen.get((rec.mission_id, 'executing'))
             ended = self._seen.get((rec.mission_id, rec.state))
@@ -280,7 +282,7 @@ class RobotTest:
 
     def _needs_llm(self, rec: MissionRecord) -> str:
         """Why a rejected mission is skipped rather than failed ('' = it failed)."""
-        if rec.state != 'rejected' or not any(w in rec.message for w in NO_LLM_WORDS):
+        if rec.state != 'rejected' or rec.reason not in NEEDS_LLM:
             return ''
         if rec.planner_asked == 'rules':
             return 'needs the LLM; skipped with planner rules'
@@ -498,13 +500,13 @@ class RobotTest:
         """The LLM's GPU memory from gpu_monitor's diagnostics (GB), and where it came from."""
         # gpu_monitor's Memory task carries the sum of /api/ps's size_vram whenever Ollama's
         # model list is known (the Ollama models task has no more than that).
-        memory = self._diag('gpu_monitor: Memory')
+        memory = self._diag(DiagTask.MEMORY)
         values = memory['values'] if memory else {}
-        if _is_number(values.get('ollama VRAM [GiB]', '')):
-            return (float(values['ollama VRAM [GiB]']) * GB_PER_GIB,
+        if _is_number(values.get(DiagKey.OLLAMA_VRAM_GIB, '')):
+            return (float(values[DiagKey.OLLAMA_VRAM_GIB]) * GB_PER_GIB,
                     'gpu_monitor: Memory, ollama VRAM (/api/ps)')
-        if _is_number(values.get('GPU share [MiB]', '')):
-            return (float(values['GPU share [MiB]']) * 1024 ** 2 / 1e9,
+        if _is_number(values.get(DiagKey.GPU_SHARE_MIB, '')):
+            return (float(values[DiagKey.GPU_SHARE_MIB]) * 1024 ** 2 / 1e9,
                     'gpu_monitor: Memory, GPU share')
         return None
 
