@@ -3,10 +3,10 @@
 """What the dashboard page shows, in plain Python (no ROS, no HTTP).
 
 ``DashboardState`` is fed by the node (mission statuses, poses, commanded velocity,
-/diagnostics, llm_metrics) and answers with events for the page: small JSON-ready dicts,
-each idempotent (a page that sees one twice, or sees it after the snapshot that already
-holds it, shows the same thing). Every method is thread-safe: the ROS executor writes, the
-HTTP server's event loop reads snapshots.
+/diagnostics, llm_metrics) and answers with events for the page (``PageEvent``: a name and
+JSON-ready data), each idempotent (a page that sees one twice, or sees it after the snapshot
+that already holds it, shows the same thing). Every method is thread-safe: the ROS executor
+writes, the HTTP server's event loop reads snapshots.
 """
 
 from __future__ import annotations
@@ -22,12 +22,18 @@ from ..contract import DiagKey, DiagTask, LLMMetrics, MissionStatus, Severity, T
 from ..geometry import Pose2D
 from ..rule_planner import is_stop_command
 
-Event = tuple[str, dict[str, Any]]
-
 TRAIL_STEP_M = 0.02  # a trail point every 2 cm or 3 degrees: 5000 points cover 100 m
 TRAIL_STEP_RAD = math.radians(3.0)
 SPEED_WINDOW_S = 0.2
 PHOTO_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.(?:png|jpe?g)$')
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    """One event for the page (a Server-Sent Event): its name and its JSON-ready data."""
+
+    kind: str  # missions, photos, pose, cmd, diagnostics, gpu, metric, llm, limits, frame
+    data: dict[str, Any]
 
 
 @dataclass
@@ -118,7 +124,7 @@ class DashboardState:
         self.frame: dict[str, Any] | None = None
 
     # ---- missions -----------------------------------------------------------------------
-    def on_status(self, status: MissionStatus) -> list[Event]:
+    def on_status(self, status: MissionStatus) -> list[PageEvent]:
         """A mission_status arrived: the mission's new view (and a new photo, if any)."""
         with self._lock:
             view = self.missions.get(status.mission_id)
@@ -142,20 +148,20 @@ class DashboardState:
                 self.home = Pose2D(float(status.home.get('x', 0.0)),
                                    float(status.home.get('y', 0.0)),
                                    math.radians(float(status.home.get('yaw_deg', 0.0))))
-            events: list[Event] = []
+            events: list[PageEvent] = []
             name = _photo_name(status.photo)
             if name and view.photo != status.photo:
                 view.photo = status.photo
                 self.photos.append({'name': name, 'mission_id': view.mission_id,
                                     'stamp': status.stamp})
-                events.append(('photos', {'photos': list(self.photos)}))
+                events.append(PageEvent('photos', {'photos': list(self.photos)}))
             # The newest mission is current; a late status of an older one does not take over,
             # and a stop request never hides the mission it stopped.
             if not view.stop_request and (is_new or self.current_id is None
                                           or not view.terminal):
                 self.current_id = view.mission_id
             self._trim_missions()
-            events.insert(0, ('missions', self._missions_event()))
+            events.insert(0, PageEvent('missions', self._missions_event()))
             return events
 
     def _trim_missions(self) -> None:
@@ -198,7 +204,7 @@ class DashboardState:
             (t0, x0, y0), (t1, x1, y1) = recent[0], recent[-1]
             return math.hypot(x1 - x0, y1 - y0) / (t1 - t0)
 
-    def pose_event(self, now: float) -> Event | None:
+    def pose_event(self, now: float) -> PageEvent | None:
         """The pose, speed and new trail points since the last call (None when unchanged)."""
         with self._lock:
             if self.pose is None:
@@ -210,11 +216,11 @@ class DashboardState:
             if not new_points and key == self._pushed_pose:
                 return None
             self._trail_pushed, self._pushed_pose = self.trail_end, key
-            return 'pose', {'pose': pose, 'speed_mps': speed, 'trail_from': start,
-                            'trail': new_points}
+            return PageEvent('pose', {'pose': pose, 'speed_mps': speed, 'trail_from': start,
+                                      'trail': new_points})
 
     def on_cmd(self, linear_mps: float, lateral_mps: float, angular_rps: float,
-               now: float, min_period_s: float = 0.2) -> Event | None:
+               now: float, min_period_s: float = 0.2) -> PageEvent | None:
         """A cmd_vel seen: an event when it turns zero or non-zero, else at most every 0.2 s."""
         with self._lock:
             zero = linear_mps == 0.0 and lateral_mps == 0.0 and angular_rps == 0.0
@@ -227,20 +233,20 @@ class DashboardState:
                 self.cmd['pushed'] = previous.get('pushed', -1e9)
                 return None
             self.cmd['pushed'] = now
-            return 'cmd', _public_cmd(self.cmd)
+            return PageEvent('cmd', _public_cmd(self.cmd))
 
     # ---- health -------------------------------------------------------------------------
-    def on_diagnostics(self, statuses: list[dict[str, Any]], now: float) -> list[Event]:
+    def on_diagnostics(self, statuses: list[dict[str, Any]], now: float) -> list[PageEvent]:
         """A DiagnosticArray (as plain dicts): the rows it changed, and the GPU figures."""
         with self._lock:
             for status in statuses:
                 self.diagnostics[status['name']] = (now, status)
-            events: list[Event] = [('diagnostics', {'rows': [
+            events: list[PageEvent] = [PageEvent('diagnostics', {'rows': [
                 self._row(status, 0.0) for status in statuses]})]
             sample = gpu_sample(statuses, now)
             if sample is not None:
                 self.gpu.append(sample)
-                events.append(('gpu', sample))
+                events.append(PageEvent('gpu', sample))
             return events
 
     def _row(self, status: dict[str, Any], age_s: float) -> dict[str, Any]:
@@ -257,7 +263,7 @@ class DashboardState:
             return [self._row(status, now - seen)
                     for _, (seen, status) in sorted(self.diagnostics.items())]
 
-    def on_metrics(self, metrics: LLMMetrics, now: float) -> Event:
+    def on_metrics(self, metrics: LLMMetrics, now: float) -> PageEvent:
         """One llm_metrics message: a point of the tokens/s chart."""
         with self._lock:
             self._metric_seq += 1
@@ -266,7 +272,7 @@ class DashboardState:
                      'tokens_per_s': _finite(metrics.tokens_per_s),
                      'ttft_s': _finite(metrics.ttft_s), 'total_s': _finite(metrics.total_s)}
             self.metrics.append(point)
-            return 'metric', point
+            return PageEvent('metric', point)
 
     def llm_reference(self) -> dict[str, float | None]:
         """Baseline and roofline tokens/s, from the 'LLM throughput' diagnostics values."""
@@ -274,7 +280,8 @@ class DashboardState:
             return llm_reference([s for _, s in self.diagnostics.values()])
 
     # ---- limits, camera, photos ---------------------------------------------------------
-    def set_limits(self, geofence_radius_m: float, source: str, photo_dir: str) -> Event | None:
+    def set_limits(self, geofence_radius_m: float, source: str,
+                   photo_dir: str) -> PageEvent | None:
         """The geofence radius and photo folder (from the agent's parameters); event if new."""
         with self._lock:
             new = {'geofence_radius_m': geofence_radius_m, 'source': source,
@@ -282,13 +289,13 @@ class DashboardState:
             if new == self.limits:
                 return None
             self.limits = new
-            return 'limits', dict(new)
+            return PageEvent('limits', dict(new))
 
-    def set_frame(self, data_url: str, width: int, height: int, stamp: float) -> Event:
+    def set_frame(self, data_url: str, width: int, height: int, stamp: float) -> PageEvent:
         """The newest camera frame, already encoded for the page."""
         with self._lock:
             self.frame = {'src': data_url, 'width': width, 'height': height, 'time': stamp}
-            return 'frame', dict(self.frame)
+            return PageEvent('frame', dict(self.frame))
 
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float) -> dict[str, Any]:
