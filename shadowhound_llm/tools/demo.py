@@ -173,18 +173,14 @@ def main(args: list[str] | None = None) -> int:
 
 def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Popen],
          agent_params: dict[str, Any], env: dict[str, str]) -> int:
-    import rclpy
-    from rclpy.node import Node
-
-    from ..nodes.ros_common import spinning
+    from ..nodes.ros_common import tool_session
     from .robot_test import finish, RobotTest
 
-    rclpy.init()
-    node = Node('demo_robot_test')
     try:
-        policies, criteria, words = _policies(level.name, timeout)
-        tester = RobotTest(node, criteria=criteria, startup_timeout_s=180.0)
-        with spinning(node):
+        with tool_session() as ros:
+            policies, criteria, words = _policies(level.name, timeout)
+            tester = RobotTest(ros.node('demo_robot_test'), criteria=criteria,
+                               startup_timeout_s=180.0)
             if not tester.client.wait_ready(60.0):
                 print(f'demo: sim_robot or mission_agent did not come up within 60 s; see the '
                       f'logs in {out}', file=sys.stderr)
@@ -216,8 +212,6 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
             print(f'photo: {photos[-1]}')
         return code
     finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
         os.environ.pop('ROS_DOMAIN_ID', None)
 
 
