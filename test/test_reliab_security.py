@@ -44,11 +44,13 @@ class Listener(Node):
 
 
 def _as_text(event: Any) -> str:
-    """A received item as an operator would see it: its JSON body, or its data as JSON."""
-    item = getattr(event, 'status', None) or getattr(event, 'metrics', None)
-    if item is not None:
-        return f'{type(event).__name__}: {item.to_json()}'
-    return f'{type(event).__name__}: {json.dumps(getattr(event, "statuses", None))}'
+    """A received item as an operator would see it: 'kind: ' and its JSON body or data."""
+    for kind in ('status', 'metrics'):
+        item = getattr(event, kind, None)
+        if item is not None:
+            return f'{kind}: {item.to_json()}'
+    kind = 'diagnostics' if hasattr(event, 'statuses') else type(event).__name__
+    return f'{kind}: {json.dumps(getattr(event, "statuses", None))}'
 
 
 def test_the_openai_key_never_appears_in_logs_statuses_metrics_or_diagnostics(

@@ -48,6 +48,7 @@ def test_the_new_cores_import_without_ros():
             '            raise ImportError("ROS is blocked in this check: " + name)\n'
             'sys.meta_path.insert(0, Block())\n'
             'import shadowhound_llm.mission_link, shadowhound_llm.robot_test_runner\n'
-            'import shadowhound_llm.monitor, shadowhound_llm.agent_diagnostics\n')
+            'import shadowhound_llm.monitor, shadowhound_llm.agent_diagnostics\n'
+            'import shadowhound_llm.robot_test_phases\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
