@@ -43,7 +43,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 import rclpy  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 
-from shadowhound_llm.nodes.mission_client import MissionClient, StatusReceived  # noqa: E402
+from shadowhound_llm.mission_link import StatusReceived  # noqa: E402
+from shadowhound_llm.nodes.mission_client import MissionClient  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, spinning  # noqa: E402
 from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.robot_test_plan import TEST_PLAN  # noqa: E402

@@ -22,18 +22,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
 from ..contract import MissionRequest
-from ..mission_link import (  # noqa: F401  (MissionOutcome and the events: re-exported)
-    ClientEvent,
-    CmdReceived,
-    DiagnosticsReceived,
-    FrameReceived,
-    Listener,
-    MetricsReceived,
-    MissionLink,
-    MissionOutcome,
-    PoseReceived,
-    StatusReceived,
-)
+from ..mission_link import MissionLink
 from . import conversions as conv
 from .ros_common import CMD_VEL_QOS, COMMAND_QOS, SENSOR_QOS, STATUS_QOS
 
