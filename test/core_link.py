@@ -16,11 +16,11 @@ import threading
 import time
 from typing import Any
 
-from shadowhound_llm.agent import AgentCore
-from shadowhound_llm.contract import MissionRequest
-from shadowhound_llm.mission_link import MissionLink
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.sim_model import SimLimits, UnicycleSim
+from shadowhound_llm.common.contract import MissionRequest
+from shadowhound_llm.common.mission_link import MissionLink
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.agent import AgentCore
+from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
 
 DIAG_PERIOD_S = 0.5
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import subprocess
 import sys
 
-from shadowhound_llm.contract import DiagKey, DiagTask
+from shadowhound_llm.common.contract import DiagKey, DiagTask
 
 PACKAGE = Path(__file__).resolve().parents[1] / 'shadowhound_llm'
 ROS_MODULES = ('rclpy', 'std_msgs', 'geometry_msgs', 'nav_msgs', 'sensor_msgs',
@@ -47,8 +47,9 @@ def test_the_new_cores_import_without_ros():
             f'        if name.split(".")[0] in {ROS_MODULES!r}:\n'
             '            raise ImportError("ROS is blocked in this check: " + name)\n'
             'sys.meta_path.insert(0, Block())\n'
-            'import shadowhound_llm.mission_link, shadowhound_llm.robot_test_runner\n'
-            'import shadowhound_llm.monitor, shadowhound_llm.agent_diagnostics\n'
-            'import shadowhound_llm.robot_test_phases\n')
+            'import shadowhound_llm.common.mission_link, shadowhound_llm.health.monitor\n'
+            'import shadowhound_llm.evaluation.robot_test_runner\n'
+            'import shadowhound_llm.evaluation.robot_test_phases\n'
+            'import shadowhound_llm.mission.diagnostics\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

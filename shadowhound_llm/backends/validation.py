@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import time
 from typing import Any, Callable
 
-from ..contract import Severity
-from ..plan import parse_plan, plan_json_schema, PlanError
-from ..prompt import MAX_PLAN_TOKENS, planning_messages
+from ..common.contract import Severity
+from ..planning.actions import parse_plan, plan_json_schema, PlanError
+from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages
 from .base import BackendError
 from .models import find_loaded, GIB, offload_advice, same_model
 from .ollama import OllamaClient

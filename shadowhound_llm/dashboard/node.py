@@ -25,9 +25,9 @@ from geometry_msgs.msg import Twist
 from rclpy.node import Node
 from rclpy.parameter_client import AsyncParameterClient
 
-from ..camera import ImageFrame
-from ..contract import PlannerChoice
-from ..mission_link import (
+from ..common.camera import ImageFrame
+from ..common.contract import PlannerChoice
+from ..common.mission_link import (
     ClientEvent,
     DiagnosticsReceived,
     MetricsReceived,
@@ -229,7 +229,7 @@ def encode_frame(frame: ImageFrame, max_width: int) -> tuple[str, int, int]:
 
 
 def _test_plan_texts() -> list[str]:
-    from ..robot_test_plan import TEST_PLAN
+    from ..evaluation.robot_test_cases import TEST_PLAN
     return [mission.text for mission in TEST_PLAN]
 
 

@@ -18,9 +18,16 @@ import re
 import threading
 from typing import Any
 
-from ..contract import DiagKey, DiagTask, LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
-from ..geometry import Pose2D
-from ..rule_planner import is_stop_command
+from ..common.contract import (
+    DiagKey,
+    DiagTask,
+    LLMMetrics,
+    MissionStatus,
+    Severity,
+    TERMINAL_STATES,
+)
+from ..common.geometry import Pose2D
+from ..planning.rules.planner import is_stop_command
 
 TRAIL_STEP_M = 0.02  # a trail point every 2 cm or 3 degrees: 5000 points cover 100 m
 TRAIL_STEP_RAD = math.radians(3.0)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """gpu_monitor: GPU telemetry, Ollama's loaded models and the LLM's tokens/s on /diagnostics.
 
-A thin ROS skin around ``monitor.MonitorCore`` (telemetry source and its retry, the /api/ps
+A thin ROS skin around ``health.monitor.MonitorCore`` (telemetry source and its retry, the /api/ps
 poller and host swap, the degradation detector and the diagnostic tasks, all plain
 Python): parameters in, llm_metrics in, /diagnostics out. Every parameter but ``period_s``
 (read-only) takes effect when set at run time: ``ollama_host`` at the next poll,
@@ -19,9 +19,10 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from std_msgs.msg import String
 
-from ..diagnostics import MonitorState
-from ..monitor import MonitorCore
-from ..params import MonitorConfig
+from ..backends.registry import ollama_host_problems
+from ..common.params import MonitorConfig
+from ..health.gpu_diagnostics import MonitorState
+from ..health.monitor import MonitorCore
 from . import conversions as conv
 from .ros_common import config_change, declare_dataclass_params, diagnostics_identity, run_node
 
@@ -31,7 +32,8 @@ class GpuMonitor(Node):
 
     def __init__(self, source: Any = None, **kwargs: Any) -> None:
         super().__init__('gpu_monitor', **kwargs)
-        cfg: MonitorConfig = declare_dataclass_params(self, MonitorConfig)
+        cfg: MonitorConfig = declare_dataclass_params(self, MonitorConfig,
+                                                      ollama_host_problems)
         self.core = MonitorCore(cfg, source)
         self.pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
@@ -64,7 +66,7 @@ class GpuMonitor(Node):
         declared ranges (the reason names the range); this checks the parameters against
         each other and hands them to the core.
         """
-        new, reason = config_change(self.core.config, params)
+        new, reason = config_change(self.core.config, params, ollama_host_problems)
         if new is None:
             return SetParametersResult(successful=False, reason=reason)
         self.core.reconfigure(new)

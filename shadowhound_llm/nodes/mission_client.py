@@ -4,7 +4,7 @@
 
 A small facade over rclpy (nav2_simple_commander style) used by robot_test, the demo, the
 ``mission`` command, the fleet, the test harness and the dashboard: the ROS transport of
-``MissionLink`` (mission_link.py), which holds every query, wait and listener. It is given
+``MissionLink`` (common/mission_link.py), which holds every query, wait and listener. It is given
 a node (it does not own one) and adds to it the publishers and subscriptions of the
 package's public interface: ``mission_command``, ``mission_cancel``, ``mission_status``,
 ``odom``, ``llm_metrics`` and, optionally, ``/diagnostics``, ``camera/image_raw`` and
@@ -21,8 +21,8 @@ from rclpy.qos import QoSProfile
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
-from ..contract import MissionRequest
-from ..mission_link import MissionLink
+from ..common.contract import MissionRequest
+from ..common.mission_link import MissionLink
 from . import conversions as conv
 from .ros_common import CMD_VEL_QOS, COMMAND_QOS, SENSOR_QOS, STATUS_QOS
 

@@ -12,9 +12,10 @@ import json
 import sys
 
 from ..backends import BACKEND_NAMES, make_backend, validate_backend
+from ..backends.registry import config_for_backend
 from ..backends.validation import CheckResult
-from ..hosts import HostError
-from ..params import AgentConfig, config_for_backend
+from ..common.hosts import HostError
+from ..common.params import AgentConfig
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,8 +8,8 @@ Usage: ``python -m shadowhound_llm robot_test [--phases 1,2,3,4] [--planner auto
 Sends structured mission requests to a running ``mission_agent`` through the package's
 ``MissionClient``, watches ``mission_status``, ``odom``, ``llm_metrics``, ``cmd_vel`` and
 ``/diagnostics``, and writes ``report.md``, ``report.json`` and ``trajectory.png``. The
-phases, aborts and skips are ``robot_test_runner.RobotTestRunner`` (plain Python); this
-module is the ROS watcher that feeds it and the command line. The
+phases, aborts and skips are ``evaluation.robot_test_runner.RobotTestRunner`` (plain
+Python); this module is the ROS watcher that feeds it and the command line. The
 robot is stopped and the run ends at once when a mission runs over its time limit, the LLM's
 decode speed collapses, or any ``cmd_vel`` exceeds the agent's speed limits. Exit status: 0
 when every chosen phase passed (skipped and not-judged phases do not fail the run), 1
@@ -26,11 +26,11 @@ from typing import Callable
 
 from rclpy.node import Node
 
+from ..evaluation.robot_test_cases import Criteria, load_missions, PHASE3_MISSIONS, RunResult
+from ..evaluation.robot_test_report import write_report
+from ..evaluation.robot_test_runner import default_policies, RobotTestRunner
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import tool_session
-from ..report import write_report
-from ..robot_test_plan import Criteria, load_missions, PHASE3_MISSIONS, RunResult
-from ..robot_test_runner import default_policies, RobotTestRunner
 
 __all__ = ['RobotTest', 'default_policies', 'finish', 'main', 'parse_args', 'split_ros_args']
 
