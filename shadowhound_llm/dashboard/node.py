@@ -36,7 +36,13 @@ from ..common.mission_link import (
 )
 from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
-from ..nodes.ros_common import CMD_VEL_QOS, ConfigError, declare_dataclass_params, run_node
+from ..nodes.ros_common import (
+    CMD_VEL_QOS,
+    ConfigError,
+    declare_dataclass_params,
+    node_usage,
+    run_node,
+)
 from .config import DashboardConfig, TOKEN_ENV
 from .server import create_app, HttpServer, Hub
 from .state import DashboardState, PageEvent, safe_photo_name
@@ -235,7 +241,8 @@ def _test_plan_texts() -> list[str]:
 
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm dashboard."""
-    return run_node(DashboardNode, args)
+    return run_node(DashboardNode, args,
+                    usage=node_usage('dashboard', DashboardConfig, __doc__.splitlines()[0]))
 
 
 if __name__ == '__main__':

@@ -24,7 +24,13 @@ from ..common.params import MonitorConfig
 from ..health.gpu_diagnostics import MonitorState
 from ..health.monitor import MonitorCore
 from . import conversions as conv
-from .ros_common import config_change, declare_dataclass_params, diagnostics_identity, run_node
+from .ros_common import (
+    config_change,
+    declare_dataclass_params,
+    diagnostics_identity,
+    node_usage,
+    run_node,
+)
 
 
 class GpuMonitor(Node):
@@ -96,7 +102,8 @@ class GpuMonitor(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm gpu_monitor."""
-    return run_node(GpuMonitor, args)
+    return run_node(GpuMonitor, args,
+                    usage=node_usage('gpu_monitor', MonitorConfig, __doc__.splitlines()[0]))
 
 
 if __name__ == '__main__':

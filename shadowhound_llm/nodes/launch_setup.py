@@ -16,11 +16,15 @@ parameter that looks like a number into a number).
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass, field
+import difflib
 import os
 from pathlib import Path
 import re
+import shutil
 import signal
+import tempfile
 from typing import Any, Callable, Mapping
 
 import yaml
@@ -135,7 +139,8 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
     installed = installed or package_installed
     unknown = sorted(set(args) - set(DEFAULTS))
     if unknown:
-        raise LaunchPlanError(f'unknown launch argument(s): {", ".join(unknown)}')
+        raise LaunchPlanError(f'unknown launch argument(s): '
+                              f'{", ".join(_with_suggestion(name) for name in unknown)}')
     a = {**DEFAULTS, **{k: str(v).strip() for k, v in args.items()}}
     namespace = normalise_namespace(a['namespace'], 'namespace:=')
     ros_args = ('--log-level', _log_level(a['log_level']))
@@ -245,6 +250,23 @@ def _dashboard(a: Mapping[str, str], namespace: str, ros_args: tuple[str, ...],
 
 
 # ---- arguments --------------------------------------------------------------------------
+def _with_suggestion(name: str) -> str:
+    close = difflib.get_close_matches(name, list(DEFAULTS), n=1, cutoff=0.7)
+    return f'{name} (did you mean {close[0]}?)' if close else name
+
+
+def unknown_argument_warnings(configurations: Mapping[str, str]) -> list[str]:
+    """Lines naming launch configurations that are none of this launch's arguments.
+
+    ``ros2 launch`` takes any ``NAME:=VALUE`` without a word, so a misspelled argument
+    (``namspace:=robot1``) would silently do nothing. Under launch they are warnings, not
+    errors: a parent launch file that includes this one may hold configurations of its own.
+    """
+    unknown = sorted(set(configurations) - set(DEFAULTS))
+    return [f'{_with_suggestion(name)} is not an argument of mission.launch.py: ignored '
+            f'(`ros2 launch shadowhound_llm mission.launch.py -s` lists them)'
+            for name in unknown]
+
 _TRUE, _FALSE = ('true', '1', 'yes', 'on'), ('false', '0', 'no', 'off')
 _NAME_TOKEN = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
@@ -323,12 +345,24 @@ def write_params_file(node: NodePlan, directory: str | Path) -> str:
     parameter names as ROS reads them. Returns the path.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f'{(node.namespace + "/") if node.namespace else ""}{node.name}.yaml'
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({'/**': {'ros__parameters': node.parameters}},
-                                   sort_keys=False, allow_unicode=True), encoding='utf-8')
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    text = yaml.safe_dump({'/**': {'ros__parameters': node.parameters}}, sort_keys=False,
+                          allow_unicode=True)
+    # Owner-only: the dashboard's token may be in it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+        f.write(text)
+    os.chmod(path, 0o600)  # an older file of the same name keeps its mode otherwise
     return str(path)
+
+
+def params_directory() -> str:
+    """A folder for the generated params files: owner-only, removed when the process exits."""
+    directory = tempfile.mkdtemp(prefix='shadowhound-launch-')  # mode 0700
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def package_installed(package: str, environ: Mapping[str, str] | None = None) -> bool:
@@ -355,6 +389,7 @@ class AgentExit:
     failed: bool
     message: str
     end_launch: bool = True
+    cause: str = ''                 # how the agent ended, without what the launch does
 
 
 _REASONS = {
@@ -379,7 +414,7 @@ def agent_exit(returncode: int | None, shutting_down: bool = False) -> AgentExit
         what = f'mission_agent exited with status {returncode}' + (
             f' ({reason})' if reason else '')
     if shutting_down:
-        return AgentExit(returncode, False, f'{what} while the launch was ending', False)
+        return AgentExit(returncode, False, f'{what} while the launch was ending', False, what)
     failed = returncode != 0
     return AgentExit(returncode, failed, f'{what}: ending the launch'
-                     + (', exit status 1' if failed else ''))
+                     + (', exit status 1' if failed else ''), cause=what)

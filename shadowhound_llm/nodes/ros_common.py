@@ -70,8 +70,36 @@ def declare_dataclass_params(node: Node, config_cls: type[T],
     return config
 
 
+def node_usage(executable: str, config_cls: type, summary: str) -> str:
+    """The node's --help: how to start it and every parameter with default and range."""
+    lines = [f'usage: ros2 run shadowhound_llm {executable} [--ros-args -p NAME:=VALUE ... '
+             f'--params-file FILE]',
+             f'       python -m shadowhound_llm {executable} [--ros-args ...]', '',
+             summary.strip(), '', 'parameters (default; range; r/o = read-only at run time):']
+    for f in fields(config_cls):
+        meta = f.metadata
+        default = f.default
+        shown = ('true' if default else 'false') if isinstance(default, bool) else repr(default)
+        extra = []
+        if meta.get('min_value') is not None:
+            extra.append(f'{meta["min_value"]:g} .. {meta["max_value"]:g}')
+        if meta.get('read_only'):
+            extra.append('r/o')
+        lines.append(f'  {f.name} ({shown}{"; " if extra else ""}{"; ".join(extra)})')
+        lines.append(f'      {meta.get("description", "")}')
+    return '\n'.join(lines)
+
+
+def wants_help(args: list[str] | None) -> bool:
+    """True when -h/--help comes before any --ros-args."""
+    argv = list(sys.argv[1:] if args is None else args)
+    if '--ros-args' in argv:
+        argv = argv[:argv.index('--ros-args')]
+    return '-h' in argv or '--help' in argv
+
+
 def run_node(factory: Callable[[], Node], args: list[str] | None = None,
-             on_shutdown: Callable[[Node], Any] | None = None) -> int:
+             on_shutdown: Callable[[Node], Any] | None = None, usage: str = '') -> int:
     """Init rclpy, spin the node until SIGINT/SIGTERM, call on_shutdown while ROS still works.
 
     rclpy's own signal handlers shut the context down before user code runs, which would
@@ -79,7 +107,11 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
     spins on a thread of its own, and the main thread waits on an Event: a signal wakes that
     wait at once (an rcl wait would only notice it at its next timeout), so on_shutdown runs
     within a millisecond of SIGINT/SIGTERM. A node ends itself by setting ``exit_code``.
+    With -h or --help, prints ``usage`` and returns 0 without starting anything.
     """
+    if usage and wants_help(args):
+        print(usage)
+        return 0
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = threading.Event()
 
