@@ -9,10 +9,11 @@ agent's diagnostics import in a Python without rclpy.
 
 import ast
 from pathlib import Path
+import re
 import subprocess
 import sys
 
-from shadowhound_llm.common.contract import DiagKey, DiagTask
+from shadowhound_llm.common.contract import DiagKey, DiagTask, Reason
 
 PACKAGE = Path(__file__).resolve().parents[1] / 'shadowhound_llm'
 ROS_MODULES = ('rclpy', 'std_msgs', 'geometry_msgs', 'nav_msgs', 'sensor_msgs',
@@ -53,3 +54,13 @@ def test_the_new_cores_import_without_ros():
             'import shadowhound_llm.mission.diagnostics\n')
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_every_reason_code_is_documented_with_the_interface_and_only_those():
+    doc = (PACKAGE.parent / 'docs' / 'INTERFACE.md').read_text(encoding='utf-8')
+    table = doc[doc.index('| state | `reason` | why |'):]
+    table = table[:table.index('\n\n')]
+    documented = set()
+    for row in table.splitlines()[2:]:
+        documented |= set(re.findall(r'`([a-z_]+)`', row.split('|')[2]))
+    assert documented == {r.value for r in Reason}
