@@ -35,6 +35,7 @@ from pydantic import (
 )
 from typing_extensions import override
 
+from ..common.contract import Reason
 from ..common.geometry import Pose2D, wrap_angle
 from ..motion.control import (
     Controller,
@@ -50,9 +51,9 @@ from ..motion.control import (
 )
 
 __all__ = [
-    'ACTION_TYPES', 'Action', 'Drive', 'Goto', 'Motion', 'Move', 'Photo', 'Plan', 'PlanError',
-    'ReturnHome', 'Rotate', 'Say', 'Stop', 'Wait', 'MOTION_TYPES', 'action_summary',
-    'parse_plan', 'plan_json_schema', 'step_views', 'validate_action',
+    'ACTION_TYPES', 'Action', 'CannotExecute', 'Drive', 'Goto', 'Motion', 'Move', 'Photo',
+    'Plan', 'PlanError', 'ReturnHome', 'Rotate', 'Say', 'Stop', 'Wait', 'MOTION_TYPES',
+    'action_summary', 'parse_plan', 'plan_json_schema', 'step_views', 'validate_action',
 ]
 
 # A drive's path is sampled (for the geofence) at least this often (s) and at most at
@@ -63,6 +64,14 @@ DRIVE_MAX_SAMPLES = 4000
 Direction = Literal['forward', 'backward', 'left', 'right']
 CoordinateFrame = Literal['odom', 'robot']
 Point = tuple[float, float]
+
+
+class CannotExecute(ValueError):
+    """An action that cannot be executed from where the robot is; ``reason`` says why."""
+
+    def __init__(self, message: str, reason: Reason) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ class _Action(BaseModel):
                     limits: ControlLimits) -> list[Controller]:
         """The controllers that execute it from ``start``, in order.
 
-        Raises ValueError when it cannot be executed from there (home unknown).
+        Raises CannotExecute when it cannot be executed from there (home unknown).
         """
         return []
 
@@ -421,7 +430,7 @@ class ReturnHome(_Action):
     def controllers(self, start: Pose2D, target: Point | None, home: Pose2D | None,
                     limits: ControlLimits) -> list[Controller]:
         if home is None:
-            raise ValueError('home pose unknown: no odometry received yet')
+            raise CannotExecute('home pose unknown: no odometry received yet', Reason.NO_HOME)
         return [GotoController(limits, start, home.x, home.y, speed_mps=self.speed_mps),
                 FaceController(limits, start, home.yaw)]
 
