@@ -13,6 +13,7 @@ from shadowhound_llm.common.contract import (
     MissionState,
     MissionTextError,
     parse_command,
+    Reason,
     RequestError,
 )
 from shadowhound_llm.common.params import AgentConfig
@@ -68,9 +69,13 @@ def agent_verdict(data: str) -> tuple[str, str]:
     core = AgentCore(AgentConfig(backend='none'))
     try:
         final = core.submit(data, 0.0).statuses[-1]
+        verdicts.append(final.reason)
         return final.state.value, final.message
     finally:
         core.close()
+
+
+verdicts: list[Reason | None] = []
 
 
 @pytest.mark.parametrize('body', [
@@ -111,8 +116,10 @@ def test_empty_and_over_long_texts_are_refused_alike_everywhere(dashboard, capsy
     assert words == ('empty mission text' if not too_long else
                      f'mission text is {LIMIT + 1} characters; the limit is {LIMIT} '
                      f'(max_mission_chars)')
-    # the agent
+    # the agent, with the same reason code
     assert agent_verdict(text) == ('rejected', words)
+    assert verdicts[-1] == info.value.reason == (Reason.TEXT_TOO_LONG if too_long
+                                                 else Reason.EMPTY_TEXT)
     # the plan tool: bad arguments, nothing planned (no backend is asked)
     assert plan_main([text, '--backend', 'none']) == 2
     out = capsys.readouterr()

@@ -509,6 +509,7 @@ def test_a_step_that_would_leave_the_geofence_from_the_real_pose_is_refused():
     final = loop.events[-1]
     assert final.state == MissionState.FAILED and final.step == 2
     assert 'max_goto_radius_m' in final.message and '11.0 m from home' in final.message
+    assert final.reason == Reason.ENVELOPE
     assert farthest < AgentConfig().max_goto_radius_m and loop.cmds[-1] == Twist2D()
 
 

@@ -151,7 +151,7 @@ def test_the_dashboard_shows_the_agents_summary_and_target(raw, tmp_path):
     state = DashboardState()
     for status in loop.events:
         events = state.on_status(MissionStatus.from_json(status.to_json()))
-    current = events[0][1]['current']
+    current = events[0].data['current']
     assert current['summaries'] == [s['summary'] for s in loop.events[-1].steps]
     targets = [{**s['target'], 'step': 0} for s in loop.events[-1].steps if 'target' in s]
     assert [{k: t[k] for k in ('x', 'y', 'step')} for t in current['targets']] == targets
