@@ -203,8 +203,9 @@ def test_healthy_server_passes_every_check(ollama):
     report = validate_ollama(client(ollama))
     assert report.ok and not report.warnings
     assert [c.name for c in report.checks] == ['reachable', 'model_present', 'load',
-                                               'gpu_residency', 'context', 'structured_output',
-                                               'decode_speed']
+                                               'gpu_residency', 'context', 'reasoning',
+                                               'structured_output', 'decode_speed',
+                                               'plan_latency']
 
 
 def test_missing_model_lists_what_is_pulled_and_the_pull_line(ollama):
@@ -253,7 +254,7 @@ def test_slow_decode_warns(ollama):
     ollama.script.tokens_per_s = 3.0
     report = validate_ollama(client(ollama), min_tokens_per_s=5.0)
     assert report.ok and levels(report)['decode_speed'] == 'warn'
-    assert '3.0 tok/s' in report.checks[-1].message
+    assert '3.0 tok/s' in next(c for c in report.checks if c.name == 'decode_speed').message
 
 
 def test_unreachable_fails_first_check():

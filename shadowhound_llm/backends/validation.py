@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from ..contract import Severity
 from ..plan import parse_plan, plan_json_schema, PlanError
-from ..prompt import MAX_PLAN_TOKENS, planning_messages
+from ..prompt import MAX_PLAN_TOKENS, planning_messages, RETRY_PLAN_TOKENS
 from .base import BackendError
-from .models import find_loaded, GIB, offload_advice, same_model
+from .models import find_loaded, GIB, has_feature, offload_advice, same_model, too_old
 from .ollama import OllamaClient
 from .openai_compat import OpenAICompatClient
 
@@ -92,31 +92,86 @@ class _Runner:
 
 
 def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
-    result = chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True,
-                  options={'num_predict': MAX_PLAN_TOKENS})
+    def ask(budget: int) -> Any:
+        return chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True,
+                    options={'num_predict': budget})
+
+    result = first = ask(MAX_PLAN_TOKENS)
+    if first.cut_off:  # once more with a larger budget, as the planner does
+        result = ask(RETRY_PLAN_TOKENS)
     try:
         plan = parse_plan(result.text)
     except PlanError as exc:
+        if result.cut_off:
+            return FAIL, (f'{result.cut_off_message()} (second try, after the first was cut at '
+                          f'{first.token_limit} tokens)'), result
         return FAIL, (f'the model did not produce a valid plan under the JSON schema: {exc}; '
                       f'reply was {result.text[:120]!r}'), result
     text = plan.to_json()
     text = text if len(text) <= 120 else text[:117] + '...'
+    if first.cut_off:
+        return WARN, (f'first reply: {first.cut_off_message()}; the retry with '
+                      f'{result.limit_param} {result.token_limit} parsed: {text}. Every such '
+                      f'plan costs two calls'), result
     return OK, f'schema-constrained plan parsed: {text}', result
+
+
+def _thinking_text(m: Any) -> str:
+    if not m.thinking_count:
+        return ''
+    secs = f' in {m.thinking_duration_s:.1f} s' if m.thinking_duration_s is not None else ''
+    return f'; thinking {m.thinking_count} tokens{secs} before the answer'
 
 
 def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
     m = result.metrics
     if m.tokens_per_s is None:
         return WARN, 'the server reported no token counts; decode speed unknown'
+    source = ' (server)' if m.speed_source == 'server' else ' (wall clock: the server gave none)'
+    prompt = ''
+    if m.prompt_eval_duration_s is not None:
+        count = f'{m.prompt_eval_count} tokens in ' if m.prompt_eval_count else ''
+        prompt = f'; prompt evaluation {count}{m.prompt_eval_duration_s:.2f} s'
+    figures = (f'warm decode {m.tokens_per_s:.1f} tok/s{source} ({m.eval_count} tokens)'
+               f'{prompt}{_thinking_text(m)}')
     if min_tps is not None and m.tokens_per_s < min_tps:
-        return WARN, (f'warm decode {m.tokens_per_s:.1f} tok/s is below min_tokens_per_s '
-                      f'{min_tps:g}: plans will be slow. Check GPU offload (ollama ps), power '
-                      f'mode (MAXN) and jetson_clocks')
-    return OK, f'warm decode {m.tokens_per_s:.1f} tok/s ({m.eval_count} tokens)'
+        return WARN, (f'{figures}: below min_tokens_per_s {min_tps:g}, plans will be slow. '
+                      f'Check GPU offload (ollama ps), power mode (MAXN) and jetson_clocks')
+    return OK, figures
+
+
+def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
+    """Is the model fast enough for the mission budget (llm_timeout_s), thinking included?"""
+    m = result.metrics
+    # The server's own times where it gave them (prompt evaluation and decoding), else the
+    # wall clock; whichever is longer is what the operator waits.
+    server = (m.prompt_eval_duration_s or 0.0) + (m.eval_duration_s or 0.0)
+    took = max(m.total_s or 0.0, server)
+    if not budget_s:
+        return OK, f'the probe plan took {took:.1f} s'
+    worst = None
+    if m.tokens_per_s:
+        # A full-size plan: everything before the answer (prompt, thinking), then the
+        # answer's budget at the measured decode speed.
+        before = (m.prompt_eval_duration_s or 0.0) + (m.thinking_duration_s or 0.0)
+        worst = max(before, m.ttft_s or 0.0) + MAX_PLAN_TOKENS / m.tokens_per_s
+    thought = _thinking_text(m)
+    if took > budget_s:
+        return FAIL, (f'too slow for the mission budget: the probe plan took {took:.1f} s'
+                      f'{thought}, over llm_timeout_s {budget_s:g} s. Use a faster model, '
+                      f'switch its thinking off, or raise llm_timeout_s')
+    if worst is not None and worst > budget_s:
+        return WARN, (f'too slow for the mission budget: the probe plan took {took:.1f} s'
+                      f'{thought}; a {MAX_PLAN_TOKENS}-token plan would take about '
+                      f'{worst:.0f} s, over llm_timeout_s {budget_s:g} s. Long missions will '
+                      f'time out: use a faster model or raise llm_timeout_s')
+    return OK, (f'the probe plan took {took:.1f} s{thought}; a {MAX_PLAN_TOKENS}-token plan '
+                f'fits llm_timeout_s {budget_s:g} s')
 
 
 def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float | None) -> None:
-    """The checks every backend shares: a schema-constrained plan, then its decode speed."""
+    """The checks every backend shares: a schema-constrained plan, its decode speed, and
+    whether a plan fits the mission budget."""
     result: list[Any] = []
 
     def structured() -> tuple[str, str]:
@@ -126,6 +181,8 @@ def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float | N
 
     runner.run('structured_output', structured)
     runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
+    runner.run('plan_latency', lambda: _plan_latency(result[0], getattr(client, 'timeout_s',
+                                                                        None)))
 
 
 def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
@@ -142,6 +199,9 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
 
     def reachable() -> tuple[str, str]:
         state['version'] = client.version()
+        old = too_old(state['version'], 'schema')
+        if old:
+            return FAIL, f'{old} (at {host}); plans need the JSON schema to be enforced'
         return OK, f'Ollama {state["version"]} at {host}'
 
     def present() -> tuple[str, str]:
@@ -155,8 +215,15 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
     def load() -> tuple[str, str]:
         metrics = client.load()
         secs = metrics.load_duration_s
-        took = f'{secs:.1f} s' if secs is not None else f'{metrics.total_s:.1f} s (wall)'
+        took = (f'{secs:.1f} s (server)' if secs is not None
+                else f'{metrics.total_s:.1f} s (wall clock: the server reported no load time)')
         return OK, f'{model} loaded in {took}, keep_alive {client.keep_alive}'
+
+    def reasoning() -> tuple[str, str]:
+        note = client.reasoning_setup()
+        if client.thinks and client.think is None:
+            return WARN, note
+        return OK, note
 
     def residency() -> tuple[str, str]:
         entry = find_loaded(client.ps(), model)
@@ -174,7 +241,10 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
         asked = client.options['num_ctx']
         loaded = state['ps'].context_length if state.get('ps') else None
         if loaded is None:
-            return OK, f'num_ctx {asked} requested (server does not report context_length)'
+            why = (f'Ollama {state["version"]} < 0.10.0' if not has_feature(
+                state.get('version'), 'ps_context') else 'not in /api/ps')
+            return OK, (f'num_ctx {asked} requested (the server does not report the loaded '
+                        f'context length: {why})')
         if int(loaded) != int(asked):
             return WARN, (f'model loaded with context {loaded}, not the num_ctx {asked} asked '
                           f'for: a larger context costs memory and speed. Unload it '
@@ -186,6 +256,7 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
     runner.run('load', load)
     runner.run('gpu_residency', residency)
     runner.run('context', context)
+    runner.run('reasoning', reasoning)
     _generation_checks(runner, client, min_tokens_per_s)
     return ValidationReport('ollama', host, model, runner.checks)
 
