@@ -122,17 +122,20 @@ class OllamaClient:
         return loaded_models(list(self._request('GET', '/api/ps', timeout=5.0).get('models')
                                   or []))
 
-    def load(self, model: str | None = None) -> LLMMetrics:
+    def load(self, model: str | None = None,
+             messages: list[dict[str, str]] | None = None) -> LLMMetrics:
         """Load the model (keep_alive, num_ctx); metrics give the server's load time.
 
         Ollama's load-only request answers without metrics, so the load is made by a
-        one-token chat, whose reply carries ``load_duration``. ``speed_source`` says
-        'server' for that figure, 'wall' when the server gave none (``total_s`` only).
+        one-token chat, whose reply carries ``load_duration``; given the planning
+        ``messages``, it also leaves the system prompt in the server's prompt cache.
+        ``speed_source`` says 'server' for that figure, 'wall' when the server gave none
+        (``total_s`` only).
         """
         start = time.monotonic()
         body: dict[str, Any] = {
             'model': model or self.model, 'keep_alive': self.keep_alive, 'stream': False,
-            'messages': [{'role': 'user', 'content': 'Reply OK.'}],
+            'messages': messages or [{'role': 'user', 'content': 'Reply OK.'}],
             'options': {'num_ctx': self.options['num_ctx'], 'num_predict': 1}}
         if self.think is not None and (model is None or model == self.model):
             body['think'] = self.think
@@ -210,7 +213,7 @@ class OllamaClient:
         """A 404 told apart: a missing model (pull it) or a wrong URL, path or proxy."""
         if 'model' in text.lower() and 'not found' in text.lower():
             return BackendError(f'model {self.model!r} is not available on {self.host} '
-                                f'({text}). Fix: ollama pull {self.model}', 404)
+                                f'(404: {text}). Fix: ollama pull {self.model}', 404)
         return BackendError(f'{self.host}{path} is not an Ollama API endpoint (404: '
                             f'{text[:120] or "not found"}): the URL, its path or a proxy in '
                             f'between is wrong. Fix: set ollama_host / OLLAMA_HOST to the '

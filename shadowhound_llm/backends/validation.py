@@ -213,7 +213,7 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
                       f'Fix: ollama pull {model}')
 
     def load() -> tuple[str, str]:
-        metrics = client.load()
+        metrics = client.load(messages=planning_messages(PROBE_MISSION))
         secs = metrics.load_duration_s
         took = (f'{secs:.1f} s (server)' if secs is not None
                 else f'{metrics.total_s:.1f} s (wall clock: the server reported no load time)')

@@ -134,7 +134,10 @@ def run_corpus(client: Any, missions: list[CorpusMission], progress: Progress
         if m is not None:
             speeds += [m.tokens_per_s] if m.tokens_per_s else []
             latencies += [m.total_s] if m.total_s is not None else []
+        cut_off = bool(m is not None and m.done_reason == 'length')
         rows.append({'text': mission.text, 'category': mission.category, 'score': score.score,
+                     'cut_off': cut_off,
+                     'thinking_tokens': m.thinking_count if m else None,
                      'json_ok': score.json_ok, 'schema_ok': score.schema_ok,
                      'reply': reply[:2000], 'error': error, 'notes': score.notes[:2],
                      'tokens_per_s': m.tokens_per_s if m else None,
@@ -143,33 +146,50 @@ def run_corpus(client: Any, missions: list[CorpusMission], progress: Progress
                       + (f'{m.tokens_per_s:.1f} tok/s' if m and m.tokens_per_s else error[:60]))
     out = quality_figures(missions, replies, scores)
     out.update({'missions': len(missions), 'tokens_per_s': summary(speeds),
+                'cut_off': sum(r['cut_off'] for r in rows),
                 'latency_s': summary(latencies), 'latencies_s': latencies, 'rows': rows})
     return out
 
 
 def warm_decode(client: Any, repeats: int, progress: Progress) -> dict[str, Any]:
-    """Decode, prompt speed and time to first token over ``repeats`` warm calls."""
-    decode, prompt, ttft = [], [], []
+    """Decode, prompt speed, time to first token and thinking over ``repeats`` warm calls.
+
+    Thinking tokens and seconds are reported apart: a reasoning model pays them as latency
+    before its answer, though they decode at the same speed. ``speed_source`` says whether
+    the figures are the server's ('server') or measured here ('wall').
+    """
+    decode, prompt, ttft, think_n, think_s, sources = [], [], [], [], [], set()
     for i in range(repeats):
         m = client.chat(planning_messages(SPEED_PROMPT), schema=plan_json_schema(), stream=True,
                         options={'num_predict': MAX_PLAN_TOKENS}).metrics
         if m.tokens_per_s:
             decode.append(m.tokens_per_s)
+            sources.add(m.speed_source or 'wall')
         if m.prompt_eval_count and m.prompt_eval_duration_s:
             prompt.append(m.prompt_eval_count / m.prompt_eval_duration_s)
         if m.ttft_s is not None:
             ttft.append(m.ttft_s)
+        think_n.append(m.thinking_count or 0)
+        think_s.append(m.thinking_duration_s or 0.0)
         progress.step(f'  warm decode {i + 1}/{repeats}: '
-                      + (f'{m.tokens_per_s:.1f} tok/s' if m.tokens_per_s else 'no figure'))
+                      + (f'{m.tokens_per_s:.1f} tok/s' if m.tokens_per_s else 'no figure')
+                      + (f', thinking {m.thinking_count} tokens' if m.thinking_count else ''))
     return {'tokens_per_s': summary(decode), 'samples': decode,
-            'prompt_tokens_per_s': summary(prompt), 'ttft_s': summary(ttft)}
+            'prompt_tokens_per_s': summary(prompt), 'ttft_s': summary(ttft),
+            'thinking_tokens': summary(think_n), 'thinking_s': summary(think_s),
+            'speed_source': 'server' if sources == {'server'} else ('wall' if sources
+                                                                    else None)}
 
 
 def cold_load(client: OllamaClient) -> dict[str, Any]:
-    """Unload, then load through the API: the server's load time and the wall time."""
+    """Unload, then load through the API: the server's load time and the wall time.
+
+    The loading request is the first chat (one token), whose reply carries the server's
+    ``load_duration``; Ollama's load-only reply has none.
+    """
     client.unload()
     start = time.monotonic()
-    metrics = client.load()
+    metrics = client.load(messages=planning_messages(SPEED_PROMPT))
     return {'load_s': metrics.load_duration_s, 'load_wall_s': time.monotonic() - start}
 
 
