@@ -53,7 +53,7 @@ def _on_agent_exit(event, context):
 
 def _setup(context):
     args = {a.name: LaunchConfiguration(a.name).perform(context)
-            for a in launch_plan.ARGUMENTS}
+            for a in launch_plan.launch_arguments()}
     plan = launch_plan.plan_launch(args, CONFIG_DIR, os.environ)
     params_dir = tempfile.mkdtemp(prefix='shadowhound-launch-')
     actions = [LogInfo(msg=line) for line in plan.notes]
@@ -73,5 +73,5 @@ def generate_launch_description():
     """Declare the arguments; the nodes are decided from their values at launch time."""
     return LaunchDescription(
         [DeclareLaunchArgument(a.name, default_value=a.default, description=a.description)
-         for a in launch_plan.ARGUMENTS]
+         for a in launch_plan.launch_arguments()]
         + [OpaqueFunction(function=_setup)])

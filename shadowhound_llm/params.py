@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .backends.registry import BACKEND_CHOICES, spec
+from .backends.registry import backend_choices, spec
 from .hosts import HostError
 
 
@@ -156,16 +156,17 @@ class AgentConfig(_Params):
         capped to it): an operator slowing a live robot must never be refused.
         """
         out = _Params.problems(self)
-        if self.backend not in BACKEND_CHOICES:
-            out.append(f'backend={self.backend!r}: use one of {", ".join(BACKEND_CHOICES)}')
+        choices = backend_choices()
+        if self.backend not in choices:
+            out.append(f'backend={self.backend!r}: use one of {", ".join(choices)}')
         if self.openai_response_format not in ('json_schema', 'json_object'):
             out.append(f'openai_response_format={self.openai_response_format!r}: use '
                        f'json_schema or json_object')
-        if self.fallback_backend not in ('',) + BACKEND_CHOICES:
+        if self.fallback_backend not in ('',) + choices:
             out.append(f'fallback_backend={self.fallback_backend!r}: use "" or one of '
-                       f'{", ".join(BACKEND_CHOICES)}')
+                       f'{", ".join(choices)}')
         for kind in {self.backend, self.fallback_backend} - {'', 'none'}:
-            if kind in BACKEND_CHOICES:
+            if kind in choices:
                 backend = spec(kind)
                 try:
                     backend.normalise_host(backend.host_of(self))

@@ -142,8 +142,10 @@ class Deadline:
 
 
 class ThinkSplitter:
-    """Separates reasoning written inside the content (``<think>...</think>`` first, as
-    servers without a thinking field send it) from the answer, piece by piece."""
+    """Separates reasoning written inside the content from the answer, piece by piece.
+
+    Servers without a thinking field send it first, between ``<think>`` and ``</think>``.
+    """
 
     OPEN, CLOSE = '<think>', '</think>'
 

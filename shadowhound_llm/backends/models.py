@@ -34,7 +34,7 @@ def version_tuple(text: str | None) -> tuple[int, ...]:
 # The first Ollama version with each feature the client relies on: (version, what it is).
 FEATURES: dict[str, tuple[tuple[int, int, int], str]] = {
     'schema': ((0, 5, 0), 'JSON-schema structured output (`format` as a schema object)'),
-    'think': ((0, 9, 0), 'switching a reasoning model\'s thinking off (`think`)'),
+    'think': ((0, 9, 0), "switching a reasoning model's thinking off (`think`)"),
     'ps_context': ((0, 10, 0), 'reporting the loaded context length (/api/ps)'),
 }
 

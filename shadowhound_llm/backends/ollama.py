@@ -7,13 +7,33 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
+from ..prompt import planning_messages
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, StreamedReply, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
-from .models import has_feature, loaded_models, LoadedModel, too_old
+from .models import (
+    find_loaded,
+    GIB,
+    has_feature,
+    loaded_models,
+    LoadedModel,
+    offload_advice,
+    same_model,
+    too_old,
+)
+from .validation import (
+    CheckResult,
+    FAIL,
+    generation_checks,
+    OK,
+    PROBE_MISSION,
+    Runner,
+    ValidationReport,
+    WARN,
+)
 
 NS = 1e-9
 LOWEST_THINK_LEVEL = 'low'
@@ -295,3 +315,79 @@ def parse_keep_alive(value: str | float) -> str | float:
     except ValueError:
         return text
     return int(number) if number.is_integer() else number
+
+
+def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
+                    on_check: Callable[[CheckResult], None] | None = None
+                    ) -> ValidationReport:
+    """Reachable -> model present -> load -> GPU residency -> context -> structured -> speed.
+
+    ``min_tokens_per_s``: the decode-speed floor (the agent's parameter); None reports the
+    speed without judging it.
+    """
+    runner = Runner(on_check)
+    state: dict[str, Any] = {}
+    model, host = client.model, client.host
+
+    def reachable() -> tuple[str, str]:
+        state['version'] = client.version()
+        old = too_old(state['version'], 'schema')
+        if old:
+            return FAIL, f'{old} (at {host}); plans need the JSON schema to be enforced'
+        return OK, f'Ollama {state["version"]} at {host}'
+
+    def present() -> tuple[str, str]:
+        names = [m.get('name') or m.get('model') for m in client.tags()]
+        if any(same_model(n, model) for n in names if n):
+            return OK, f'{model} is pulled'
+        pulled = ', '.join(sorted(n for n in names if n)) or 'none'
+        return FAIL, (f'model {model!r} is not pulled on {host} (pulled: {pulled}). '
+                      f'Fix: ollama pull {model}')
+
+    def load() -> tuple[str, str]:
+        metrics = client.load(messages=planning_messages(PROBE_MISSION))
+        secs = metrics.load_duration_s
+        took = (f'{secs:.1f} s (server)' if secs is not None
+                else f'{metrics.total_s:.1f} s (wall clock: the server reported no load time)')
+        return OK, f'{model} loaded in {took}, keep_alive {client.keep_alive}'
+
+    def reasoning() -> tuple[str, str]:
+        note = client.reasoning_setup()
+        if client.thinks and client.think is None:
+            return WARN, note
+        return OK, note
+
+    def residency() -> tuple[str, str]:
+        entry = find_loaded(client.ps(), model)
+        if entry is None:
+            return WARN, f'{model} is not listed by /api/ps after loading (unloaded at once?)'
+        state['ps'] = entry
+        if entry.cpu_pct == 0:
+            return OK, f'100% on GPU ({entry.size_vram / GIB:.1f} GiB in VRAM)'
+        return WARN, (f'{entry.offload_summary()}: decode will be several times slower. On a '
+                      f'Jetson the usual cause is page cache: '
+                      f'{offload_advice(state.get("version"))}; otherwise free GPU memory '
+                      f'(other models, smaller num_ctx)')
+
+    def context() -> tuple[str, str]:
+        asked = client.options['num_ctx']
+        loaded = state['ps'].context_length if state.get('ps') else None
+        if loaded is None:
+            why = (f'Ollama {state["version"]} < 0.10.0' if not has_feature(
+                state.get('version'), 'ps_context') else 'not in /api/ps')
+            return OK, (f'num_ctx {asked} requested (the server does not report the loaded '
+                        f'context length: {why})')
+        if int(loaded) != int(asked):
+            return WARN, (f'model loaded with context {loaded}, not the num_ctx {asked} asked '
+                          f'for: a larger context costs memory and speed. Unload it '
+                          f'(ollama stop {model}) so it reloads with num_ctx {asked}')
+        return OK, f'context length {loaded} as requested'
+
+    runner.run('reachable', reachable)
+    runner.run('model_present', present)
+    runner.run('load', load)
+    runner.run('gpu_residency', residency)
+    runner.run('context', context)
+    runner.run('reasoning', reasoning)
+    generation_checks(runner, client, min_tokens_per_s)
+    return ValidationReport('ollama', host, model, runner.checks)

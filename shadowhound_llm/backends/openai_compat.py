@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, StreamedReply, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
+from .validation import CheckResult, FAIL, generation_checks, OK, Runner, ValidationReport
 
 RESPONSE_FORMAT_STYLES = ('json_schema', 'json_object')
 # Where servers put a reasoning model's thoughts: llama.cpp and vLLM, Ollama's /v1.
@@ -24,8 +25,10 @@ REASONING_FIELDS = ('reasoning_content', 'reasoning')
 
 
 class _Reply(StreamedReply):
-    """A streamed reply plus what the OpenAI side adds: usage, llama.cpp's timings, the
-    finish reason, and whether [DONE] arrived."""
+    """A streamed reply plus what the OpenAI side adds.
+
+    That is usage, llama.cpp's timings, the finish reason, and whether [DONE] arrived.
+    """
 
     def __init__(self, deadline: Deadline, on_text: TextCallback | None) -> None:
         super().__init__(deadline, on_text)
@@ -89,7 +92,7 @@ class OpenAICompatClient:
         return BackendError(self._scrub(
             f'{self.base_url}{path} does not exist (404: {text[:120] or "not found"}): the '
             f'base URL, its path or a proxy in between is wrong. Fix: set openai_base_url to '
-            f'the server\'s OpenAI-compatible root, usually ending in /v1 '
+            f"the server's OpenAI-compatible root, usually ending in /v1 "
             f'(e.g. http://192.168.1.20:8000/v1)'), 404)
 
     def models(self) -> list[str]:
@@ -200,13 +203,17 @@ class OpenAICompatClient:
         return event
 
     def _metrics(self, reply: _Reply, total: float, streamed: bool) -> LLMMetrics:
-        """Server figures first: llama.cpp's ``timings``, then ``usage`` counts (vLLM,
-        OpenAI, Ollama's /v1) over the wall clock; the wall clock alone when neither came."""
+        """Server figures first, the wall clock alone when the server gave none.
+
+        llama.cpp's ``timings`` first, then ``usage`` counts (vLLM, OpenAI, Ollama's /v1)
+        over the wall clock.
+        """
         usage, timings, ttft = reply.usage, reply.timings, reply.ttft if streamed else None
         details = usage.get('completion_tokens_details') or {}
         thinking_count = details.get('reasoning_tokens') or reply.thinking_pieces or None
-        common = dict(backend='openai', model=self.model, ok=True, ttft_s=ttft, total_s=total,
-                      thinking_count=thinking_count, done_reason=reply.finish)
+        common: dict[str, Any] = {'backend': 'openai', 'model': self.model, 'ok': True,
+                                  'ttft_s': ttft, 'total_s': total,
+                                  'thinking_count': thinking_count, 'done_reason': reply.finish}
         if timings.get('predicted_per_second'):
             count = timings.get('predicted_n')
             decode_s = (timings.get('predicted_ms') or 0) / 1000 or None
@@ -237,3 +244,26 @@ class OpenAICompatClient:
                           prompt_eval_count=usage.get('prompt_tokens'),
                           prompt_eval_duration_s=first if streamed else None,
                           thinking_duration_s=thinking_s, speed_source='wall')
+
+
+def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float | None = None,
+                    on_check: Callable[[CheckResult], None] | None = None
+                    ) -> ValidationReport:
+    """Reachable (models listed) -> model listed -> structured output -> speed."""
+    runner = Runner(on_check)
+    state: dict[str, Any] = {}
+
+    def reachable() -> tuple[str, str]:
+        state['models'] = client.models()
+        return OK, f'{client.base_url} lists {len(state["models"])} model(s)'
+
+    def listed() -> tuple[str, str]:
+        if client.model in state['models'] or not state['models']:
+            return OK, f'{client.model} is served'
+        return FAIL, (f'model {client.model!r} is not served by {client.base_url} (served: '
+                      f'{", ".join(state["models"][:10])}); set openai_model')
+
+    runner.run('reachable', reachable)
+    runner.run('model_present', listed)
+    generation_checks(runner, client, min_tokens_per_s)
+    return ValidationReport('openai', client.base_url, client.model, runner.checks)

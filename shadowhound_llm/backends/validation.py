@@ -1,9 +1,11 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Backend validation: the ordered checks shared by check_backend and mission_agent.
+"""Backend validation: the check runner and the checks every backend shares.
 
 Each check is OK, WARN (usable, but the operator should know) or FAIL (not usable; later
-checks are skipped). Messages say what is wrong and what to do.
+checks are skipped). Messages say what is wrong and what to do. Each backend's own
+validator (the checks in order) lives in its client module and is named by its registry
+entry.
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ from ..contract import Severity
 from ..plan import parse_plan, plan_json_schema, PlanError
 from ..prompt import MAX_PLAN_TOKENS, planning_messages, RETRY_PLAN_TOKENS
 from .base import BackendError
-from .models import find_loaded, GIB, has_feature, offload_advice, same_model, too_old
-from .ollama import OllamaClient
-from .openai_compat import OpenAICompatClient
 
 OK, WARN, FAIL = Severity.OK, Severity.WARN, Severity.ERROR
 PROBE_MISSION = 'Move forward 1 meter'
@@ -68,7 +67,7 @@ class ValidationReport:
                 'checks': [c.as_dict() for c in self.checks]}
 
 
-class _Runner:
+class Runner:
     """Runs named checks in order, timing each, stopping at the first failure."""
 
     def __init__(self, on_check: Callable[[CheckResult], None] | None) -> None:
@@ -77,6 +76,7 @@ class _Runner:
         self.failed = False
 
     def run(self, name: str, check: Callable[[], tuple[Severity, str]]) -> None:
+        """Run one check unless an earlier one failed; record and report its result."""
         if self.failed:
             return
         start = time.monotonic()
@@ -141,7 +141,7 @@ def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
 
 
 def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
-    """Is the model fast enough for the mission budget (llm_timeout_s), thinking included?"""
+    """Whether a plan fits the mission budget (llm_timeout_s), thinking included."""
     m = result.metrics
     # The server's own times where it gave them (prompt evaluation and decoding), else the
     # wall clock; whichever is longer is what the operator waits.
@@ -169,9 +169,11 @@ def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
                 f'fits llm_timeout_s {budget_s:g} s')
 
 
-def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float | None) -> None:
-    """The checks every backend shares: a schema-constrained plan, its decode speed, and
-    whether a plan fits the mission budget."""
+def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | None) -> None:
+    """The checks every backend shares.
+
+    A schema-constrained plan, its decode speed, and whether a plan fits the mission budget.
+    """
     result: list[Any] = []
 
     def structured() -> tuple[str, str]:
@@ -183,102 +185,3 @@ def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float | N
     runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
     runner.run('plan_latency', lambda: _plan_latency(result[0], getattr(client, 'timeout_s',
                                                                         None)))
-
-
-def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
-                    on_check: Callable[[CheckResult], None] | None = None
-                    ) -> ValidationReport:
-    """Reachable -> model present -> load -> GPU residency -> context -> structured -> speed.
-
-    ``min_tokens_per_s``: the decode-speed floor (the agent's parameter); None reports the
-    speed without judging it.
-    """
-    runner = _Runner(on_check)
-    state: dict[str, Any] = {}
-    model, host = client.model, client.host
-
-    def reachable() -> tuple[str, str]:
-        state['version'] = client.version()
-        old = too_old(state['version'], 'schema')
-        if old:
-            return FAIL, f'{old} (at {host}); plans need the JSON schema to be enforced'
-        return OK, f'Ollama {state["version"]} at {host}'
-
-    def present() -> tuple[str, str]:
-        names = [m.get('name') or m.get('model') for m in client.tags()]
-        if any(same_model(n, model) for n in names if n):
-            return OK, f'{model} is pulled'
-        pulled = ', '.join(sorted(n for n in names if n)) or 'none'
-        return FAIL, (f'model {model!r} is not pulled on {host} (pulled: {pulled}). '
-                      f'Fix: ollama pull {model}')
-
-    def load() -> tuple[str, str]:
-        metrics = client.load(messages=planning_messages(PROBE_MISSION))
-        secs = metrics.load_duration_s
-        took = (f'{secs:.1f} s (server)' if secs is not None
-                else f'{metrics.total_s:.1f} s (wall clock: the server reported no load time)')
-        return OK, f'{model} loaded in {took}, keep_alive {client.keep_alive}'
-
-    def reasoning() -> tuple[str, str]:
-        note = client.reasoning_setup()
-        if client.thinks and client.think is None:
-            return WARN, note
-        return OK, note
-
-    def residency() -> tuple[str, str]:
-        entry = find_loaded(client.ps(), model)
-        if entry is None:
-            return WARN, f'{model} is not listed by /api/ps after loading (unloaded at once?)'
-        state['ps'] = entry
-        if entry.cpu_pct == 0:
-            return OK, f'100% on GPU ({entry.size_vram / GIB:.1f} GiB in VRAM)'
-        return WARN, (f'{entry.offload_summary()}: decode will be several times slower. On a '
-                      f'Jetson the usual cause is page cache: '
-                      f'{offload_advice(state.get("version"))}; otherwise free GPU memory '
-                      f'(other models, smaller num_ctx)')
-
-    def context() -> tuple[str, str]:
-        asked = client.options['num_ctx']
-        loaded = state['ps'].context_length if state.get('ps') else None
-        if loaded is None:
-            why = (f'Ollama {state["version"]} < 0.10.0' if not has_feature(
-                state.get('version'), 'ps_context') else 'not in /api/ps')
-            return OK, (f'num_ctx {asked} requested (the server does not report the loaded '
-                        f'context length: {why})')
-        if int(loaded) != int(asked):
-            return WARN, (f'model loaded with context {loaded}, not the num_ctx {asked} asked '
-                          f'for: a larger context costs memory and speed. Unload it '
-                          f'(ollama stop {model}) so it reloads with num_ctx {asked}')
-        return OK, f'context length {loaded} as requested'
-
-    runner.run('reachable', reachable)
-    runner.run('model_present', present)
-    runner.run('load', load)
-    runner.run('gpu_residency', residency)
-    runner.run('context', context)
-    runner.run('reasoning', reasoning)
-    _generation_checks(runner, client, min_tokens_per_s)
-    return ValidationReport('ollama', host, model, runner.checks)
-
-
-def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float | None = None,
-                    on_check: Callable[[CheckResult], None] | None = None
-                    ) -> ValidationReport:
-    """Reachable (models listed) -> model listed -> structured output -> speed."""
-    runner = _Runner(on_check)
-    state: dict[str, Any] = {}
-
-    def reachable() -> tuple[str, str]:
-        state['models'] = client.models()
-        return OK, f'{client.base_url} lists {len(state["models"])} model(s)'
-
-    def listed() -> tuple[str, str]:
-        if client.model in state['models'] or not state['models']:
-            return OK, f'{client.model} is served'
-        return FAIL, (f'model {client.model!r} is not served by {client.base_url} (served: '
-                      f'{", ".join(state["models"][:10])}); set openai_model')
-
-    runner.run('reachable', reachable)
-    runner.run('model_present', listed)
-    _generation_checks(runner, client, min_tokens_per_s)
-    return ValidationReport('openai', client.base_url, client.model, runner.checks)

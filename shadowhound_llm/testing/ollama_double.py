@@ -245,8 +245,10 @@ class OllamaDouble:
 
     def _pieces(self, spec: ModelSpec, body: dict[str, Any], think: Any, limit: Any
                 ) -> tuple[list[tuple[str, str]], str, int]:
-        """The reply as (kind, token) pairs ('thinking' or 'content'), the done reason and
-        the number of thinking tokens."""
+        """The reply as (kind, token) pairs, the done reason and the thinking token count.
+
+        ``kind`` is 'thinking' or 'content'.
+        """
         thought, where = self._thinking(spec, think)
         answer = self._reply_text(body)
         if where == 'tags':
@@ -586,8 +588,10 @@ class OllamaDouble:
 
 
 def _put(reply: dict[str, Any], field_name: str, content: str, thinking: str) -> None:
-    """Set a chunk's text: chat puts it in ``message``, generate at the top level; the
-    thinking field appears only when there is thinking."""
+    """Set a chunk's text: chat puts it in ``message``, generate at the top level.
+
+    The thinking field appears only when there is thinking.
+    """
     if field_name == 'message':
         reply['message'] = {'role': 'assistant', 'content': content}
         if thinking:

@@ -25,8 +25,9 @@ import socket
 import sys
 from typing import Any
 
-from ..backends import BACKEND_NAMES, BackendError, make_backend, OllamaClient
+from ..backends import backend_names, BackendError, make_backend, OllamaClient, spec
 from ..backends.models import find_loaded, same_model
+from ..backends.registry import add_cli_flags, cli_settings
 from ..bench_report import floors_text, table, write_outputs
 from ..degradation import Evidence, explain
 from ..hosts import HostError
@@ -42,7 +43,7 @@ FAILED = 'FINAL VERIFICATION FAILED'
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog='benchmark', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=BACKEND_NAMES, default='ollama')
+    parser.add_argument('--backend', choices=backend_names(), default='ollama')
     parser.add_argument('--host', default=None)
     parser.add_argument('--models', default=None,
                         help='comma-separated models; the first is the baseline and final')
@@ -57,8 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--timeout', type=float, default=120.0, help='seconds per LLM call')
     parser.add_argument('--reload-check', action='store_true',
                         help='ollama: per model, unload, reload and compare decode speed')
-    parser.add_argument('--response-format', choices=('json_schema', 'json_object'),
-                        default='json_schema')
+    add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     parser.add_argument('--telemetry', choices=('auto', 'jtop', 'nvml', 'none'), default='auto',
                         help='GPU telemetry for the board, bandwidth and clocks')
     parser.add_argument('--memory-bandwidth-gbs', type=float, default=0.0,
@@ -76,7 +76,7 @@ def _models(opts: argparse.Namespace) -> list[str]:
         raise ValueError('give --models or --model, not both')
     names = [m.strip() for m in (opts.models or opts.model or '').split(',') if m.strip()]
     if not names:
-        names = [getattr(AgentConfig(), 'model' if opts.backend == 'ollama' else 'openai_model')]
+        names = [spec(opts.backend).model_of(AgentConfig())]
     return names
 
 
@@ -169,7 +169,7 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
     def client_for(model: str) -> Any:
         config, _ = config_for_backend(opts.backend, opts.host, model,
                                        llm_timeout_s=opts.timeout,
-                                       openai_response_format=opts.response_format)
+                                       **cli_settings(opts.backend, opts))
         return make_backend(opts.backend, config)
 
     source = choose_source(opts.telemetry)
@@ -222,7 +222,9 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
                        'reload_check': opts.reload_check, 'telemetry': opts.telemetry,
                        'memory_bandwidth_gbs': opts.memory_bandwidth_gbs,
                        'cpu_memory_bandwidth_gbs': opts.cpu_memory_bandwidth_gbs,
-                       'response_format': opts.response_format},
+                       'response_format': opts.openai_response_format
+                       or AgentConfig.openai_response_format,
+                       **cli_settings(opts.backend, opts)},
         'hardware': {'hardware_id': start[0].hardware_id if start[0] else None,
                      'telemetry': start[0].source if start[0] else None,
                      'telemetry_error': start[1],

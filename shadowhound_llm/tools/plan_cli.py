@@ -12,7 +12,7 @@ import argparse
 from dataclasses import replace
 import sys
 
-from ..backends import BACKEND_CHOICES, make_backend, spec
+from ..backends import backend_choices, make_backend, spec
 from ..backends.base import LLMMetrics
 from ..envelope import check_plan, EnvelopeViolation, Limits
 from ..llm_planner import LLMPlanner, PlanningFailed
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = argparse.ArgumentParser(prog='plan', description=__doc__.splitlines()[0])
     parser.add_argument('text', help='the mission, e.g. "move forward 1 meter"')
-    parser.add_argument('--backend', choices=BACKEND_CHOICES, default=None,
+    parser.add_argument('--backend', choices=backend_choices(), default=None,
                         help='LLM backend (default: the params file, else ollama)')
     parser.add_argument('--host', default=None, help='server URL ($OLLAMA_HOST by default)')
     parser.add_argument('--model', default=None, help='model name')
