@@ -342,9 +342,7 @@ class OllamaDouble:
         return JSONResponse({'models': [{
             'name': m.name, 'model': m.name, 'modified_at': '2026-11-01T10:00:00Z',
             'size': m.size, 'digest': m.digest or f'sha256:{abs(hash(m.name)):064x}'[:71],
-            'details': {'format': 'gguf', 'family': m.family,
-                        'parameter_size': m.parameter_size,
-                        'quantization_level': 'Q4_K_M'}} for m in self.script.models.values()]})
+            'details': _details(m)} for m in self.script.models.values()]})
 
     async def _ps(self, request: Request) -> Response:
         self.requests.append(('/api/ps', None))
@@ -353,7 +351,7 @@ class OllamaDouble:
             spec = self.script.models[name]
             entry = {'name': name, 'model': name, 'size': spec.size,
                      'size_vram': int(spec.size * spec.vram_fraction),
-                     'digest': spec.digest or 'sha256:0', 'details': {'family': spec.family},
+                     'digest': spec.digest or 'sha256:0', 'details': _details(spec),
                      'expires_at': '2318-01-01T00:00:00Z'}
             if not self._older_than(PS_CONTEXT_SINCE):
                 entry['context_length'] = state['context_length']
@@ -371,9 +369,7 @@ class OllamaDouble:
         if spec.thinking and 'thinking' not in capabilities:
             capabilities.append('thinking')
         return JSONResponse({'modelfile': '', 'parameters': '', 'template': '{{ .Prompt }}',
-                             'details': {'format': 'gguf', 'family': spec.family,
-                                         'parameter_size': spec.parameter_size,
-                                         'quantization_level': 'Q4_K_M'},
+                             'details': _details(spec),
                              'model_info': {f'{spec.family}.context_length': spec.context_max},
                              'capabilities': capabilities})
 
@@ -585,6 +581,13 @@ class OllamaDouble:
         if usage is not None:
             yield f'data: {json.dumps({"choices": [], "usage": usage})}\n\n'.encode()
         yield b'data: [DONE]\n\n'
+
+
+def _details(spec: ModelSpec) -> dict[str, Any]:
+    """A model's ``details`` object, as /api/tags, /api/ps and /api/show give it."""
+    return {'parent_model': '', 'format': 'gguf', 'family': spec.family,
+            'families': [spec.family], 'parameter_size': spec.parameter_size,
+            'quantization_level': 'Q4_K_M'}
 
 
 def _put(reply: dict[str, Any], field_name: str, content: str, thinking: str) -> None:
