@@ -203,9 +203,8 @@ def test_healthy_server_passes_every_check(ollama):
     report = validate_ollama(client(ollama))
     assert report.ok and not report.warnings
     assert [c.name for c in report.checks] == ['reachable', 'model_present', 'load',
-                                               'gpu_residency', 'context', 'reasoning',
-                                               'structured_output', 'decode_speed',
-                                               'plan_latency']
+                                               'gpu_residency', 'context', 'structured_output',
+                                               'reasoning', 'decode_speed', 'plan_latency']
 
 
 def test_missing_model_lists_what_is_pulled_and_the_pull_line(ollama):

@@ -152,6 +152,8 @@ class OllamaClient:
         ``speed_source`` says 'server' for that figure, 'wall' when the server gave none
         (``total_s`` only).
         """
+        if model is None or model == self.model:
+            self._ensure_reasoning()
         start = time.monotonic()
         body: dict[str, Any] = {
             'model': model or self.model, 'keep_alive': self.keep_alive, 'stream': False,
@@ -352,8 +354,10 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
         return OK, f'{model} loaded in {took}, keep_alive {client.keep_alive}'
 
     def reasoning() -> tuple[str, str]:
-        note = client.reasoning_setup()
-        if client.thinks and client.think is None:
+        # After the first plan: the chat asked /api/show and, for a model that thinks
+        # although told not to, learned that it only takes levels.
+        note = client.think_note or client.reasoning_setup()
+        if client.thinks and client.think is not False:
             return WARN, note
         return OK, note
 
@@ -388,6 +392,5 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
     runner.run('load', load)
     runner.run('gpu_residency', residency)
     runner.run('context', context)
-    runner.run('reasoning', reasoning)
-    generation_checks(runner, client, min_tokens_per_s)
+    generation_checks(runner, client, min_tokens_per_s, (('reasoning', reasoning),))
     return ValidationReport('ollama', host, model, runner.checks)

@@ -91,12 +91,17 @@ class Runner:
             self.on_check(result)
 
 
-def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
+def _structured_output(client: Any) -> tuple[str, str, Any]:
     def ask(budget: int) -> Any:
-        return chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True,
-                    options={'num_predict': budget})
+        return client.chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(),
+                           stream=True, options={'num_predict': budget})
 
+    think = getattr(client, 'think', None)
     result = first = ask(MAX_PLAN_TOKENS)
+    if getattr(client, 'think', None) != think:
+        # The client learned how this model's thinking is set (a level, not off): measure
+        # again with the setting every plan will use.
+        result = first = ask(MAX_PLAN_TOKENS)
     if first.cut_off:  # once more with a larger budget, as the planner does
         result = ask(RETRY_PLAN_TOKENS)
     try:
@@ -169,7 +174,9 @@ def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
                 f'fits llm_timeout_s {budget_s:g} s')
 
 
-def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | None) -> None:
+def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | None,
+                      after_plan: tuple[tuple[str, Callable[[], tuple[Severity, str]]], ...] = ()
+                      ) -> None:
     """The checks every backend shares.
 
     A schema-constrained plan, its decode speed, and whether a plan fits the mission budget.
@@ -177,11 +184,13 @@ def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | Non
     result: list[Any] = []
 
     def structured() -> tuple[str, str]:
-        level, message, reply = _structured_output(client.chat)
+        level, message, reply = _structured_output(client)
         result.append(reply)
         return level, message
 
     runner.run('structured_output', structured)
+    for name, check in after_plan:  # a backend's checks that need a generated reply first
+        runner.run(name, check)
     runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
     runner.run('plan_latency', lambda: _plan_latency(result[0], getattr(client, 'timeout_s',
                                                                         None)))
