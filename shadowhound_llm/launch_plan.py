@@ -27,6 +27,7 @@ import yaml
 
 from .backends.registry import backend_choices, BACKENDS, launch_overrides
 from .hosts import HostError, is_loopback, parse_host
+from .params import AgentConfig
 
 PACKAGE = 'shadowhound_llm'
 AGGREGATOR_PACKAGE = 'diagnostic_aggregator'
@@ -188,7 +189,10 @@ def _agent_overrides(a: Mapping[str, str], file_values: Mapping[str, Any],
             except HostError as exc:
                 raise LaunchPlanError(f'{name}:=: {exc}') from None
         else:
-            overrides[name] = a[name]
+            try:  # typed as the parameter is (a launch argument is always a string)
+                overrides[name] = getattr(AgentConfig.from_mapping({name: a[name]}), name)
+            except ValueError as exc:
+                raise LaunchPlanError(f'{name}:={a[name]!r}: {exc}') from None
     choices = backend_choices()
     for name in ('backend', 'fallback_backend'):
         if name in overrides and overrides[name] not in choices:

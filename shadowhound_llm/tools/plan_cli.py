@@ -90,8 +90,9 @@ def main(args: list[str] | None = None) -> int:
                 thought = (f', thinking {m.thinking_count} tokens' if m.thinking_count
                            else '')
                 cut = ', cut at its token limit' if m.done_reason == 'length' else ''
+                took = f', {m.total_s:.2f} s' if m.total_s is not None else ''
                 print(f'plan: {m.backend} {m.model}: {m.eval_count} tokens at '
-                      f'{m.tokens_per_s:.1f} tok/s{source}, {m.total_s:.2f} s{thought}{cut}',
+                      f'{m.tokens_per_s:.1f} tok/s{source}{took}{thought}{cut}',
                       file=sys.stderr)
 
         try:
