@@ -164,10 +164,10 @@ class LLMPlanner:
         result = self._call(backend, planning_messages(text), on_text, cancel, report,
                             RETRY_PLAN_TOKENS)
         if result.cut_off:
-            raise PlanningFailed(f'{who}: {result.cut_off_message()} (second try, after the '
-                                 f'first was cut at {cut.token_limit or MAX_PLAN_TOKENS} '
-                                 f'tokens)', started=bool(sink is not None
-                                                          and sink.handed_over))
+            raise PlanningFailed(f'{who}: invalid plan: {result.cut_off_message()} (second '
+                                 f'try, after the first was cut at '
+                                 f'{cut.token_limit or MAX_PLAN_TOKENS} tokens)',
+                                 started=bool(sink is not None and sink.handed_over))
         return result, parser
 
     def _repair(self, backend: ChatBackend, text: str, bad: str, error: str,
