@@ -162,6 +162,8 @@ class OllamaClient:
         if self.think is not None and (model is None or model == self.model):
             body['think'] = self.think
         reply = self._request('POST', '/api/chat', body, timeout=max(self.timeout_s, 300.0))
+        if body.get('think') is False and (reply.get('message') or {}).get('thinking'):
+            self._use_levels()  # it thought although told not to: it only takes levels
         load_ns = reply.get('load_duration')
         return LLMMetrics(backend='ollama', model=body['model'],
                           load_duration_s=load_ns * NS if load_ns else None,
