@@ -88,9 +88,9 @@ class OllamaClient:
             raise BackendError(f'Ollama {path} answered with non-JSON: '
                                f'{response.text[:200]!r}') from None
 
-    def version(self) -> str:
+    def version(self, timeout_s: float = 5.0) -> str:
         """Server version, e.g. '0.12.6'."""
-        self.server_version = str(self._request('GET', '/api/version', timeout=5.0)
+        self.server_version = str(self._request('GET', '/api/version', timeout=timeout_s)
                                   .get('version', 'unknown'))
         return self.server_version
 
@@ -99,7 +99,7 @@ class OllamaClient:
         """True when /api/show lists 'thinking' among the model's capabilities."""
         return 'thinking' in (self.capabilities or [])
 
-    def reasoning_setup(self) -> str:
+    def reasoning_setup(self, timeout_s: float = 10.0) -> str:
         """Ask the server what the model can do and choose ``think``; a sentence saying so.
 
         A model that thinks gets ``think: false`` (thinking costs the operator latency and
@@ -108,8 +108,8 @@ class OllamaClient:
         reasoning then arrives inside the content and is cut out of the answer.
         """
         if self.server_version is None:
-            self.version()
-        show = self.show()
+            self.version(min(timeout_s, 5.0))
+        show = self.show(timeout_s=timeout_s)
         self.capabilities = [str(c) for c in show.get('capabilities') or []]
         if not self.thinks:
             self.think, self.think_note = None, f'{self.model} does not reason (no thinking)'
@@ -122,10 +122,12 @@ class OllamaClient:
             self.think, self.think_note = False, f'{self.model} reasons: thinking turned off'
         return self.think_note
 
-    def _ensure_reasoning(self) -> None:
+    def _ensure_reasoning(self, deadline: Deadline | None = None) -> None:
+        """Ask about the model once, before its first use; within the call's budget."""
         if self.capabilities is None:
+            budget = 10.0 if deadline is None else deadline.seconds - deadline.elapsed
             try:
-                self.reasoning_setup()
+                self.reasoning_setup(max(0.05, min(10.0, budget)))
             except BackendError:  # the chat itself will say what is wrong
                 pass
 
@@ -133,9 +135,10 @@ class OllamaClient:
         """Models pulled on the server."""
         return list(self._request('GET', '/api/tags', timeout=10.0).get('models') or [])
 
-    def show(self, model: str | None = None) -> dict[str, Any]:
+    def show(self, model: str | None = None, timeout_s: float = 10.0) -> dict[str, Any]:
         """Model details (template, parameters, model_info, capabilities)."""
-        return self._request('POST', '/api/show', {'model': model or self.model}, timeout=10.0)
+        return self._request('POST', '/api/show', {'model': model or self.model},
+                             timeout=timeout_s)
 
     def ps(self) -> list[LoadedModel]:
         """Models loaded in memory, with size and size_vram (bytes) and context_length."""
@@ -183,15 +186,9 @@ class OllamaClient:
 
         Setting ``cancel`` aborts the request at once (the connection is cut).
         """
-        self._ensure_reasoning()
         deadline = Deadline(timeout_s or self.timeout_s, cancel)
-        try:
-            return self._chat(messages, schema, stream, on_text, deadline, options)
-        except BackendError as exc:
-            if self.think is False and exc.status_code == 400 and 'think' in str(exc):
-                self._use_levels()  # a model that refuses think:false takes only levels
-                return self._chat(messages, schema, stream, on_text, deadline, options)
-            raise
+        self._ensure_reasoning(deadline)
+        return self._chat(messages, schema, stream, on_text, deadline, options)
 
     def _use_levels(self) -> None:
         self.think = LOWEST_THINK_LEVEL
