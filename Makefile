@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint venv clean benchmark
+.PHONY: demo test lint venv clean benchmark llm
 
 venv: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): requirements/common.txt requirements/test.txt requirements/ros-$(ROS_D
 		-r requirements/common.txt -r requirements/test.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The real-model tier (llama.cpp + Gemma 3 270M), built for any x86-64 host with AVX2.
+llm: $(STAMP)
+	requirements/install-llm.sh $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/python -m shadowhound_llm demo

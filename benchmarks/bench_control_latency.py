@@ -24,7 +24,7 @@ import time
 
 from bench_common import percentile
 
-from shadowhound_llm.local_dds import apply_local_dds
+from shadowhound_llm.common.local_dds import apply_local_dds
 
 apply_local_dds()
 
@@ -33,8 +33,8 @@ import rclpy  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
+from shadowhound_llm.common.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, spinning  # noqa: E402
-from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 
 IDLE_S = 0.15  # no cmd_vel for this long: the robot is stopped and the agent idle
 

@@ -34,7 +34,7 @@ import time
 from bench_common import percentile
 import httpx
 
-from shadowhound_llm.local_dds import apply_local_dds
+from shadowhound_llm.common.local_dds import apply_local_dds
 
 apply_local_dds()
 
@@ -43,10 +43,10 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 import rclpy  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 
+from shadowhound_llm.common.processes import start_node, stop_node  # noqa: E402
+from shadowhound_llm.evaluation.robot_test_cases import TEST_PLAN  # noqa: E402
 from shadowhound_llm.nodes.mission_client import MissionClient  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, spinning  # noqa: E402
-from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
-from shadowhound_llm.robot_test_plan import TEST_PLAN  # noqa: E402
 
 CHROMIUM = '/usr/bin/chromium'
 ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

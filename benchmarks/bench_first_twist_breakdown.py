@@ -26,14 +26,14 @@ import time
 
 from bench_common import percentile
 
-from shadowhound_llm.local_dds import apply_local_dds
+from shadowhound_llm.common.local_dds import apply_local_dds
 
 apply_local_dds()
 
 import rclpy  # noqa: E402
 
+from shadowhound_llm.common.processes import node_command, start_node, stop_node  # noqa: E402
 from shadowhound_llm.nodes.ros_common import spinning  # noqa: E402
-from shadowhound_llm.processes import node_command, start_node, stop_node  # noqa: E402
 
 TEXTS = ('turn left 5 degrees', 'turn right 5 degrees')
 
@@ -132,10 +132,10 @@ def measure(kind, samples, workdir):
 
 def core_timings(samples, gap_s):
     """AgentCore.submit and the rule planner alone, back-to-back and after an idle gap."""
-    from shadowhound_llm.agent import AgentCore
-    from shadowhound_llm.geometry import Pose2D
-    from shadowhound_llm.params import AgentConfig
-    from shadowhound_llm.rule_planner import plan_from_rules
+    from shadowhound_llm.common.geometry import Pose2D
+    from shadowhound_llm.common.params import AgentConfig
+    from shadowhound_llm.mission.agent import AgentCore
+    from shadowhound_llm.planning.rules.planner import plan_from_rules
     config = AgentConfig(backend='none', validate_on_startup=False)
     core = AgentCore(config)
     core.start()

@@ -18,8 +18,8 @@ import sys
 import time
 
 from shadowhound_llm.backends import OllamaClient
-from shadowhound_llm.local_dds import local_dds_env
-from shadowhound_llm.processes import start_node, stop_node
+from shadowhound_llm.common.local_dds import local_dds_env
+from shadowhound_llm.common.processes import start_node, stop_node
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 FLOOR_NODE = """

@@ -21,7 +21,7 @@ import time
 
 from bench_common import percentile
 
-from shadowhound_llm.local_dds import apply_local_dds
+from shadowhound_llm.common.local_dds import apply_local_dds
 
 apply_local_dds()
 
@@ -30,8 +30,8 @@ import rclpy  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
+from shadowhound_llm.common.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, spinning  # noqa: E402
-from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.testing.ollama_double import OllamaDouble  # noqa: E402
 
 THREE_ACTIONS = ('{"actions":[{"type":"move","distance_m":0.3},{"type":"rotate","angle_deg":30},'

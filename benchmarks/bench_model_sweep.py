@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 import sys
 
-from shadowhound_llm.quality import load_corpus
+from shadowhound_llm.evaluation.quality import load_corpus
 from shadowhound_llm.testing.ollama_double import DEFAULT_REPLY, ModelSpec, OllamaDouble
 from shadowhound_llm.tools.benchmark import main as benchmark
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The reliability suite's figures: what it tried, and the agent under a flood and a soak.
 
-1. Suite: runs test/test_reliab_*.py and reads the counters it writes (LLM outputs tried,
+1. Suite: runs the reliability tests (SUITE) and reads the counters they write (LLM outputs tried,
    faults injected, missions sent under the invariant monitor, invariant violations).
 2. Flood: sim_robot and mission_agent (LLM backend: the Ollama test double) as their own
    processes; N missions at R per second (rules, LLM, stops, rejects, dry runs; each
@@ -34,7 +34,7 @@ import uuid
 from bench_common import percentile
 import psutil
 
-from shadowhound_llm.local_dds import apply_local_dds
+from shadowhound_llm.common.local_dds import apply_local_dds
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'test'))
@@ -48,9 +48,9 @@ from rclpy.node import Node  # noqa: E402
 from reliability import DEEP_RELIABLE, InvariantMonitor  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.contract import MissionStatus  # noqa: E402
+from shadowhound_llm.common.contract import MissionStatus  # noqa: E402
+from shadowhound_llm.common.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS, COMMAND_QOS, spinning  # noqa: E402
-from shadowhound_llm.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.testing.ollama_double import OllamaDouble  # noqa: E402
 
 # Stated bounds (growth from the start of a phase to its end).
@@ -158,10 +158,25 @@ def process_figures(pid: int) -> tuple[float, int, int]:
     return proc.memory_info().rss / 1e6, proc.num_threads(), proc.num_fds()
 
 
+# The reliability suite: each file beside the component tests it exercises.
+SUITE = (
+    'test/mission/test_agent_adversarial.py',
+    'test/mission/test_agent_regressions.py',
+    'test/mission/test_photo_limits.py',
+    'test/planning/test_plan_properties.py',
+    'test/nodes/test_mission_agent_adversarial_ros.py',
+    'test/nodes/test_mission_agent_faults.py',
+    'test/nodes/test_mission_agent_limits.py',
+    'test/nodes/test_mission_agent_load.py',
+    'test/nodes/test_mission_agent_params.py',
+    'test/nodes/test_mission_agent_security.py',
+)
+
+
 def run_suite(args: argparse.Namespace) -> dict:
     out = Path(tempfile.mkdtemp(prefix='reliab-stats-')) / 'stats.json'
     env = {**os.environ, 'SHADOWHOUND_RELIAB_STATS': str(out)}
-    tests = sorted(str(p) for p in (ROOT / 'test').glob('test_reliab_*.py'))
+    tests = [str(ROOT / path) for path in SUITE]
     start = time.monotonic()
     proc = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
                            *tests], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -263,7 +278,7 @@ def main() -> int:
     args = parser.parse_args()
     ok = True
     if not args.skip_suite:
-        print('== suite: test/test_reliab_*.py')
+        print('== suite: the reliability tests')
         stats = run_suite(args)
         print(f'  {stats["summary"]} ({stats["seconds"]:.0f} s, exit {stats["exit_code"]})')
         print(f'  LLM outputs tried: {stats.get("outputs_tried")}   faults injected: '

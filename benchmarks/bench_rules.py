@@ -12,41 +12,54 @@ Run: .venv/bin/python benchmarks/bench_rules.py [--rounds 20] [--before COMMIT]
 """
 
 import argparse
-import importlib.util
+import atexit
+import importlib
+import io
 from pathlib import Path
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
 from bench_common import percentile
 import yaml
 
-from shadowhound_llm.quality import load_corpus, mission_from_dict, rule_coverage
-from shadowhound_llm.rule_planner import plan_from_rules
+from shadowhound_llm.evaluation.quality import load_corpus, mission_from_dict, rule_coverage
+from shadowhound_llm.planning.rules.planner import plan_from_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / 'test' / 'data'
 
 
+RULE_PLANNER_PATHS = ('planning.rules.planner', 'rule_planner')  # the layout now, the flat one
+
+
 def load_before(commit):
-    """The rule planner at a commit, as module shadowhound_llm._rule_planner_before."""
+    """The rule planner at a commit, imported from that commit's whole package.
+
+    The package is extracted (git archive) under another name, so its relative imports load
+    that commit's modules, whichever layout it had.
+    """
+    tmp = tempfile.mkdtemp(prefix='rules_before_')
+    atexit.register(shutil.rmtree, tmp, True)
     try:
-        source = subprocess.run(['git', 'show', f'{commit}:shadowhound_llm/rule_planner.py'],
-                                cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        archive = subprocess.run(['git', 'archive', commit, 'shadowhound_llm'], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
-        print(f'(no "before" figures: git show {commit} failed: {exc})')
+        print(f'(no "before" figures: git archive {commit} failed: {exc})')
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / 'rule_planner_before.py'
-        path.write_text(source, encoding='utf-8')
-        name = 'shadowhound_llm._rule_planner_before'
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module.plan_from_rules
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter='data')
+    Path(tmp, 'shadowhound_llm').rename(Path(tmp, 'shadowhound_llm_before'))
+    sys.path.insert(0, tmp)
+    for name in RULE_PLANNER_PATHS:
+        if Path(tmp, 'shadowhound_llm_before', *name.split('.')).with_suffix('.py').exists():
+            return importlib.import_module(f'shadowhound_llm_before.{name}').plan_from_rules
+    print(f'(no "before" figures: no rule planner at {commit})')
+    return None
 
 
 DEFER_ONLY = set()  # texts where only deferring is right

@@ -5,14 +5,15 @@
 # Mutation testing of the safety path with mutmut, on demand (slow: minutes to an hour).
 #
 #   benchmarks/mutation.sh            # every mutant of the safety path
-#   benchmarks/mutation.sh plan       # one area: plan | envelope | control | executor | agent
+#   benchmarks/mutation.sh plan       # one area: plan | envelope | control | runner | agent
 #
 # The repository is copied to $MUTATION_DIR (default: a new temporary folder) and mutmut's
 # configuration added to the copy's setup.cfg, so the working tree is never touched. The
-# mutants mutmut makes of plan.py, envelope.py, control.py (governor and controllers), the
-# executor's exits and the agent's publish path (_govern, _emit, halt) are run against a
-# fast selection of tests; benchmarks/mutation_report.py then prints the score and every
-# survivor not listed, with its reason, in benchmarks/mutation_equivalents.txt.
+# mutants mutmut makes of planning/actions.py, planning/envelope.py, motion/control.py (governor
+# and controllers), the mission runner's exits and the agent's publish path (_govern, _emit,
+# halt) are run against a fast selection of tests; benchmarks/mutation_report.py then prints
+# the score and every survivor not listed, with its reason, in
+# benchmarks/mutation_equivalents.txt.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY=${PYTHON:-$ROOT/.venv/bin/python}
@@ -30,22 +31,22 @@ also_copy =
     docs
     config
 only_mutate =
-    shadowhound_llm/plan.py
-    shadowhound_llm/envelope.py
-    shadowhound_llm/control.py
-    shadowhound_llm/executor.py
-    shadowhound_llm/agent.py
+    shadowhound_llm/planning/actions.py
+    shadowhound_llm/planning/envelope.py
+    shadowhound_llm/motion/control.py
+    shadowhound_llm/mission/runner.py
+    shadowhound_llm/mission/agent.py
 pytest_add_cli_args_test_selection =
-    test/test_envelope.py
-    test/test_envelope_limits.py
-    test/test_control.py
-    test/test_executor.py
-    test/test_agent_core.py
-    test/test_reliab_photos.py
-    test/test_reliab_core.py
-    test/test_reliab_mutants.py
-    test/test_rule_planner.py
-    test/test_plans_doc.py
+    test/planning/test_envelope.py
+    test/planning/test_envelope_limits.py
+    test/motion/test_control.py
+    test/mission/test_runner.py
+    test/mission/test_agent_core.py
+    test/mission/test_photo_limits.py
+    test/mission/test_agent_regressions.py
+    test/planning/test_actions.py
+    test/planning/test_rule_planner.py
+    test/planning/test_plans_doc.py
 pytest_add_cli_args =
     -p no:cacheprovider
     -x
@@ -55,20 +56,20 @@ pytest_add_cli_args =
 CFG
 
 # Which mutants: whole files for the vocabulary, the envelope and the controllers; the exits
-# of the executor; the agent's publish path.
-PLAN='shadowhound_llm.plan.*'
-ENVELOPE='shadowhound_llm.envelope.*'
-CONTROL='shadowhound_llm.control.*'
-EXECUTOR='shadowhound_llm.executor.xǁMissionExecutorǁabort__mutmut_* shadowhound_llm.executor.xǁMissionExecutorǁtick__mutmut_* shadowhound_llm.executor.xǁMissionExecutorǁ_advance__mutmut_* shadowhound_llm.executor.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.executor.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.executor.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.executor.xǁ_Stepǁupdate__mutmut_*'
-AGENT='shadowhound_llm.agent.xǁAgentCoreǁ_govern__mutmut_* shadowhound_llm.agent.xǁAgentCoreǁ_emit__mutmut_* shadowhound_llm.agent.xǁAgentCoreǁhalt__mutmut_*'
+# of the mission runner; the agent's publish path.
+PLAN='shadowhound_llm.planning.actions.*'
+ENVELOPE='shadowhound_llm.planning.envelope.*'
+CONTROL='shadowhound_llm.motion.control.*'
+RUNNER='shadowhound_llm.mission.runner.xǁMissionRunnerǁabort__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁtick__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁ_advance__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁupdate__mutmut_*'
+AGENT='shadowhound_llm.mission.agent.xǁAgentCoreǁ_govern__mutmut_* shadowhound_llm.mission.agent.xǁAgentCoreǁ_emit__mutmut_* shadowhound_llm.mission.agent.xǁAgentCoreǁhalt__mutmut_*'
 case "$AREA" in
     plan) NAMES=$PLAN ;;
     envelope) NAMES=$ENVELOPE ;;
     control) NAMES=$CONTROL ;;
-    executor) NAMES=$EXECUTOR ;;
+    runner) NAMES=$RUNNER ;;
     agent) NAMES=$AGENT ;;
-    all) NAMES="$PLAN $ENVELOPE $CONTROL $EXECUTOR $AGENT" ;;
-    *) echo "unknown area $AREA: plan | envelope | control | executor | agent | all" >&2; exit 2 ;;
+    all) NAMES="$PLAN $ENVELOPE $CONTROL $RUNNER $AGENT" ;;
+    *) echo "unknown area $AREA: plan | envelope | control | runner | agent | all" >&2; exit 2 ;;
 esac
 
 cd "$WORK"

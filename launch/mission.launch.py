@@ -8,9 +8,9 @@ ros2 launch shadowhound_llm mission.launch.py [sim:=true] [namespace:=robot1]
     [gpu_monitor:=true] [aggregator:=auto] [dashboard:=true] [log_level:=info]
 (`ros2 launch shadowhound_llm mission.launch.py -s` lists every argument.)
 
-Every decision is shadowhound_llm.launch_plan's (tested there); this file only maps the plan
-onto launch_ros actions. When mission_agent exits the whole launch ends, with a line saying
-why; a failed agent ends it with exit status 1.
+Every decision is shadowhound_llm.nodes.launch_setup's (tested there); this file only maps
+its plan onto launch_ros actions. When mission_agent exits the whole launch ends, with a line
+saying why; a failed agent ends it with exit status 1.
 """
 
 import os
@@ -31,7 +31,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 from launch import LaunchDescription
-from shadowhound_llm import launch_plan
+from shadowhound_llm.nodes import launch_setup
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'config'
 
@@ -41,7 +41,7 @@ class MissionAgentExited(RuntimeError):
 
 
 def _on_agent_exit(event, context):
-    decision = launch_plan.agent_exit(event.returncode, context.is_shutdown)
+    decision = launch_setup.agent_exit(event.returncode, context.is_shutdown)
     if decision.failed:
         get_logger('shadowhound_llm').error(decision.message)
         raise MissionAgentExited(decision.message)
@@ -53,14 +53,14 @@ def _on_agent_exit(event, context):
 
 def _setup(context):
     args = {a.name: LaunchConfiguration(a.name).perform(context)
-            for a in launch_plan.launch_arguments()}
-    plan = launch_plan.plan_launch(args, CONFIG_DIR, os.environ)
+            for a in launch_setup.launch_arguments()}
+    plan = launch_setup.plan_launch(args, CONFIG_DIR, os.environ)
     params_dir = tempfile.mkdtemp(prefix='shadowhound-launch-')
     actions = [LogInfo(msg=line) for line in plan.notes]
     for node in plan.nodes:
         action = Node(package=node.package, executable=node.executable, name=node.name,
                       namespace=node.namespace, output='screen', emulate_tty=True,
-                      parameters=[launch_plan.write_params_file(node, params_dir)],
+                      parameters=[launch_setup.write_params_file(node, params_dir)],
                       ros_arguments=list(node.ros_arguments))
         actions.append(action)
         if node.required:
@@ -73,5 +73,5 @@ def generate_launch_description():
     """Declare the arguments; the nodes are decided from their values at launch time."""
     return LaunchDescription(
         [DeclareLaunchArgument(a.name, default_value=a.default, description=a.description)
-         for a in launch_plan.launch_arguments()]
+         for a in launch_setup.launch_arguments()]
         + [OpaqueFunction(function=_setup)])

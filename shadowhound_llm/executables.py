@@ -25,6 +25,8 @@ EXECUTABLES = {
                 'send one mission (structured request) and wait for its result'),
     'dashboard': ('shadowhound_llm.dashboard.node:main',
                   'live web dashboard: ROS node + HTTP server (default 127.0.0.1:8080)'),
+    'up': ('shadowhound_llm.tools.up:main',
+           'run what mission.launch.py runs (same NAME:=VALUE arguments), without launch_ros'),
     'demo': ('shadowhound_llm.tools.demo:main',
              'start sim_robot + mission_agent and run the robot test plan on them'),
 }

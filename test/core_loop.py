@@ -22,13 +22,13 @@ import time
 from typing import Any
 import uuid
 
-from shadowhound_llm.agent import AgentCore
-from shadowhound_llm.agent_events import AgentOutput, BackendState
-from shadowhound_llm.contract import MissionStatus
-from shadowhound_llm.control import Twist2D
-from shadowhound_llm.geometry import Pose2D
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.sim_model import SimLimits, synthetic_frame, UnicycleSim
+from shadowhound_llm.common.contract import MissionStatus
+from shadowhound_llm.common.geometry import Pose2D
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.mission.agent import AgentCore
+from shadowhound_llm.mission.events import AgentOutput, BackendState
+from shadowhound_llm.motion.control import Twist2D
+from shadowhound_llm.motion.sim_model import SimLimits, synthetic_frame, UnicycleSim
 
 
 @dataclass
@@ -186,7 +186,7 @@ class CoreLoop:
             out.append(f'{self.core.governor.clamp_count} command(s) clamped by the governor')
         if self.max_radius > cfg.max_goto_radius_m + 0.1:
             out.append(f'robot went {self.max_radius:.2f} m from home')
-        if self.cmds and not self.cmds[-1][1].is_zero() and not self.core.executor.busy:
+        if self.cmds and not self.cmds[-1][1].is_zero() and not self.core.runner.busy:
             out.append(f'last command {self.cmds[-1][1]} is not a stop')
         return out
 

@@ -46,8 +46,8 @@ from rclpy.qos import (  # noqa: E402
 )
 from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.contract import MissionRequest, MissionStatus  # noqa: E402
-from shadowhound_llm.control import Twist2D  # noqa: E402
+from shadowhound_llm.common.contract import MissionRequest, MissionStatus  # noqa: E402
+from shadowhound_llm.motion.control import Twist2D  # noqa: E402
 from shadowhound_llm.nodes import conversions as conv  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS  # noqa: E402
 

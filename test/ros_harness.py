@@ -18,8 +18,8 @@ from rclpy.node import Node  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 from std_msgs.msg import String  # noqa: E402
 
-from shadowhound_llm.contract import TERMINAL_STATES  # noqa: E402
-from shadowhound_llm.geometry import Pose2D  # noqa: E402
+from shadowhound_llm.common.contract import TERMINAL_STATES  # noqa: E402
+from shadowhound_llm.common.geometry import Pose2D  # noqa: E402
 from shadowhound_llm.nodes import conversions as conv  # noqa: E402
 from shadowhound_llm.nodes.mission_client import MissionClient  # noqa: E402
 from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS  # noqa: E402

@@ -11,9 +11,8 @@ import sys
 import pytest
 import yaml
 
-from shadowhound_llm.launch_plan import TOKEN_ENV
-from shadowhound_llm.params import AgentConfig
-from shadowhound_llm.testing.ollama_double import OllamaDouble
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.nodes.launch_setup import TOKEN_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / 'deploy'
@@ -39,19 +38,13 @@ def start(host, launch, **settings):
     return proc.returncode, out, err, proc.pid
 
 
-@pytest.fixture(scope='module')
-def ollama():
-    with OllamaDouble() as double:
-        yield double
-
-
 def test_start_script_is_executable():
     assert os.access(START, os.X_OK)
     assert START.read_text(encoding='utf-8').startswith('#!/usr/bin/env bash')
 
 
-def test_backend_up_execs_the_launch_with_the_checked_server_and_model(ollama, stub):
-    host = ollama.url.removeprefix('http://')  # 127.0.0.1:PORT, as OLLAMA_HOST is written
+def test_backend_up_execs_the_launch_with_the_checked_server_and_model(ollama_module, stub):
+    host = ollama_module.url.removeprefix('http://')  # 127.0.0.1:PORT, as OLLAMA_HOST is written
     code, out, err, pid = start(host, stub, SHADOWHOUND_LAUNCH_ARGS='sim:=true namespace:=r1')
     assert code == 0, out + err
     assert 'OK    reachable' in out and 'usable' in out
@@ -62,10 +55,10 @@ def test_backend_up_execs_the_launch_with_the_checked_server_and_model(ollama, s
         'namespace:=r1']
 
 
-def test_launch_exit_status_is_the_scripts(ollama):
-    code, *_ = start(ollama.url, 'false')
+def test_launch_exit_status_is_the_scripts(ollama_module):
+    code, *_ = start(ollama_module.url, 'false')
     assert code == 1
-    code, *_ = start(ollama.url, 'true')
+    code, *_ = start(ollama_module.url, 'true')
     assert code == 0
 
 
@@ -84,8 +77,8 @@ def test_backend_down_may_start_with_rules_only(stub):
     assert 'rule planner only' in err
 
 
-def test_missing_model_refuses_with_the_pull_line(ollama, stub):
-    code, out, err, _ = start(ollama.url, stub, SHADOWHOUND_MODEL='llama9:404b')
+def test_missing_model_refuses_with_the_pull_line(ollama_module, stub):
+    code, out, err, _ = start(ollama_module.url, stub, SHADOWHOUND_MODEL='llama9:404b')
     assert code == 1 and 'ollama pull llama9:404b' in out and 'launched' not in out
 
 
@@ -98,8 +91,8 @@ def test_bad_settings_exit_2(stub):
     assert code == 2 and 'needs SHADOWHOUND_OPENAI_BASE_URL' in err
 
 
-def test_openai_compatible_server_is_checked_then_launched(ollama, stub):
-    url = f'{ollama.url}/v1'  # the double speaks the OpenAI-compatible API too
+def test_openai_compatible_server_is_checked_then_launched(ollama_module, stub):
+    url = f'{ollama_module.url}/v1'  # the double speaks the OpenAI-compatible API too
     code, out, err, _ = start('127.0.0.1:9', stub, SHADOWHOUND_BACKEND='openai',
                               SHADOWHOUND_OPENAI_BASE_URL=url)
     assert code == 0, out + err

@@ -13,8 +13,13 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
+from shadowhound_llm.common.params import (
+    AgentConfig,
+    load_params_file,
+    param_specs,
+    render_params_yaml,
+)
 from shadowhound_llm.executables import EXECUTABLES
-from shadowhound_llm.params import AgentConfig, load_params_file, param_specs, render_params_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # The contract lives in shared/ beside the repository (as laid for sessions and CI).
@@ -78,7 +83,7 @@ def _launch_source():
 
 
 def test_launch_file_maps_the_plan_and_ends_with_the_agent():
-    """Static check (launch_ros has no wheel): the file is a thin mapping of launch_plan."""
+    """Static check (launch_ros has no wheel): the file is a thin mapping of launch_setup."""
     source = _launch_source()
     tree = ast.parse(source)
     calls = {n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, 'attr', '')
@@ -96,7 +101,7 @@ def test_launch_file_maps_the_plan_and_ends_with_the_agent():
 
 
 def test_plan_names_only_existing_executables_and_files():
-    from shadowhound_llm.launch_plan import ARGUMENTS, DEFAULT_FILES, plan_launch
+    from shadowhound_llm.nodes.launch_setup import ARGUMENTS, DEFAULT_FILES, plan_launch
     for _, name in DEFAULT_FILES.values():
         assert (ROOT / 'config' / name).is_file(), name
     plan = plan_launch({'sim': 'true', 'gpu_monitor': 'true', 'dashboard': 'true'},
@@ -114,7 +119,7 @@ def test_launch_description_builds_where_launch_ros_exists():
                                              'install only')
     import importlib.util
 
-    from shadowhound_llm.launch_plan import ARGUMENTS
+    from shadowhound_llm.nodes.launch_setup import ARGUMENTS
     spec = importlib.util.spec_from_file_location('mission_launch',
                                                   ROOT / 'launch' / 'mission.launch.py')
     module = importlib.util.module_from_spec(spec)
@@ -127,7 +132,7 @@ def test_launch_description_builds_where_launch_ros_exists():
 
 def test_params_file_holds_every_parameter_with_its_default():
     text = (ROOT / 'config' / 'mission_agent.yaml').read_text(encoding='utf-8')
-    assert text == render_params_yaml(), 'regenerate: python -m shadowhound_llm.params'
+    assert text == render_params_yaml(), 'regenerate: python -m shadowhound_llm.common.params'
     values = load_params_file(ROOT / 'config' / 'mission_agent.yaml')
     assert set(values) == {name for name, *_ in param_specs()}
     assert AgentConfig.from_mapping(values) == AgentConfig()
@@ -137,7 +142,7 @@ def test_gpu_monitor_params_file_is_in_sync():
     from shadowhound_llm.nodes.gpu_monitor import MonitorConfig
     text = (ROOT / 'config' / 'gpu_monitor.yaml').read_text(encoding='utf-8')
     assert text == render_params_yaml(MonitorConfig, 'gpu_monitor'), \
-        'regenerate: python -m shadowhound_llm.params gpu_monitor'
+        'regenerate: python -m shadowhound_llm.common.params gpu_monitor'
     values = load_params_file(ROOT / 'config' / 'gpu_monitor.yaml', 'gpu_monitor')
     assert values['period_s'] == 1.0 and values['telemetry'] == 'auto'
     assert values['baseline_samples'] == 3 and values['warn_ratio'] == 0.7
@@ -156,10 +161,10 @@ def test_contract_parameter_defaults():
 
 
 def test_sim_params_file_is_in_sync():
-    from shadowhound_llm.params import SimConfig
+    from shadowhound_llm.common.params import SimConfig
     text = (ROOT / 'config' / 'sim_robot.yaml').read_text(encoding='utf-8')
     assert text == render_params_yaml(SimConfig, 'sim_robot'), \
-        'regenerate: python -m shadowhound_llm.params sim_robot > config/sim_robot.yaml'
+        'regenerate: python -m shadowhound_llm.common.params sim_robot > config/sim_robot.yaml'
     values = load_params_file(ROOT / 'config' / 'sim_robot.yaml', 'sim_robot')
     assert SimConfig.from_mapping(values) == SimConfig()
     data = yaml.safe_load(text)

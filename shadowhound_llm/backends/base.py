@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any, Callable, Iterator, Protocol
 
-from ..contract import LLMMetrics
+from ..common.contract import LLMMetrics
 
 __all__ = ['BackendError', 'ChatBackend', 'Deadline', 'LLMMetrics', 'LLMResult', 'TextCallback',
            'StreamedReply', 'ThinkSplitter', 'rate']

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import httpx
 
-from ..prompt import planning_messages
+from ..planning.prompt import planning_messages
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, StreamedReply, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
 from .models import (

@@ -8,7 +8,7 @@ parameter's choices and checks, which parameter changes rebuild the clients, the
 server parameters a ``--model`` / ``--host`` sets, and the launch arguments that override
 the agent's parameters. A new backend is its client module (client and validator) plus one
 ``register(BackendSpec(...))`` entry here; its settings are AgentConfig fields (a new
-setting is a new field in params.py).
+setting is a new field in common/params.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import argparse
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..hosts import default_ollama_host, parse_host, parse_url
+from ..common.hosts import default_ollama_host, HostError, parse_host, parse_url
+from ..common.params import AgentConfig
 from .base import ChatBackend
 from .ollama import OllamaClient, validate_ollama
 from .openai_compat import OpenAICompatClient, RESPONSE_FORMAT_STYLES, validate_openai
@@ -185,3 +186,50 @@ def validate_backend(client: ChatBackend, min_tokens_per_s: float,
                      ) -> ValidationReport:
     """Run the checks that apply to this client's backend."""
     return spec(client.name).validator(client, min_tokens_per_s, on_check)
+
+
+def backend_problems(config: Any) -> list[str]:
+    """What cannot work in an AgentConfig's backend settings, as sentences.
+
+    Known backend names, and a server URL that parses for each backend in use. The nodes and
+    CLIs check these beside ``config.problems()`` (the parameter module knows no backend).
+    """
+    out = []
+    choices = backend_choices()
+    if config.backend not in choices:
+        out.append(f'backend={config.backend!r}: use one of {", ".join(choices)}')
+    if config.fallback_backend not in ('',) + choices:
+        out.append(f'fallback_backend={config.fallback_backend!r}: use "" or one of '
+                   f'{", ".join(choices)}')
+    for kind in sorted({config.backend, config.fallback_backend} - {'', NO_BACKEND}):
+        if kind in choices:
+            backend = spec(kind)
+            try:
+                backend.normalise_host(backend.host_of(config))
+            except HostError as exc:
+                out.append(f'{backend.host_param}: {exc}')
+    return out
+
+
+def ollama_host_problems(config: Any) -> list[str]:
+    """gpu_monitor's check: its ``ollama_host`` parses like ``OLLAMA_HOST``."""
+    try:
+        spec('ollama').normalise_host(config.ollama_host)
+    except HostError as exc:
+        return [f'ollama_host: {exc}']
+    return []
+
+
+def config_for_backend(backend: str, host: str | None, model: str | None,
+                       **settings: Any) -> tuple[AgentConfig, str]:
+    """AgentConfig for one backend chosen on a command line, and the server URL it uses.
+
+    ``host`` is parsed like ``OLLAMA_HOST`` (HostError when it cannot be); ``settings`` are
+    further AgentConfig fields (llm_timeout_s, num_ctx, ...).
+    """
+    backend_spec = spec(backend)
+    url = backend_spec.normalise_host(host) if host else backend_spec.default_host()
+    values = {'backend': backend, backend_spec.host_param: url, **settings}
+    if model:
+        values[backend_spec.model_param] = model
+    return AgentConfig(**values), url

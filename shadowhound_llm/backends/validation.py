@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import time
 from typing import Any, Callable
 
-from ..contract import Severity
-from ..plan import parse_plan, plan_json_schema, PlanError
-from ..prompt import MAX_PLAN_TOKENS, planning_messages, RETRY_PLAN_TOKENS
+from ..common.contract import Severity
+from ..planning.actions import parse_plan, plan_json_schema, PlanError
+from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages, RETRY_PLAN_TOKENS
 from .base import BackendError
 
 OK, WARN, FAIL = Severity.OK, Severity.WARN, Severity.ERROR

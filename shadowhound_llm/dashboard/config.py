@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Parameters of the dashboard node (in the style of ``shadowhound_llm.params``).
+"""Parameters of the dashboard node (in the style of ``shadowhound_llm.common.params``).
 
 Plain Python. ``token`` protects the HTTP API: required when ``host`` is not a loopback
 address; with a token set, every API request (reads included) must carry it as
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import os
 
-from ..hosts import is_loopback
-from ..params import _Params, AgentConfig, param
+from ..common.hosts import is_loopback
+from ..common.params import _Params, AgentConfig, param
 
 TOKEN_ENV = 'SHADOWHOUND_DASHBOARD_TOKEN'
 MIN_TOKEN_CHARS = 8

@@ -25,8 +25,8 @@ from geometry_msgs.msg import Twist
 from rclpy.node import Node
 from rclpy.parameter_client import AsyncParameterClient
 
-from ..camera import ImageFrame
-from ..contract import PlannerChoice
+from ..common.camera import ImageFrame
+from ..common.contract import PlannerChoice
 from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import CMD_VEL_QOS, ConfigError, declare_dataclass_params, run_node
@@ -223,7 +223,7 @@ def encode_frame(frame: ImageFrame, max_width: int) -> tuple[str, int, int]:
 
 
 def _test_plan_texts() -> list[str]:
-    from ..robot_test_plan import TEST_PLAN
+    from ..evaluation.robot_test_cases import TEST_PLAN
     return [mission.text for mission in TEST_PLAN]
 
 

@@ -10,7 +10,7 @@ import subprocess
 import time
 from typing import Any
 
-from ..processes import start_node
+from ..common.processes import start_node
 
 _URL = re.compile(r'dashboard at (http://\S+/)')
 

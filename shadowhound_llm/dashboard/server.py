@@ -36,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import uvicorn
 
-from ..hosts import is_loopback
+from ..common.hosts import is_loopback
 
 STATIC_DIR = Path(__file__).resolve().parent / 'static'
 HEARTBEAT_S = 10.0

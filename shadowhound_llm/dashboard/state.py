@@ -18,9 +18,9 @@ import re
 import threading
 from typing import Any
 
-from ..contract import LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
-from ..geometry import Pose2D
-from ..rule_planner import is_stop_command
+from ..common.contract import LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
+from ..common.geometry import Pose2D
+from ..planning.rules.planner import is_stop_command
 
 Event = tuple[str, dict[str, Any]]
 

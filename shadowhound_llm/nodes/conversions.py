@@ -18,11 +18,11 @@ from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 
-from ..camera import ImageFrame
-from ..contract import LLMMetrics, MissionRequest, MissionStatus, Severity
-from ..control import Twist2D
-from ..diagnostics import DiagStatus
-from ..geometry import Pose2D, quaternion_from_yaw, yaw_from_quaternion
+from ..common.camera import ImageFrame
+from ..common.contract import LLMMetrics, MissionRequest, MissionStatus, Severity
+from ..common.geometry import Pose2D, quaternion_from_yaw, yaw_from_quaternion
+from ..health.gpu_diagnostics import DiagStatus
+from ..motion.control import Twist2D
 
 
 def twist_msg(cmd: Twist2D) -> Twist:

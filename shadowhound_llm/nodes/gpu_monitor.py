@@ -21,11 +21,12 @@ from rclpy.node import Node
 from std_msgs.msg import String
 
 from ..backends import BackendError, OllamaClient
-from ..degradation import DegradationDetector
-from ..diagnostics import MonitorState, run_all
-from ..hosts import parse_host
-from ..params import MonitorConfig
-from ..telemetry import choose_source, NoSource, TelemetryUnavailable
+from ..backends.registry import ollama_host_problems
+from ..common.hosts import parse_host
+from ..common.params import MonitorConfig
+from ..health.degradation import DegradationDetector
+from ..health.gpu_diagnostics import MonitorState, run_all
+from ..health.telemetry import choose_source, NoSource, TelemetryUnavailable
 from . import conversions as conv
 from .ros_common import config_change, declare_dataclass_params, diagnostics_identity, run_node
 
@@ -37,7 +38,8 @@ class GpuMonitor(Node):
 
     def __init__(self, source: Any = None, **kwargs: Any) -> None:
         super().__init__('gpu_monitor', **kwargs)
-        cfg = self.config = declare_dataclass_params(self, MonitorConfig)
+        cfg = self.config = declare_dataclass_params(self, MonitorConfig,
+                                                              ollama_host_problems)
         self._lock = threading.Lock()
         self.source = source if source is not None else choose_source(cfg.telemetry)
         self._source_wanted: str | None = None   # a live change of ``telemetry``
@@ -67,7 +69,7 @@ class GpuMonitor(Node):
         declared ranges (the reason names the range); this checks the parameters against
         each other and applies them.
         """
-        new, reason = config_change(self.config, params)
+        new, reason = config_change(self.config, params, ollama_host_problems)
         if new is None:
             return SetParametersResult(successful=False, reason=reason)
         old, self.config = self.config, new

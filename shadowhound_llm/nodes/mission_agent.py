@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""mission_agent: the ROS skin of the agent core (``shadowhound_llm.agent``).
+"""mission_agent: the ROS skin of the agent core (``shadowhound_llm.mission.agent``).
 
 Parameters, publishers, subscriptions, timers and message conversion only; every decision
 is the core's. All callbacks run on one executor thread; LLM work runs on the core's worker
@@ -24,9 +24,10 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
-from ..agent import AgentCore, AgentOutput
-from ..control import ZERO
-from ..params import AgentConfig
+from ..backends.registry import backend_problems
+from ..common.params import AgentConfig
+from ..mission.agent import AgentCore, AgentOutput
+from ..motion.control import ZERO
 from . import conversions as conv
 from .ros_common import (
     CMD_VEL_QOS,
@@ -46,7 +47,8 @@ class MissionAgent(Node):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('mission_agent', **kwargs)
-        self.config: AgentConfig = declare_dataclass_params(self, AgentConfig)
+        self.config: AgentConfig = declare_dataclass_params(self, AgentConfig,
+                                                               backend_problems)
         self.exit_code: int | None = None
         self._lock = threading.RLock()  # parameter sets may come from another thread
         self._diag_prefix, self._hardware_id = diagnostics_identity(self, socket.gethostname())
@@ -106,7 +108,7 @@ class MissionAgent(Node):
 
     def _on_set_parameters(self, params: list[Any]) -> SetParametersResult:
         with self._lock:
-            config, reason = config_change(self.config, params)
+            config, reason = config_change(self.config, params, backend_problems)
             if config is None:
                 return SetParametersResult(successful=False, reason=reason)
             self.config = config

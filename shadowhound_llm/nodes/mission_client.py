@@ -25,9 +25,9 @@ from rclpy.qos import QoSProfile
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
-from ..camera import ImageFrame
-from ..contract import LLMMetrics, MissionRequest, MissionStatus, PlannerChoice
-from ..geometry import Pose2D
+from ..common.camera import ImageFrame
+from ..common.contract import LLMMetrics, MissionRequest, MissionStatus, PlannerChoice
+from ..common.geometry import Pose2D
 from . import conversions as conv
 from .ros_common import COMMAND_QOS, SENSOR_QOS, STATUS_QOS
 

@@ -34,8 +34,12 @@ class ConfigError(ValueError):
     """Parameters an operator must fix before the node can run."""
 
 
-def declare_dataclass_params(node: Node, config_cls: type[T]) -> T:
-    """Declare every field of a parameter dataclass (with its description) and read it back."""
+def declare_dataclass_params(node: Node, config_cls: type[T],
+                             checks: Callable[[T], list[str]] | None = None) -> T:
+    """Declare every field of a parameter dataclass (with its description) and read it back.
+
+    ``checks``: further problems beside the dataclass's own (the backend registry's).
+    """
     values = {}
     for f in fields(config_cls):
         meta = f.metadata
@@ -56,6 +60,7 @@ def declare_dataclass_params(node: Node, config_cls: type[T]) -> T:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     problems = config.problems() if hasattr(config, 'problems') else []
+    problems += checks(config) if checks else []
     if problems:
         raise ConfigError('; '.join(problems))
     return config
@@ -134,7 +139,8 @@ def spinning(node: Node) -> Iterator[SingleThreadedExecutor]:
         thread.join(timeout=5.0)
 
 
-def config_change(config: T, params: list[Any]) -> tuple[T | None, str]:
+def config_change(config: T, params: list[Any],
+                  checks: Callable[[T], list[str]] | None = None) -> tuple[T | None, str]:
     """The config with ``ros2 param set`` values applied, or (None, the reason it is refused).
 
     ROS has already checked read-only flags, types and ranges against the descriptors; this
@@ -144,7 +150,7 @@ def config_change(config: T, params: list[Any]) -> tuple[T | None, str]:
         new = config.replaced(**{p.name: p.value for p in params})
     except (TypeError, ValueError) as exc:
         return None, str(exc)
-    problems = new.live_problems()
+    problems = new.live_problems() + (checks(new) if checks else [])
     if problems:
         return None, '; '.join(problems)
     return new, ''

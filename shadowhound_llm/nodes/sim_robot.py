@@ -13,9 +13,9 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from ..geometry import Pose2D
-from ..params import SimConfig
-from ..sim_model import SimLimits, synthetic_frame, UnicycleSim
+from ..common.geometry import Pose2D
+from ..common.params import SimConfig
+from ..motion.sim_model import SimLimits, synthetic_frame, UnicycleSim
 from . import conversions as conv
 from .ros_common import CMD_VEL_QOS, declare_dataclass_params, run_node, SENSOR_QOS
 

@@ -27,15 +27,15 @@ from typing import Any
 
 from ..backends import backend_names, BackendError, make_backend, OllamaClient, spec
 from ..backends.models import find_loaded, same_model
-from ..backends.registry import add_cli_flags, cli_settings
-from ..bench_report import floors_text, table, write_outputs
-from ..degradation import Evidence, explain
-from ..hosts import HostError
-from ..params import AgentConfig, config_for_backend
-from ..quality import floors, load_corpus, rule_coverage
-from ..roofline import DEFAULT_CPU_BANDWIDTH_GBS, resolve_bandwidth
-from ..telemetry import choose_source, Telemetry, TelemetryUnavailable
-from .benchmark_measure import measure_model, Progress, Settings
+from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
+from ..common.hosts import HostError
+from ..common.params import AgentConfig
+from ..evaluation.bench_measure import measure_model, Progress, Settings
+from ..evaluation.bench_report import floors_text, table, write_outputs
+from ..evaluation.quality import floors, load_corpus, rule_coverage
+from ..health.degradation import Evidence, explain
+from ..health.roofline import DEFAULT_CPU_BANDWIDTH_GBS, resolve_bandwidth
+from ..health.telemetry import choose_source, Telemetry, TelemetryUnavailable
 
 FAILED = 'FINAL VERIFICATION FAILED'
 

@@ -12,10 +12,10 @@ import json
 import sys
 
 from ..backends import backend_names, make_backend, validate_backend
-from ..backends.registry import add_cli_flags, cli_settings
+from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
 from ..backends.validation import CheckResult
-from ..hosts import HostError
-from ..params import AgentConfig, config_for_backend
+from ..common.hosts import HostError
+from ..common.params import AgentConfig
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,65 +15,18 @@ from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import replace
 import os
 from pathlib import Path
 import subprocess
 import sys
 from typing import Any
 
-from ..backends import OllamaClient, validate_ollama
-from ..hosts import default_ollama_host
-from ..local_dds import apply_local_dds
-from ..params import AgentConfig
-from ..processes import start_node, stop_node
-from ..robot_test_plan import Criteria, PHASE3_MISSIONS, PhasePolicy
-from ..testing import llama_server
-
-PHI4_HINT = ('for phi4:14b planning, install Ollama, run `ollama pull phi4:14b` and run the '
-             'demo again (OLLAMA_HOST selects another server)')
-
-
-@dataclass
-class Level:
-    """The LLM the demo found: 'ollama', 'tiny' or 'rules', its agent parameters, a sentence."""
-
-    name: str
-    params: dict[str, Any]
-    note: str
-
-
-def choose_backend(stack: ExitStack, out: Path) -> Level:
-    """The best LLM backend here, and a sentence saying which and why."""
-    host = default_ollama_host()
-    client = OllamaClient(host, timeout_s=60.0)
-    try:
-        report = validate_ollama(client, AgentConfig().min_tokens_per_s)
-    finally:
-        client.close()
-    if report.ok:
-        return Level('ollama', {'backend': 'ollama', 'ollama_host': host},
-                     f'LLM backend: Ollama {client.model} at {host} (check_backend passed)')
-    why_not = report.first_failure().message
-    tiny_missing = llama_server.available()
-    if not tiny_missing:
-        print('demo: starting the embedded tiny model (llama.cpp + Gemma 3 270M)...',
-              flush=True)
-        try:
-            server = stack.enter_context(llama_server.LlamaServer(log_path=out / 'llama.log'))
-        except RuntimeError as exc:
-            tiny_missing = f'the tiny model did not start: {exc}'
-        else:
-            return Level('tiny', {'backend': 'openai', 'openai_base_url': server.url,
-                                  'openai_model': llama_server.MODEL_ALIAS,
-                                  'openai_response_format': 'json_object',
-                                  'llm_timeout_s': 60.0},
-                         f'LLM backend: embedded tiny model {llama_server.MODEL_ALIAS} via '
-                         f'llama.cpp on the CPU (a weak 270M base model; Ollama not usable: '
-                         f'{why_not}); {PHI4_HINT}')
-    return Level('rules', {'backend': 'none'},
-                 f'LLM backend: none — rule planner only (Ollama not usable: {why_not}; tiny '
-                 f'model: {tiny_missing}); {PHI4_HINT}')
+from ..common.local_dds import apply_local_dds
+from ..common.processes import start_node, stop_node
+from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
+from .demo_backend import choose_backend, Level
+from .fleet import run_fleet_demo
 
 
 def demo_policies(level: str) -> tuple[dict[int, PhasePolicy], Criteria, list[str]]:
@@ -148,7 +101,6 @@ def main(args: list[str] | None = None) -> int:
             level = choose_backend(stack, out)
         print(f'demo: {level.note}', flush=True)
         if opts.robots > 1:
-            from .fleet import run_fleet_demo
             return run_fleet_demo(opts.robots, None, level.params, out, opts.timeout or 60.0,
                                   env=env)
         procs: dict[str, subprocess.Popen] = {}
@@ -206,6 +158,10 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                      f'Demo policy ({level.name}): ' + '; '.join(words)]
             result = tester.run((1, 2, 3, 4), policies, PHASE3_MISSIONS, allow_motion=True,
                                 notes=notes)
+        died = level.server.death() if level.server is not None else ''
+        if died:
+            result.notes.append(f'The embedded model stopped during the demo: {died}')
+            print(f'demo: {died}', file=sys.stderr)
         photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
         if photos:
             result.notes.append(f'Photo (Take a photo): {photos[-1]}')

@@ -25,10 +25,11 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..contract import MissionStatus, PlannerChoice
-from ..hosts import HostError, parse_host
-from ..local_dds import apply_local_dds, local_dds_env
-from ..processes import node_command, stop_node
+from ..common.contract import MissionStatus, PlannerChoice
+from ..common.hosts import HostError, parse_host
+from ..common.local_dds import apply_local_dds, local_dds_env
+from ..common.processes import node_command, stop_node
+from .demo_backend import choose_backend
 
 DEFAULT_MISSIONS = ('Move forward 1 meter', 'Turn left 90 degrees', 'Move backward 0.5 meters',
                     'Move right 0.5 meters')
@@ -232,7 +233,6 @@ def main(args: list[str] | None = None) -> int:
                 return 2
             agent_params = {'backend': 'ollama', 'ollama_host': host}
         else:
-            from .demo import choose_backend
             agent_params, note = choose_backend(stack, out.resolve())
             print(f'fleet: {note}')
         return run_fleet_demo(opts.robots, opts.mission, agent_params, out, opts.timeout,

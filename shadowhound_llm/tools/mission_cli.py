@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from ..contract import MissionRequest, MissionState, MissionStatus
-from ..launch_plan import LaunchPlanError, normalise_namespace
+from ..common.contract import MissionRequest, MissionState, MissionStatus
+from ..nodes.launch_setup import LaunchPlanError, normalise_namespace
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_NO_AGENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_TIMEOUT_S = 180.0      # planning (llm_timeout_s) + max_mission_duration_s, with room

@@ -14,10 +14,11 @@ import sys
 
 from ..backends import backend_choices, make_backend, spec
 from ..backends.base import LLMMetrics
-from ..envelope import check_plan, EnvelopeViolation, Limits
-from ..llm_planner import LLMPlanner, PlanningFailed
-from ..params import AgentConfig, load_params_file
-from ..rule_planner import plan_from_rules
+from ..backends.registry import backend_problems
+from ..common.params import AgentConfig, load_params_file
+from ..mission.llm_planner import LLMPlanner, PlanningFailed
+from ..planning.envelope import check_plan, EnvelopeViolation, Limits
+from ..planning.rules.planner import plan_from_rules
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +67,7 @@ def main(args: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f'plan: error: {exc}', file=sys.stderr)
         return 2
-    problems = config.problems()
+    problems = config.problems() + backend_problems(config)
     if problems:
         print(f'plan: error: {"; ".join(problems)}', file=sys.stderr)
         return 2

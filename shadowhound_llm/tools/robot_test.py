@@ -32,13 +32,9 @@ import rclpy
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-from ..contract import LLMMetrics, MissionStatus, PlannerChoice
-from ..geometry import Pose2D
-from ..nodes import conversions as conv
-from ..nodes.mission_client import MissionClient
-from ..nodes.ros_common import CMD_VEL_QOS, spinning
-from ..report import VERDICT_WORDS, write_report
-from ..robot_test_plan import (
+from ..common.contract import LLMMetrics, MissionStatus, PlannerChoice
+from ..common.geometry import Pose2D
+from ..evaluation.robot_test_cases import (
     CheckRecord,
     Criteria,
     judge_plan,
@@ -55,6 +51,10 @@ from ..robot_test_plan import (
     RunResult,
     spread,
 )
+from ..evaluation.robot_test_report import VERDICT_WORDS, write_report
+from ..nodes import conversions as conv
+from ..nodes.mission_client import MissionClient
+from ..nodes.ros_common import CMD_VEL_QOS, spinning
 
 GB_PER_GIB = 1024 ** 3 / 1e9
 SPEED_MARGIN = 1.01  # a cmd_vel 1 % over the agent's limit is over the envelope

@@ -1,0 +1,65 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Camera frames as the photo action sees them: raw sensor_msgs/Image fields, saved as PNG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+import threading
+from typing import Any
+
+# sensor_msgs/Image encoding -> (Pillow raw mode, bytes per pixel, Pillow image mode)
+_ENCODINGS = {
+    'rgb8': ('RGB', 3, 'RGB'), 'bgr8': ('BGR', 3, 'RGB'), 'rgba8': ('RGBA', 4, 'RGBA'),
+    'bgra8': ('BGRA', 4, 'RGBA'), 'mono8': ('L', 1, 'L'), '8uc1': ('L', 1, 'L'),
+    '8uc3': ('BGR', 3, 'RGB'),
+}
+
+
+@dataclass(frozen=True)
+class ImageFrame:
+    """One camera image: the Image message's fields and when it was received (monotonic s)."""
+
+    width: int
+    height: int
+    encoding: str
+    step: int
+    data: bytes
+    received: float
+
+    def to_image(self) -> Any:
+        """The frame as a Pillow image; ValueError for an encoding or size it cannot be."""
+        from PIL import Image  # imported on first use: keeps node start-up fast
+
+        enc = self.encoding.lower()
+        if enc not in _ENCODINGS:
+            raise ValueError(f'unsupported image encoding {self.encoding!r} '
+                             f'(supported: {", ".join(sorted(_ENCODINGS))})')
+        raw_mode, bpp, mode = _ENCODINGS[enc]
+        if self.step < self.width * bpp or len(self.data) < self.step * self.height:
+            raise ValueError(f'image data too short for {self.width}x{self.height} {enc}')
+        return Image.frombuffer(mode, (self.width, self.height), self.data, 'raw', raw_mode,
+                                self.step, 1)
+
+    def save_png(self, path: Path) -> None:
+        """Write the frame as PNG; ValueError for an encoding that cannot be saved."""
+        self.to_image().save(path, format='PNG')
+
+
+class LatestFrame:
+    """Thread-safe holder of the newest frame (the camera callback writes, the runner reads)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frame: ImageFrame | None = None
+
+    def put(self, frame: ImageFrame) -> None:
+        """Replace the held frame."""
+        with self._lock:
+            self._frame = frame
+
+    def latest(self) -> ImageFrame | None:
+        """The newest frame, or None."""
+        with self._lock:
+            return self._frame

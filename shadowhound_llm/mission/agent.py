@@ -1,0 +1,619 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The mission agent's decisions, in plain Python (no ROS): the core the node wraps.
+
+``AgentCore`` owns dispatch (stop -> rules -> LLM), preemption, the backend state, the LLM
+planning jobs and the mission runner. Its inputs are method calls — a mission_command, a cancel,
+an odometry sample, a camera frame, a clock tick, a planner event — and its outputs are
+returned ``AgentOutput`` values: the (governed) velocity commands, statuses, metrics and log
+lines that the node publishes, in that order. LLM calls run on worker threads that post
+typed events to an inbox; ``notify`` tells the owner to call ``drain()`` on its own thread,
+so every decision is taken on one thread and ``stop`` never waits behind HTTP.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+import json
+import math
+import queue
+import threading
+from typing import Any, Callable
+import uuid
+
+from ..backends import ChatBackend, CheckResult, make_backend, validate_backend
+from ..backends.registry import backend_params
+from ..common.camera import LatestFrame
+from ..common.contract import (
+    LLMMetrics,
+    MissionRequest,
+    MissionState,
+    MissionStatus,
+    parse_command,
+    RequestError,
+    Severity,
+)
+from ..common.geometry import Pose2D, wrap_angle
+from ..common.params import AgentConfig
+from ..health.gpu_diagnostics import DiagStatus
+from ..motion.control import Governor, Twist2D, ZERO
+from ..planning.actions import MOTION_TYPES, Plan
+from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
+from ..planning.rules.planner import is_stop_command, plan_from_rules
+from .diagnostics import backend_task, mission_task
+from .events import (
+    ActionPlanned,
+    AgentOutput,
+    BackendChecked,
+    BackendState,
+    BackendsValidated,
+    MetricsReady,
+    PlanComplete,
+    PlanFailed,
+    PlannerEvent,
+)
+from .llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
+from .runner import MissionRunner, OdomSample, TickOutput
+
+__all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
+
+STOP_PLAN = {'actions': [{'type': 'stop'}]}
+RULES_HELP = ('the rule planner understands simple commands such as "move forward 1 m", '
+              '"turn left 90 degrees", "go to x=2, y=1", "take a photo", "return home"')
+# Parameters that need new backend clients (and a new validation) when they change: the
+# registry's (each backend lists the parameters it reads).
+BACKEND_PARAMS = backend_params()
+MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
+# Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
+# is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
+MAX_ECHOED_TEXT_CHARS = 16384
+
+
+def new_mission_id() -> str:
+    """A short random mission id (for requests that do not bring one)."""
+    return uuid.uuid4().hex[:8]
+
+
+@dataclass
+class PlanningJob:
+    """One mission being planned by the LLM on a worker thread; it is the plan's sink."""
+
+    mission_id: str
+    text: str
+    cursor: EnvelopeCursor
+    post: Callable[[PlannerEvent], None]
+    dry_run: bool = False
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    handed_over: int = 0
+    backend: str = ''  # the backend that planned it (the first asked until one answers)
+
+    def hand_over(self, action: Any, backend: str) -> None:
+        """Check one streamed action against the envelope and pass it to the agent."""
+        self.backend = backend
+        self.cursor.check(action)  # EnvelopeViolation ends the stream at once
+        self.handed_over += 1
+        self.post(ActionPlanned(self.mission_id, action, backend))
+
+
+@dataclass
+class _Waiting:
+    """A mission held until the first odometry arrives (or ``odom_wait_s`` passes)."""
+
+    mission_id: str
+    request: MissionRequest
+    rules_plan: Plan | None
+    deadline: float
+
+
+class AgentCore:
+    """See the module docstring. Every method is called from one thread (the node's)."""
+
+    def __init__(self, config: AgentConfig, backends: list[ChatBackend] | None = None,
+                 notify: Callable[[], None] | None = None, robot: str = '',
+                 frames: LatestFrame | None = None) -> None:
+        self.config = config
+        self.robot = robot
+        self.frames = frames or LatestFrame()
+        self.runner = MissionRunner(config, camera=self.frames)
+        self.governor = Governor(config.max_linear_speed, config.max_angular_speed)
+        self.limits = Limits.from_config(config)
+        self._notify = notify or (lambda: None)
+        self._inbox: queue.SimpleQueue[PlannerEvent] = queue.SimpleQueue()
+        self._workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix='llm')
+        self._odom: tuple[Pose2D, float] | None = None  # pose, receipt time
+        self._dead_reckoned = Pose2D()
+        self._last_cmd = ZERO
+        self._last_tick: float | None = None
+        self._jobs: dict[str, PlanningJob] = {}
+        self._waiting: _Waiting | None = None
+        self._validation = 0  # generation of the latest validation (older results ignored)
+        # Only the start-up validation ends the node; after a parameter change it reports.
+        self._exit_on_failure = True
+        self.last_outcome = 'no mission yet'
+        self.backend_note = ''
+        self.backend_error = ''
+        self.backends: list[ChatBackend] = []
+        self.llm: LLMPlanner | None = None
+        self.backend_state = BackendState.NONE
+        self._install_backends(backends if backends is not None else
+                               [make_backend(k, config) for k in config.llm_backends])
+
+    # ---- backends ------------------------------------------------------------------------
+    def _install_backends(self, backends: list[ChatBackend]) -> None:
+        for old in self.backends:
+            old.close()
+        self.backends = backends
+        self.llm = (LLMPlanner(backends, self.config.max_actions, self._post_metrics)
+                    if backends else None)
+        self.backend_state = BackendState.NONE if self.llm is None else BackendState.VALIDATING
+        self.backend_note = self.backend_error = ''
+
+    def start(self) -> AgentOutput:
+        """Begin backend validation (or skip it); returns the start-up log lines."""
+        out = AgentOutput()
+        if self.llm is not None:
+            if self.config.validate_on_startup:
+                self._validate()
+            else:
+                self.backend_state = BackendState.READY
+        cfg = self.config
+        out.log('info', f'ready: planner=rules{"+" + self.llm_name if self.llm else ""}, '
+                        f'cmd_vel at {cfg.control_rate_hz:g} Hz, limits '
+                        f'{cfg.max_linear_speed:g} m/s / {cfg.max_angular_speed:g} rad/s')
+        return out
+
+    def _validate(self) -> None:
+        self._validation += 1
+        self.backend_state = BackendState.VALIDATING
+        self._workers.submit(self._validate_backends, self._validation, list(self.backends))
+
+    @property
+    def llm_name(self) -> str:
+        """'ollama:phi4:14b -> openai:gpt-4o-mini'."""
+        return ' -> '.join(f'{b.name}:{b.model}' for b in self.backends)
+
+    # ---- inputs --------------------------------------------------------------------------
+    def odom(self, pose: Pose2D, now: float) -> AgentOutput | None:
+        """An odometry pose; a mission waiting for the first odometry starts now."""
+        if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
+            return None  # a NaN pose is no pose: the runner sees the odometry go stale
+        self._odom = (pose, now)
+        if self.runner.home is None:
+            self.runner.home = pose  # home is the pose at the first odometry message
+        if self._waiting is not None:
+            return self._release_waiting(now)
+        return None
+
+    def submit(self, data: str, now: float) -> AgentOutput:
+        """One mission_command message (text or structured request). Never raises."""
+        out = AgentOutput()
+        try:
+            request = parse_command(data)
+        except RequestError as exc:
+            mission_id = _echoed_id(data) or new_mission_id()
+            text = _clipped(data, MAX_ECHOED_CHARS)
+            self._status(out, mission_id, MissionState.RECEIVED, text, message='received')
+            self._status(out, mission_id, MissionState.REJECTED, text, message=str(exc))
+            return out
+        mission_id = request.id or new_mission_id()
+        text = request.text
+        # A text over the limit is refused below: its statuses echo only its start.
+        shown = _clipped(text, MAX_ECHOED_TEXT_CHARS)
+        self._status(out, mission_id, MissionState.RECEIVED, shown, message='received',
+                     dry_run=request.dry_run or None)
+        if is_stop_command(text) and not request.dry_run:
+            self.halt(out, MissionState.CANCELLED,
+                      f'stopped by operator ("{text.strip()}"); robot stopped')
+            self._status(out, mission_id, MissionState.SUCCEEDED, text, plan=STOP_PLAN, step=0,
+                         message='robot stopped')
+            return out
+        problem = self._text_problem(text)
+        if problem:
+            self._status(out, mission_id, MissionState.REJECTED, shown, message=problem)
+            return out
+        if not request.dry_run and self.busy:
+            self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '
+                                                   f'robot stopped')
+        rules_plan = plan_from_rules(text, self.config) if request.planner != 'llm' else None
+        if self._must_wait_for_odom(request, rules_plan):
+            self._waiting = _Waiting(mission_id, request, rules_plan,
+                                     now + self.config.odom_wait_s)
+            self._status(out, mission_id, MissionState.PLANNING, text,
+                         message=f'waiting up to {self.config.odom_wait_s:g} s for the first '
+                                 f"odometry on 'odom'")
+            return out
+        self._dispatch(out, mission_id, request, rules_plan, now)
+        return out
+
+    def cancel(self, now: float) -> AgentOutput:
+        """mission_cancel: end whatever runs or plans, and stop."""
+        out = AgentOutput()
+        out.log('info', 'mission_cancel received: stopping')
+        self.halt(out, MissionState.CANCELLED, 'cancelled on mission_cancel; robot stopped')
+        return out
+
+    def tick(self, now: float) -> AgentOutput:
+        """One control period: advance the running mission."""
+        out = AgentOutput()
+        if self._waiting is not None and now >= self._waiting.deadline:
+            out.merge(self._release_waiting(now))
+        self._emit(out, self.runner.tick(now, self._odom_sample(now)))
+        return out
+
+    def drain(self, now: float) -> AgentOutput:
+        """Handle every planner event the worker threads posted since the last drain."""
+        out = AgentOutput()
+        while True:
+            try:
+                event = self._inbox.get_nowait()
+            except queue.Empty:
+                return out
+            out.merge(self.handle(event, now))
+
+    def handle(self, event: PlannerEvent, now: float) -> AgentOutput:
+        """One planner event (normally from a worker thread, through the inbox)."""
+        out = AgentOutput()
+        if isinstance(event, MetricsReady):
+            out.metrics.append(event.metrics)
+        elif isinstance(event, BackendChecked):
+            if event.generation == self._validation:
+                check = event.check
+                out.log({Severity.OK: 'info', Severity.WARN: 'warning'}.get(check.level,
+                                                                            'error'),
+                        f'backend check {check.name}: {check.level.label} — {check.message}')
+        elif isinstance(event, BackendsValidated):
+            if event.generation == self._validation:
+                self._on_validated(out, event.reports)
+        elif event.mission_id in self._jobs:
+            self._on_planner_event(out, event, now)
+        return out
+
+    # ---- decisions -----------------------------------------------------------------------
+    @property
+    def has_odom(self) -> bool:
+        """True once an odometry pose has been received."""
+        return self._odom is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while a mission runs, plans or waits for odometry."""
+        return self.runner.busy or bool(self._jobs) or self._waiting is not None
+
+    def _must_wait_for_odom(self, request: MissionRequest, rules_plan: Plan | None) -> bool:
+        if self._odom is not None or self.config.allow_open_loop or request.dry_run:
+            return False
+        if self.config.odom_wait_s <= 0.0:
+            return False
+        if rules_plan is not None:
+            return any(a.type in MOTION_TYPES for a in rules_plan.actions)
+        return True  # an LLM plan may move: plan it from a known pose
+
+    def _release_waiting(self, now: float) -> AgentOutput:
+        out = AgentOutput()
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._dispatch(out, waiting.mission_id, waiting.request, waiting.rules_plan, now)
+        return out
+
+    def _dispatch(self, out: AgentOutput, mission_id: str, request: MissionRequest,
+                  rules_plan: Plan | None, now: float) -> None:
+        text = request.text
+        if rules_plan is not None:
+            self._status(out, mission_id, MissionState.PLANNING, text, message='rule planner')
+            self._start_checked(out, mission_id, request, rules_plan, 'rules', now)
+            return
+        if request.planner == 'rules':
+            self._status(out, mission_id, MissionState.REJECTED, text,
+                         message=f'the rule planner cannot parse this mission (planner: rules); '
+                                 f'{RULES_HELP}')
+            return
+        reason = self._llm_unavailable()
+        if reason:
+            self._status(out, mission_id, MissionState.REJECTED, text, message=reason)
+            return
+        job = PlanningJob(mission_id, text, self._envelope_cursor(), self._post, request.dry_run)
+        self._jobs[mission_id] = job
+        self._status(out, mission_id, MissionState.PLANNING, text,
+                     message=f'planning with {self.llm_name}', dry_run=request.dry_run or None)
+        self._workers.submit(self._plan_job, job)
+
+    def _llm_unavailable(self) -> str:
+        if self.llm is None:
+            return ('this mission needs a language model, and no LLM backend is configured '
+                    f'(backend=none); {RULES_HELP}')
+        if self.backend_state == BackendState.VALIDATING:
+            return (f'backend validation in progress ({self.llm_name}); try again shortly '
+                    f'— {RULES_HELP}')
+        if self.backend_state == BackendState.FAILED:
+            return (f'LLM backend not usable ({self.backend_error}); {RULES_HELP}')
+        return ''
+
+    def _text_problem(self, text: str) -> str:
+        if not text.strip():
+            return 'empty mission text'
+        if len(text) > self.config.max_mission_chars:
+            return (f'mission text is {len(text)} characters; the limit is '
+                    f'{self.config.max_mission_chars} (max_mission_chars)')
+        return ''
+
+    def _envelope_cursor(self) -> EnvelopeCursor:
+        """The envelope, walking from the robot's pose now, with the geofence around home."""
+        start = self._odom[0] if self._odom else Pose2D()
+        return EnvelopeCursor(self.limits, start, self.runner.home or start)
+
+    def _start_checked(self, out: AgentOutput, mission_id: str, request: MissionRequest,
+                       plan: Plan, planner: str, now: float) -> None:
+        try:
+            self._envelope_cursor().check_all(plan.actions)
+        except EnvelopeViolation as exc:
+            self._status(out, mission_id, MissionState.REJECTED, request.text,
+                         plan=plan.to_dict(), message=f'outside the safety envelope: {exc}',
+                         planner=planner)
+            return
+        if request.dry_run:
+            self._dry_run_result(out, mission_id, request.text, plan, planner)
+            return
+        self._start(out, mission_id, request.text, list(plan.actions), planner, True, now)
+
+    def _dry_run_result(self, out: AgentOutput, mission_id: str, text: str, plan: Plan,
+                        planner: str) -> None:
+        self._status(out, mission_id, MissionState.SUCCEEDED, text, plan=plan.to_dict(),
+                     message=f'dry run: {len(plan.actions)} action(s) planned and inside the '
+                             f'safety envelope; not executed', planner=planner, dry_run=True)
+
+    def _start(self, out: AgentOutput, mission_id: str, text: str, actions: list[Any],
+               planner: str, plan_closed: bool, now: float) -> None:
+        extra: dict[str, Any] = {'planner': planner}
+        if self.runner.home is not None:
+            extra['home'] = self.runner.home.as_dict()
+        self._emit(out, self.runner.start(mission_id, text, actions, now,
+                                            plan_closed=plan_closed, extra=extra))
+        # First command now, not at the next timer tick; the node restarts its timer here.
+        self._emit(out, self.runner.tick(now, self._odom_sample(now)))
+        out.restart_timer = True
+
+    def halt(self, out: AgentOutput, state: MissionState, reason: str) -> None:
+        """The single stop path: end what runs, plans or waits, and command a zero Twist."""
+        running = self.runner.mission.mission_id if self.runner.mission else None
+        for job in list(self._jobs.values()):
+            job.cancelled.set()
+            if job.mission_id != running:  # a streamed mission ends once, by the runner
+                self._status(out, job.mission_id, state, job.text, message=reason)
+        self._jobs.clear()
+        if self._waiting is not None:
+            waiting, self._waiting = self._waiting, None
+            self._status(out, waiting.mission_id, state, waiting.request.text, message=reason)
+        self._emit(out, self.runner.abort(state, reason))
+
+    def _on_planner_event(self, out: AgentOutput, event: PlannerEvent, now: float) -> None:
+        job = self._jobs[event.mission_id]
+        running = (self.runner.mission is not None
+                   and self.runner.mission.mission_id == event.mission_id)
+        if isinstance(event, ActionPlanned):
+            if running:
+                self.runner.add_action(event.action)
+            else:
+                self._start(out, job.mission_id, job.text, [event.action], event.backend, False,
+                            now)
+        elif isinstance(event, PlanComplete):
+            self._end_job(event.mission_id)
+            if job.dry_run:
+                self._dry_run_result(out, job.mission_id, job.text, event.plan, event.backend)
+            elif running:
+                self.runner.close_plan()
+            else:
+                self._start(out, job.mission_id, job.text, list(event.plan.actions),
+                            event.backend, True, now)
+        elif isinstance(event, PlanFailed):
+            self._end_job(event.mission_id)
+            if running:
+                self._emit(out, self.runner.abort(MissionState.FAILED,
+                                                    f'{event.message}; robot stopped'))
+            else:
+                self._status(out, job.mission_id, event.state, job.text, message=event.message,
+                             planner=event.backend or None)
+                out.cmds.append(self._govern(ZERO))
+
+    def _end_job(self, mission_id: str) -> None:
+        """A job leaves the agent: its worker, if still running, must stop too."""
+        job = self._jobs.pop(mission_id, None)
+        if job is not None:
+            job.cancelled.set()
+
+    def _on_validated(self, out: AgentOutput, reports: list[Any]) -> None:
+        usable = next((r for r in reports if r.ok), None)
+        self.backend_note = '; '.join(f'{c.name}: {c.message}' for r in reports
+                                      for c in r.warnings)
+        if usable is not None:
+            self.backend_state = BackendState.READY
+            out.log('info', f'LLM backend usable: {usable.backend} {usable.model} at '
+                            f'{usable.host}; accepting missions')
+            return
+        failure = reports[-1].first_failure() if reports else None
+        self.backend_error = (f'{failure.name}: {failure.message}' if failure
+                              else 'validation did not run')
+        self.backend_state = BackendState.FAILED
+        if self._exit_on_failure:
+            out.log('fatal', f'LLM backend not usable ({self.backend_error}). Fix it, or start '
+                             f'with validate_on_startup:=false / backend:=none. Exiting.')
+            out.exit_code = 1
+        else:
+            out.log('error', f'LLM backend not usable after the parameter change '
+                             f'({self.backend_error}); LLM missions are rejected, the rule '
+                             f'planner and stop still work')
+
+    # ---- worker threads ------------------------------------------------------------------
+    def _post(self, event: PlannerEvent) -> None:
+        self._inbox.put(event)
+        self._notify()
+
+    def _post_metrics(self, metrics: LLMMetrics, mission_id: str | None = None) -> None:
+        metrics.robot = self.robot or None
+        metrics.mission_id = mission_id
+        self._post(MetricsReady(metrics))
+
+    def _plan_job(self, job: PlanningJob) -> None:
+        stream = self.config.stream_execution and not job.dry_run
+        job.backend = self.backends[0].name
+        try:
+            plan, job.backend = self.llm.plan(
+                job.text, job if stream else None, job.cancelled,
+                on_metrics=lambda m: self._post_metrics(m, job.mission_id))
+            if not stream:
+                job.cursor.check_all(plan.actions)
+            self._post(PlanComplete(job.mission_id, plan, job.backend))
+        except PlanningCancelled:
+            pass
+        except EnvelopeViolation as exc:
+            state = MissionState.FAILED if job.handed_over else MissionState.REJECTED
+            self._post(PlanFailed(job.mission_id, state, f'outside the safety envelope: {exc}',
+                                  job.backend))
+        except PlanningFailed as exc:
+            self._post(PlanFailed(job.mission_id, MissionState.FAILED, str(exc), job.backend))
+        except Exception as exc:  # never let a worker die silently
+            self._post(PlanFailed(job.mission_id, MissionState.FAILED,
+                                  f'planner error: {type(exc).__name__}: {exc}', job.backend))
+
+    def _validate_backends(self, generation: int, backends: list[ChatBackend]) -> None:
+        reports = []
+        for backend in backends:
+            try:
+                report = validate_backend(
+                    backend, self.config.min_tokens_per_s,
+                    lambda check: self._post(BackendChecked(generation, check)))
+            except Exception as exc:  # a bug, not a backend state: say so and go on
+                self._post(BackendChecked(generation, _crash_check(exc)))
+                continue
+            reports.append(report)
+            if report.ok:
+                break
+        self._post(BackendsValidated(generation, reports))
+
+    # ---- control -------------------------------------------------------------------------
+    def _odom_sample(self, now: float) -> OdomSample | None:
+        last_tick, self._last_tick = self._last_tick, now
+        if self._odom is not None:
+            pose, stamp = self._odom
+            return OdomSample(pose, now - stamp)
+        if not self.config.allow_open_loop:
+            return None
+        # Dead reckoning from our own commands: only when the operator allowed open loop.
+        dt = now - last_tick if last_tick is not None else 0.0
+        p, c = self._dead_reckoned, self._last_cmd
+        heading = p.yaw
+        self._dead_reckoned = Pose2D(
+            p.x + (c.linear * math.cos(heading) - c.lateral * math.sin(heading)) * dt,
+            p.y + (c.linear * math.sin(heading) + c.lateral * math.cos(heading)) * dt,
+            wrap_angle(p.yaw + c.angular * dt))
+        return OdomSample(self._dead_reckoned, 0.0)
+
+    def _govern(self, cmd: Twist2D) -> Twist2D:
+        safe = self.governor.apply(cmd)
+        self._last_cmd = safe
+        return safe
+
+    def _emit(self, out: AgentOutput, tick: TickOutput) -> None:
+        if tick.cmd is not None:
+            out.cmds.append(self._govern(tick.cmd))
+        for status in tick.events:
+            self._add_status(out, status)
+
+    def _status(self, out: AgentOutput, mission_id: str, state: MissionState, text: str,
+                **fields_: Any) -> None:
+        self._add_status(out, MissionStatus(mission_id=mission_id, state=state, text=text,
+                                            **fields_))
+
+    def _add_status(self, out: AgentOutput, status: MissionStatus) -> None:
+        out.statuses.append(status)
+        if status.terminal:
+            self.last_outcome = f'{status.mission_id} {status.state}: {status.message}'
+            # A mission that ended (a fault mid-execution, say) must not be restarted by the
+            # rest of its plan still streaming in: end its planning too.
+            self._end_job(status.mission_id)
+
+    # ---- parameters ----------------------------------------------------------------------
+    def reconfigure(self, config: AgentConfig) -> AgentOutput:
+        """Apply new parameter values (``ros2 param set``).
+
+        Limits and speeds take effect from the next tick (the governor at once), planner
+        settings from the next mission, backends after a new validation.
+        """
+        out = AgentOutput()
+        old, self.config = self.config, config
+        changed = {f.name for f in fields(config) if getattr(config, f.name) != getattr(old,
+                                                                                       f.name)}
+        if not changed:
+            return out
+        self.governor.max_linear = config.max_linear_speed
+        self.governor.max_angular = config.max_angular_speed
+        self.limits = Limits.from_config(config)
+        self.runner.reconfigure(config)
+        if changed & backend_params():
+            self._exit_on_failure = False
+            self._install_backends([make_backend(k, config) for k in config.llm_backends])
+            if self.llm is not None:
+                self._validate()
+            what = ', '.join(sorted(changed & backend_params()))
+            out.log('info', f'backend settings changed ({what}): '
+                            f'{"re-validating " + self.llm_name if self.llm else "rules only"}')
+        elif self.llm is not None and 'max_actions' in changed:
+            self.llm = LLMPlanner(self.backends, config.max_actions, self._post_metrics)
+        out.log('info', f'parameters changed: {", ".join(sorted(changed))}')
+        return out
+
+    # ---- diagnostics ---------------------------------------------------------------------
+    def diagnostics(self, now: float) -> list[DiagStatus]:
+        """The agent's own statuses: Backend and Mission (tasks in diagnostics.py)."""
+        return [backend_task(self), mission_task(self, now)]
+
+    @property
+    def odom_received(self) -> float | None:
+        """Receipt time of the latest odometry (None before the first)."""
+        return self._odom[1] if self._odom else None
+
+    @property
+    def validated(self) -> bool:
+        """True once a backend validation has been started (validate_on_startup)."""
+        return self._validation > 0
+
+    @property
+    def planning(self) -> list[str]:
+        """Ids of the missions being planned by the LLM."""
+        return list(self._jobs)
+
+    # ---- end -----------------------------------------------------------------------------
+    def shutdown(self) -> AgentOutput:
+        """On SIGINT/SIGTERM: end the mission; the output always carries a zero Twist."""
+        out = AgentOutput()
+        self.halt(out, MissionState.CANCELLED, 'agent shutting down; robot stopped')
+        self._workers.shutdown(wait=False, cancel_futures=True)
+        return out
+
+    def close(self) -> None:
+        """Stop the worker threads and release the backends."""
+        for job in self._jobs.values():
+            job.cancelled.set()
+        self._workers.shutdown(wait=False, cancel_futures=True)
+        for backend in self.backends:
+            backend.close()
+
+
+def _clipped(text: str, limit: int) -> str:
+    """The text, or its first ``limit`` characters and '...' when it is longer."""
+    return text if len(text) <= limit else text[:limit] + '...'
+
+
+def _echoed_id(data: str) -> str | None:
+    """The id of a malformed request, when it has a usable one (so the client can match)."""
+    try:
+        raw = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    value = raw.get('id') if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def _crash_check(exc: Exception) -> CheckResult:
+    return CheckResult('validation', Severity.ERROR,
+                       f'backend validation crashed: {type(exc).__name__}: {exc}', 0.0)

@@ -1,0 +1,97 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""OLLAMA_HOST in every form Ollama's own clients accept, end to end through check_backend."""
+
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+
+from shadowhound_llm.common.hosts import default_ollama_host, HostError, parse_host, parse_url
+from shadowhound_llm.testing.ollama_double import OllamaDouble
+
+
+@pytest.mark.parametrize('text,url', [
+    # no scheme: http, port 11434
+    ('192.168.1.20', 'http://192.168.1.20:11434'),
+    ('192.168.1.20:11434', 'http://192.168.1.20:11434'),
+    ('thor.local:8080', 'http://thor.local:8080'),
+    ('localhost', 'http://localhost:11434'),
+    # a scheme brings its own default port
+    ('http://thor.local', 'http://thor.local'),
+    ('https://llm.example.org', 'https://llm.example.org'),
+    ('http://thor.local:11434', 'http://thor.local:11434'),
+    ('https://llm.example.org:8443/ollama/', 'https://llm.example.org:8443/ollama'),
+    ('HTTP://Thor:11434', 'http://Thor:11434'),
+    # ":port" alone is this machine
+    (':11500', 'http://127.0.0.1:11500'),
+    # IPv6 in brackets (and a bare IPv6 address)
+    ('[::1]:11434', 'http://[::1]:11434'),
+    ('[fe80::1]', 'http://[fe80::1]:11434'),
+    ('http://[2001:db8::5]:8000', 'http://[2001:db8::5]:8000'),
+    ('2001:db8::5', 'http://[2001:db8::5]:11434'),
+    # the address a server binds to is reached as loopback
+    ('0.0.0.0', 'http://127.0.0.1:11434'),
+    ('0.0.0.0:11434', 'http://127.0.0.1:11434'),
+    ('[::]:11434', 'http://[::1]:11434'),
+    # empty: the default
+    ('', 'http://127.0.0.1:11434'),
+    ('  192.168.1.20  ', 'http://192.168.1.20:11434'),
+])
+def test_each_ollama_host_form(text, url):
+    assert parse_host(text) == url
+    parts = urlsplit(url)
+    assert parts.scheme in ('http', 'https') and parts.hostname
+
+
+def test_scheme_default_ports_are_the_schemes_own():
+    assert urlsplit(parse_host('http://thor')).port is None          # 80, implied
+    assert urlsplit(parse_host('https://thor')).port is None         # 443, implied
+    assert urlsplit(parse_host('thor')).port == 11434
+    assert parse_url('vllm-box') == 'http://vllm-box'                 # openai: port 80
+
+
+@pytest.mark.parametrize('text,match', [
+    ('ftp://thor', 'unsupported scheme'),
+    ('thor:http', 'invalid port'),
+    ('thor:70000', 'outside 1..65535'),
+    ('[::1', 'unclosed'),
+    ('[not-ip]:1', 'not an IPv6 address'),
+    ('not a url', 'not a host name'),
+])
+def test_malformed_addresses_say_what_is_wrong(text, match):
+    with pytest.raises(HostError, match=match):
+        parse_host(text)
+
+
+def test_default_host_reads_ollama_host():
+    assert default_ollama_host({'OLLAMA_HOST': '10.1.2.3'}) == 'http://10.1.2.3:11434'
+    assert default_ollama_host({}) == 'http://127.0.0.1:11434'
+
+
+def _check_backend(*args, env_host=None):
+    env = os.environ.copy()
+    env.pop('OLLAMA_HOST', None)
+    if env_host is not None:
+        env['OLLAMA_HOST'] = env_host
+    return subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'check_backend', *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_check_backend_accepts_ollama_host_without_scheme():
+    with OllamaDouble() as ollama:
+        port = urlsplit(ollama.url).port
+        proc = _check_backend(env_host=f'127.0.0.1:{port}')
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f'http://127.0.0.1:{port}' in proc.stdout and 'usable' in proc.stdout
+        proc = _check_backend('--host', f':{port}', '--json')
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize('host', ['ftp://thor', 'thor:notaport', '[::1'])
+def test_check_backend_malformed_host_exits_2(host):
+    proc = _check_backend('--host', host)
+    assert proc.returncode == 2
+    assert 'check_backend: error:' in proc.stderr and host.split(':')[0] in proc.stderr

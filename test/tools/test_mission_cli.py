@@ -1,0 +1,188 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The mission command as an operator runs it: a real process against real nodes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from shadowhound_llm.common.contract import MissionState, MissionStatus
+from shadowhound_llm.common.local_dds import local_dds_env
+from shadowhound_llm.tools.mission_cli import exit_code, parse_args, Printer, UsageError
+
+
+def cli_env():
+    return local_dds_env(int(os.environ['ROS_DOMAIN_ID']))
+
+
+def mission(*args, timeout=60):
+    return subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'mission', *args],
+                          env=cli_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def start_mission(*args):
+    return subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'mission', *args],
+                            env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+# ---- plain Python -----------------------------------------------------------------------
+@pytest.mark.parametrize('argv,match', [
+    ([], 'give the mission text'),
+    (['--cancel', 'move'], '--cancel takes no mission text'),
+    (['stop', '--dry-run'], '--dry-run needs a mission text'),
+    (['move', '--timeout', '0'], 'must be positive'),
+    (['move', '--namespace', '1robot'], '--namespace'),
+    (['move', '--id', 'x' * 65], '--id'),
+    (['move', '--planner', 'gpt'], 'invalid choice'),
+])
+def test_bad_arguments(argv, match):
+    with pytest.raises(UsageError, match=match):
+        parse_args(argv)
+
+
+def test_arguments_and_ros_args():
+    opts, ros = parse_args(['Move', 'forward', '1', 'meter', '--namespace', '/robot1/',
+                            '--ros-args', '-r', '__node:=x'])
+    assert opts.text == 'Move forward 1 meter' and opts.mode == 'mission'
+    assert opts.namespace == 'robot1' and ros == ['--ros-args', '-r', '__node:=x']
+    assert parse_args(['STOP'])[0].mode == 'stop' and parse_args(['--cancel'])[0].mode == 'cancel'
+
+
+def test_exit_codes_and_lines():
+    assert [exit_code(s) for s in (MissionState.SUCCEEDED, MissionState.FAILED,
+                                   MissionState.REJECTED, MissionState.CANCELLED, None)] == [
+        0, 1, 1, 1, 3]
+    printer = Printer(False, 0.0)
+    plan = {'actions': [{'type': 'move', 'distance_m': 1.0}]}
+    lines = printer.lines(MissionStatus(mission_id='a', state=MissionState.EXECUTING,
+                                        text='t', plan=plan, step=0, message='step 1/1'), 1.5)
+    assert lines[0].split() == ['1.50', 's', 'executing', 'step', '1/1']
+    assert lines[1].split() == ['plan', '{"actions":[{"type":"move","distance_m":1.0}]}']
+    again = printer.lines(MissionStatus(mission_id='a', state=MissionState.SUCCEEDED,
+                                        text='t', plan=plan, message='done'), 2.0)
+    assert len(again) == 1, 'the same plan is printed once'
+
+
+def test_bad_arguments_exit_2_without_ros():
+    proc = mission('--planner', 'gpt', 'move')
+    assert proc.returncode == 2 and 'mission: error:' in proc.stderr
+
+
+# ---- against running nodes --------------------------------------------------------------
+
+@pytest.mark.ros
+def test_no_agent_exits_3(ros_context):
+    start = time.monotonic()
+    proc = mission('move forward 1 m', '--namespace', 'nobody_here', '--connect-timeout', '1.5')
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert 'no mission_agent is listening on /nobody_here/mission_command' in proc.stderr
+    assert time.monotonic() - start < 20
+
+
+@pytest.mark.ros
+def test_succeeded_prints_each_status_and_the_plan(make_harness):
+    h = make_harness()
+    proc = mission('move forward 0.3 m', '--id', 'cli-ok', '--timeout', '30')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    states = [ln.split()[2] for ln in lines if ln.split()[1] == 's']
+    assert states[0] == 'received' and states[-1] == 'succeeded' and 'executing' in states
+    plan_lines = [ln for ln in lines if ln.split()[0] == 'plan']
+    assert len(plan_lines) == 1 and '"distance_m":0.3' in plan_lines[0]
+    assert lines[-1].startswith('mission cli-ok: succeeded in')
+    assert h.settle().x == pytest.approx(0.3, abs=0.06)
+
+
+@pytest.mark.ros
+def test_json_lines_are_mission_status_objects(make_harness):
+    make_harness()
+    proc = mission('turn left 30 degrees', '--json', '--id', 'cli-json', '--planner', 'rules')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    statuses = [MissionStatus.from_json(line) for line in proc.stdout.strip().splitlines()]
+    assert {s.mission_id for s in statuses} == {'cli-json'}
+    assert statuses[-1].state == MissionState.SUCCEEDED and statuses[-1].plan
+    assert 'mission cli-json: succeeded' in proc.stderr
+
+
+@pytest.mark.ros
+def test_dry_run_reports_the_plan_and_never_moves(make_harness):
+    h = make_harness()
+    proc = mission('move forward 2 m', '--dry-run', '--json')
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    final = MissionStatus.from_json(proc.stdout.strip().splitlines()[-1])
+    assert final.state == MissionState.SUCCEEDED and final.dry_run
+    assert final.plan == {'actions': [{'type': 'move', 'distance_m': 2.0}]}
+    assert not any(lin or ang for _, lin, ang in h.probe.cmds)
+    assert abs(h.settle(0.2).x) < 0.01
+
+
+@pytest.mark.ros
+def test_rejected_exits_1_with_the_reason(make_harness):
+    make_harness()
+    proc = mission('move forward 50 m')
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert 'rejected' in proc.stdout and 'max_move_distance_m' in proc.stdout
+
+
+@pytest.mark.ros
+def test_llm_planner_without_backend_is_rejected(make_harness):
+    make_harness()
+    proc = mission('move forward 0.2 m', '--planner', 'llm', '--json')
+    assert proc.returncode == 1
+    final = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert final['state'] in ('rejected', 'failed')
+
+
+@pytest.mark.ros
+def test_ctrl_c_cancels_the_mission_it_sent(make_harness):
+    h = make_harness()
+    proc = start_mission('move forward 3 m', '--id', 'cli-sigint')
+    try:
+        assert h.probe.wait(lambda: any(s['mission_id'] == 'cli-sigint' and
+                                        s['state'] == 'executing' for s in h.probe.statuses)
+                            and h.probe.pose.x > 0.1, 20)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, out
+    assert 'interrupted: cancelling mission cli-sigint' in out and 'cancelled' in out
+    final = h.probe.wait(lambda: next((s for s in h.probe.statuses_for('cli-sigint')
+                                       if s['state'] in ('cancelled', 'succeeded',
+                                                         'failed')), None), 5)
+    assert final['state'] == 'cancelled'
+    assert h.stopped(2.0)
+    assert h.settle().x < 2.0
+
+
+@pytest.mark.ros
+def test_cancel_and_stop_end_a_running_mission(make_harness):
+    h = make_harness()
+    for command, expect in ((['--cancel'], 'cancel sent for mission'),
+                            (['stop'], 'succeeded')):
+        after = len(h.probe.statuses)
+        h.send('move forward 3 m')
+        assert h.wait_state('move forward 3 m', ('executing',), 15, after)
+        proc = mission(*command)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert expect in proc.stdout
+        assert h.wait_state('move forward 3 m', ('cancelled',), 5, after), command
+        assert h.stopped(2.0)
+    proc = mission('--cancel')
+    assert proc.returncode == 0 and 'no mission was running' in proc.stdout
+
+
+@pytest.mark.ros
+def test_timeout_cancels_a_mission_still_running(make_harness):
+    h = make_harness()
+    proc = mission('move forward 3 m', '--timeout', '2', '--id', 'cli-slow')
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert 'no result within 2 s: cancelling mission cli-slow' in proc.stdout
+    assert h.stopped(2.0)

@@ -1,0 +1,152 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""`up`: the launch file's nodes without launch_ros, as real processes with real signals."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import pytest
+
+from shadowhound_llm.nodes.launch_setup import ARGUMENTS
+
+pytestmark = pytest.mark.ros
+
+QUIET = ['dashboard:=false', 'gpu_monitor:=false', 'aggregator:=false']
+
+
+class Up:
+    """`python -m shadowhound_llm up ARGS` with its output collected line by line."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'up', *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, env=os.environ.copy())
+        self.lines = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip('\n'))
+
+    def wait_for(self, text, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return True
+            if self.proc.poll() is not None:
+                self._reader.join(2)
+                return any(text in line for line in self.lines)
+            time.sleep(0.05)
+        return False
+
+    def children(self):
+        return psutil.Process(self.proc.pid).children(recursive=True)
+
+    def finish(self, timeout=30.0):
+        code = self.proc.wait(timeout=timeout)
+        self._reader.join(5)
+        return code
+
+    def output(self):
+        return '\n'.join(self.lines)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            for child in self.children():
+                child.kill()
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def up():
+    started = []
+
+    def start(*args):
+        started.append(Up(*args))
+        return started[-1]
+    yield start
+    for u in started:
+        u.kill()
+
+
+def assert_all_gone(children, timeout=10.0):
+    gone, alive = psutil.wait_procs(children, timeout=timeout)
+    assert not alive, f'left running: {[p.pid for p in alive]}'
+
+
+def test_help_lists_every_launch_argument_and_starts_nothing():
+    proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'up', '--help'],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+    for argument in ARGUMENTS:
+        assert f'  {argument.name} ' in proc.stdout, argument.name
+    assert 'starting' not in proc.stdout
+
+
+@pytest.mark.parametrize('arg, said', [('namspace:=robot1', 'unknown launch argument(s): '
+                                                           'namspace'),
+                                       ('sim=true', 'arguments are NAME:=VALUE'),
+                                       ('log_level:=loud', "log_level:='loud'")])
+def test_a_bad_argument_is_named_and_nothing_starts(arg, said):
+    proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'up', arg],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert said in proc.stderr
+    assert 'starting' not in proc.stdout
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+def test_a_mission_runs_through_up_and_a_signal_stops_every_node(up, sig):
+    stack = up('sim:=true', 'backend:=none', *QUIET)
+    assert stack.wait_for('[mission_agent] ') and stack.wait_for('ready:'), stack.output()
+    assert stack.wait_for('[sim_robot') and stack.wait_for('simulated GO2'), stack.output()
+    mission = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'mission',
+                              'Move forward 0.2 meters', '--timeout', '60'],
+                             capture_output=True, text=True, timeout=90)
+    assert mission.returncode == 0, mission.stdout + mission.stderr
+    assert 'succeeded' in mission.stdout
+    assert stack.wait_for('succeeded'), 'the agent logged it through up, prefixed'
+    assert any(line.startswith('[mission_agent] ') and 'succeeded' in line
+               for line in stack.lines), stack.output()
+    children = stack.children()
+    assert len(children) >= 2
+    stack.proc.send_signal(sig)
+    assert stack.finish() == 0, stack.output()
+    assert_all_gone(children)
+
+
+def started_in(namespace):
+    """Processes (ours or orphaned) whose command line puts them in that namespace."""
+    found = []
+    for proc in psutil.process_iter(['cmdline']):
+        if f'__ns:=/{namespace}' in (proc.info['cmdline'] or []):
+            found.append(proc)
+    return found
+
+
+def test_the_agent_failing_validation_ends_up_with_its_status(up):
+    namespace = f'up{os.getpid()}'
+    stack = up('sim:=true', 'ollama_host:=127.0.0.1:9', f'namespace:={namespace}', *QUIET)
+    assert stack.finish(60) == 1, stack.output()
+    out = stack.output()
+    assert '[mission_agent] ' in out and 'cannot reach Ollama at http://127.0.0.1:9' in out
+    assert 'mission_agent exited with status 1' in out and 'exit status 1' in out
+    assert 'starting mission_agent, sim_robot' in out
+    assert_all_gone(started_in(namespace), timeout=1.0)
+
+
+def test_nodes_do_not_outlive_a_killed_up(up):
+    stack = up('sim:=true', 'backend:=none', *QUIET)
+    assert stack.wait_for('ready:') and stack.wait_for('simulated GO2'), stack.output()
+    children = stack.children()
+    assert len(children) >= 2
+    stack.proc.kill()  # no chance to stop anything itself
+    stack.proc.wait()
+    assert_all_gone(children)
