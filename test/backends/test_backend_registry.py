@@ -103,7 +103,9 @@ def test_toy_backend_in_plan_and_benchmark(toy, capsys):
 
 def test_toy_backend_in_the_launch(toy):
     from shadowhound_llm.nodes import launch_setup
+    from shadowhound_llm.tools import up
     names = [a.name for a in launch_setup.launch_arguments()]
+    assert 'toy: longest mission text' in up.usage()
     assert 'max_mission_chars' in names and 'max_mission_chars' in registry.launch_overrides()
     assert 'toy' in next(a.description for a in launch_setup.launch_arguments()
                          if a.name == 'backend')
