@@ -145,21 +145,28 @@ def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
     return OK, figures
 
 
+def plan_seconds(m: Any) -> tuple[float, float | None]:
+    """(how long this call took, about how long a full-size plan would take) for metrics.
+
+    The server's own times where it gave them (prompt evaluation and decoding), else the
+    wall clock; whichever is longer is what the operator waits. A full-size plan is
+    everything before the answer (prompt, thinking), then MAX_PLAN_TOKENS at the measured
+    decode speed (None without a speed).
+    """
+    server = (m.prompt_eval_duration_s or 0.0) + (m.eval_duration_s or 0.0)
+    took = max(m.total_s or 0.0, server)
+    if not m.tokens_per_s:
+        return took, None
+    before = (m.prompt_eval_duration_s or 0.0) + (m.thinking_duration_s or 0.0)
+    return took, max(before, m.ttft_s or 0.0) + MAX_PLAN_TOKENS / m.tokens_per_s
+
+
 def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
     """Whether a plan fits the mission budget (llm_timeout_s), thinking included."""
     m = result.metrics
-    # The server's own times where it gave them (prompt evaluation and decoding), else the
-    # wall clock; whichever is longer is what the operator waits.
-    server = (m.prompt_eval_duration_s or 0.0) + (m.eval_duration_s or 0.0)
-    took = max(m.total_s or 0.0, server)
+    took, worst = plan_seconds(m)
     if not budget_s:
         return OK, f'the probe plan took {took:.1f} s'
-    worst = None
-    if m.tokens_per_s:
-        # A full-size plan: everything before the answer (prompt, thinking), then the
-        # answer's budget at the measured decode speed.
-        before = (m.prompt_eval_duration_s or 0.0) + (m.thinking_duration_s or 0.0)
-        worst = max(before, m.ttft_s or 0.0) + MAX_PLAN_TOKENS / m.tokens_per_s
     thought = _thinking_text(m)
     if took > budget_s:
         return FAIL, (f'too slow for the mission budget: the probe plan took {took:.1f} s'

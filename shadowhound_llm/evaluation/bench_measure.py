@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..backends import BackendError, OllamaClient
 from ..backends.models import find_loaded
+from ..backends.validation import plan_seconds
 from ..common.params import AgentConfig
 from ..health.degradation import Evidence, explain
 from ..health.roofline import Bandwidth, roofline_for
@@ -41,6 +42,9 @@ class Settings:
     bandwidth: Bandwidth | None = None
     cpu_bandwidth_gbs: float = 50.0
     reload_check: bool = False
+    # The agent's budget for one plan (llm_timeout_s): a model whose full-size plan would
+    # take longer is reported too slow for it.
+    mission_budget_s: float = AgentConfig.llm_timeout_s
 
 
 class Progress:
@@ -158,7 +162,7 @@ def warm_decode(client: Any, repeats: int, progress: Progress) -> dict[str, Any]
     before its answer, though they decode at the same speed. ``speed_source`` says whether
     the figures are the server's ('server') or measured here ('wall').
     """
-    decode, prompt, ttft, think_n, think_s, sources = [], [], [], [], [], set()
+    decode, prompt, ttft, think_n, think_s, sources, plan_s = [], [], [], [], [], set(), []
     for i in range(repeats):
         m = client.chat(planning_messages(SPEED_PROMPT), schema=plan_json_schema(), stream=True,
                         options={'num_predict': MAX_PLAN_TOKENS}).metrics
@@ -171,14 +175,17 @@ def warm_decode(client: Any, repeats: int, progress: Progress) -> dict[str, Any]
             ttft.append(m.ttft_s)
         think_n.append(m.thinking_count or 0)
         think_s.append(m.thinking_duration_s or 0.0)
+        full = plan_seconds(m)[1]
+        if full is not None:
+            plan_s.append(full)
         progress.step(f'  warm decode {i + 1}/{repeats}: '
                       + (f'{m.tokens_per_s:.1f} tok/s' if m.tokens_per_s else 'no figure')
                       + (f', thinking {m.thinking_count} tokens' if m.thinking_count else ''))
     return {'tokens_per_s': summary(decode), 'samples': decode,
             'prompt_tokens_per_s': summary(prompt), 'ttft_s': summary(ttft),
             'thinking_tokens': summary(think_n), 'thinking_s': summary(think_s),
-            'speed_source': 'server' if sources == {'server'} else ('wall' if sources
-                                                                    else None)}
+            'full_plan_s': summary(plan_s),
+            'speed_source': 'server' if sources == {'server'} else ('wall' if sources else None)}
 
 
 def cold_load(client: OllamaClient) -> dict[str, Any]:
@@ -218,6 +225,11 @@ def measure_model(client: Any, phase: str, settings: Settings, progress: Progres
         out['decode'] = warm_decode(client, settings.repeats, progress)
         median = out['decode']['tokens_per_s']['median']
         out['tokens_per_s_median'] = median
+        full = out['decode']['full_plan_s']['median']
+        if full is not None and full > settings.mission_budget_s:
+            out['too_slow'] = (f'too slow for the mission budget: a {MAX_PLAN_TOKENS}-token '
+                               f'plan takes about {full:.0f} s (thinking included), over '
+                               f'llm_timeout_s {settings.mission_budget_s:g} s')
         if ollama:
             roof = roofline_for(entry, settings.bandwidth, settings.cpu_bandwidth_gbs)
             out['roofline'] = roof.as_dict(median) if roof is not None else None

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--corpus', default=None, help='mission corpus YAML (default: built-in)')
     parser.add_argument('--limit', type=int, default=0, help='only the first N missions')
     parser.add_argument('--timeout', type=float, default=120.0, help='seconds per LLM call')
+    parser.add_argument('--mission-budget', type=float, default=AgentConfig.llm_timeout_s,
+                        help="the agent's llm_timeout_s: a model whose full-size plan takes "
+                             'longer is reported too slow for it (default %(default)g s)')
     parser.add_argument('--reload-check', action='store_true',
                         help='ollama: per model, unload, reload and compare decode speed')
     add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
@@ -176,7 +179,7 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
     start = _read(source)
     bandwidth = resolve_bandwidth(opts.memory_bandwidth_gbs, start[0])
     settings = Settings(missions, max(1, opts.repeats), bandwidth, opts.cpu_memory_bandwidth_gbs,
-                        opts.reload_check)
+                        opts.reload_check, opts.mission_budget)
     per_model = 1 + settings.repeats + len(missions)
     progress = Progress(per_model * len(models) + 1 + settings.repeats, log_to_stderr)
     first = client_for(models[0])
@@ -219,6 +222,7 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
         'parameters': {'models': models, 'repeats': settings.repeats,
                        'max_degradation': opts.max_degradation, 'limit': opts.limit,
                        'corpus': opts.corpus or 'built-in', 'timeout_s': opts.timeout,
+                       'mission_budget_s': opts.mission_budget,
                        'reload_check': opts.reload_check, 'telemetry': opts.telemetry,
                        'memory_bandwidth_gbs': opts.memory_bandwidth_gbs,
                        'cpu_memory_bandwidth_gbs': opts.cpu_memory_bandwidth_gbs,
@@ -266,6 +270,7 @@ def _line(r: dict[str, Any]) -> str:
     return (f'{r["phase"]:8} {r["model"]}: {r["tokens_per_s_median"]:.1f} tok/s{bound}'
             + (f', GPU {r["gpu_pct"]}%' if r.get('gpu_pct') is not None else '')
             + (f', quality {quality:.1f}/100' if quality is not None else '')
+            + (f' — {r["too_slow"]}' if r.get('too_slow') else '')
             + (f' — {r["error"]}' if r.get('error') else ''))
 
 

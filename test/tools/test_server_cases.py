@@ -263,7 +263,8 @@ def test_quoted_ollama_host_is_accepted(ollama, capsys, monkeypatch, quote):
 # ---- the benchmark ------------------------------------------------------------------------
 def test_benchmark_of_the_prototype_models_reports_thinking_and_load(ollama, capsys):
     code = benchmark.main(['--host', ollama.url, '--telemetry', 'none', '--limit', '2',
-                           '--repeats', '2', '--models', f'{PHI4},{R1},{OSS}'])
+                           '--repeats', '2', '--models', f'{PHI4},{R1},{OSS}',
+                           '--mission-budget', '15'])
     printed = capsys.readouterr().out
     assert code == 0, printed
     rows = {line.split('|')[2].strip(): [c.strip() for c in line.split('|')[1:-1]]
@@ -278,3 +279,7 @@ def test_benchmark_of_the_prototype_models_reports_thinking_and_load(ollama, cap
     assert float(rows[OSS][col['thinking [s]']]) > 0
     assert rows[OSS][col['decode [tok/s]']] == '30.0'
     assert all(r[col['load [s]']] != 'n/a' for name, r in rows.items() if name != 'model')
+    # A full-size plan: ~2 s of prompt, then 400 tokens at 40 tok/s (fits 15 s) or, after
+    # its thinking, at 30 tok/s (does not).
+    slow = [ln for ln in printed.splitlines() if 'too slow for the mission budget' in ln]
+    assert any(OSS in ln for ln in slow) and not any(R1 in ln for ln in slow)
