@@ -210,8 +210,10 @@ class StreamedReply:
         if thinking:
             self.field_thinking = True
         tagged, answer = self.splitter.feed(content) if content else ('', '')
-        self._thought(thinking + tagged, bool(thinking or (content and not answer
-                                                           and self.splitter.state != 'answer')))
+        # A content chunk is a thinking token while the splitter is inside think tags (white
+        # space before an answer is not).
+        inside = self.splitter.state in ('inside', 'after')
+        self._thought(thinking + tagged, bool(thinking or (content and not answer and inside)))
         self._answer(answer)
 
     def finish_text(self) -> None:

@@ -342,3 +342,27 @@ def test_the_registry_refuses_unknown_backends_and_unparseable_hosts():
     assert ollama_host_problems(MonitorConfig()) == []
     assert ollama_host_problems(MonitorConfig(ollama_host='http://:::bad'))[0].startswith(
         'ollama_host: ')
+
+
+# ---- reasoning text apart from the answer --------------------------------------------------
+@pytest.mark.parametrize('pieces, thinking, answer', [
+    (['<think>', 'a plan', '</think>', '\n\n{"a"', ':1}'], 'a plan', '{"a":1}'),
+    (['<thi', 'nk>x</th', 'ink>{}'], 'x', '{}'),
+    (['  ', ' {"a":1}'], '', '   {"a":1}'),
+    (['<think>cut off while thinking'], 'cut off while thinking', ''),
+])
+def test_think_tags_are_split_from_the_answer_however_the_stream_cuts_them(pieces, thinking,
+                                                                            answer):
+    from shadowhound_llm.backends.base import ThinkSplitter
+    splitter, thought, said = ThinkSplitter(), '', ''
+    for piece in pieces:
+        t, a = splitter.feed(piece)
+        thought, said = thought + t, said + a
+    t, a = splitter.flush()
+    assert (thought + t, said + a) == (thinking, answer)
+
+
+def test_white_space_before_an_answer_is_not_counted_as_thinking(ollama):
+    ollama.script.reply = ' ' * 40 + '{"actions":[{"type":"stop"}]}'
+    m = client(ollama).chat(MESSAGES).metrics
+    assert m.thinking_count is None and m.thinking_duration_s is None
