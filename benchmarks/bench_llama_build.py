@@ -25,8 +25,8 @@ import httpx
 
 from shadowhound_llm.testing.llama_server import available, LlamaServer, MODEL_ALIAS
 
-PROMPT = ('Write a short paragraph about a four-legged robot dog walking through a '
-          'warehouse, checking the shelves and reporting what it sees.')
+PROMPT = ('The robot dog walked slowly through the warehouse, checking every shelf, and '
+          'then it saw')
 
 
 def build_key(python: str) -> str:
@@ -39,18 +39,18 @@ def build_key(python: str) -> str:
 
 def one_completion(url: str, max_tokens: int) -> tuple[float, float, int]:
     """(seconds to the first token, decode tokens/s after it, tokens) for one stream."""
+    # A plain completion (no chat template): the base model then writes until max_tokens.
     body = {'model': MODEL_ALIAS, 'stream': True, 'max_tokens': max_tokens, 'temperature': 0,
-            'messages': [{'role': 'user', 'content': PROMPT}]}
+            'prompt': PROMPT}
     start = time.perf_counter()
     first = last = 0.0
     pieces = 0
-    with httpx.stream('POST', f'{url}/chat/completions', json=body, timeout=120) as reply:
+    with httpx.stream('POST', f'{url}/completions', json=body, timeout=120) as reply:
         reply.raise_for_status()
         for line in reply.iter_lines():
             if not line.startswith('data: ') or line == 'data: [DONE]':
                 continue
-            delta = json.loads(line[6:])['choices'][0].get('delta', {})
-            if delta.get('content'):
+            if json.loads(line[6:])['choices'][0].get('text'):
                 pieces += 1
                 last = time.perf_counter()
                 first = first or last

@@ -15,7 +15,6 @@ saying why; a failed agent ends it with exit status 1.
 
 import os
 from pathlib import Path
-import tempfile
 
 from launch.actions import (
     DeclareLaunchArgument,
@@ -54,8 +53,10 @@ def _on_agent_exit(event, context):
 def _setup(context):
     args = {a.name: LaunchConfiguration(a.name).perform(context)
             for a in launch_setup.launch_arguments()}
+    for line in launch_setup.unknown_argument_warnings(context.launch_configurations):
+        get_logger('shadowhound_llm').warning(line)
     plan = launch_setup.plan_launch(args, CONFIG_DIR, os.environ)
-    params_dir = tempfile.mkdtemp(prefix='shadowhound-launch-')
+    params_dir = launch_setup.params_directory()
     actions = [LogInfo(msg=line) for line in plan.notes]
     for node in plan.nodes:
         action = Node(package=node.package, executable=node.executable, name=node.name,

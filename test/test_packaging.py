@@ -18,6 +18,7 @@ from shadowhound_llm.common.params import (
     load_params_file,
     param_specs,
     render_params_yaml,
+    SimConfig,
 )
 from shadowhound_llm.executables import EXECUTABLES
 
@@ -170,3 +171,13 @@ def test_sim_params_file_is_in_sync():
     data = yaml.safe_load(text)
     assert data['sim_robot']['ros__parameters']['rate_hz'] == 50.0
     assert data['sim_robot']['ros__parameters']['cmd_timeout_s'] == 0.5
+
+
+def test_the_parameter_printer_has_help_and_names_a_wrong_node():
+    cmd = [sys.executable, '-m', 'shadowhound_llm.common.params']
+    helped = subprocess.run(cmd + ['--help'], capture_output=True, text=True, timeout=30)
+    assert helped.returncode == 0 and 'mission_agent,gpu_monitor,sim_robot' in helped.stdout
+    wrong = subprocess.run(cmd + ['mission_agnet'], capture_output=True, text=True, timeout=30)
+    assert wrong.returncode == 2 and "invalid choice: 'mission_agnet'" in wrong.stderr
+    printed = subprocess.run(cmd + ['sim_robot'], capture_output=True, text=True, timeout=30)
+    assert printed.stdout == render_params_yaml(SimConfig, 'sim_robot')

@@ -1,6 +1,6 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Everything the package speaks on its topics, defined once (see ../shared/CONTRACT.md).
+"""Everything the package speaks on its topics, defined once (see docs/INTERFACE.md).
 
 Plain Python (pydantic, no ROS): mission states, the structured mission request,
 ``mission_status`` and ``llm_metrics`` bodies, and the one severity scale shared by backend
@@ -130,11 +130,22 @@ class MissionRequest(BaseModel):
 def parse_command(data: str) -> MissionRequest:
     """A mission_command ``data``: a JSON object is a request, anything else is mission text.
 
-    Raises RequestError for a malformed request (invalid JSON object, unknown field, wrong
-    type) with a message naming the field; such data is never treated as mission text.
+    Data that parses as JSON but is not an object is malformed too (``[1, 2]``, ``42``,
+    ``true``, ``null``), except a JSON string, which stands for its text (``"stop"`` is the
+    text ``stop``). Raises RequestError for a malformed request (invalid JSON object, unknown
+    field, wrong type, JSON that is no object) with a message naming the field or the type;
+    such data is never treated as mission text.
     """
-    if not data.lstrip().startswith('{'):
-        return MissionRequest(text=data)
+    stripped = data.strip()
+    if not stripped.startswith('{'):
+        try:
+            raw = json.loads(stripped)
+        except (ValueError, RecursionError):
+            return MissionRequest(text=data)  # plain text
+        if isinstance(raw, str):
+            return MissionRequest(text=raw)
+        raise RequestError(f'malformed mission request: expected a JSON object or mission '
+                           f'text, got JSON {_json_kind(raw)}')
     try:
         raw = json.loads(data)
     except (ValueError, RecursionError) as exc:
@@ -156,6 +167,16 @@ def parse_command(data: str) -> MissionRequest:
             else:
                 parts.append(f'field {field_name!r}: {err["msg"]}')
         raise RequestError('malformed mission request: ' + '; '.join(parts)) from None
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return 'an array'
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return f'{str(value).lower()} (a boolean)'
+    return f'{value!r} (a number)'
 
 
 class MissionStatus(_Body):

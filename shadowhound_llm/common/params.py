@@ -301,8 +301,19 @@ def render_params_yaml(config_cls: type = AgentConfig, node_name: str = 'mission
     return '\n'.join(lines) + '\n'
 
 
-if __name__ == '__main__':
-    import sys
+def main(argv: list[str] | None = None) -> int:
+    """Print one node's parameter file with every default, description and range."""
+    import argparse
 
-    node = sys.argv[1] if sys.argv[1:] else 'mission_agent'
-    print(render_params_yaml(NODE_CONFIGS[node], node), end='')
+    parser = argparse.ArgumentParser(
+        prog='python -m shadowhound_llm.common.params',
+        description="Print a node's parameters as a ROS 2 params file (defaults, "
+                    'descriptions, ranges).')
+    parser.add_argument('node', nargs='?', default='mission_agent', choices=list(NODE_CONFIGS))
+    opts = parser.parse_args(argv)
+    print(render_params_yaml(NODE_CONFIGS[opts.node], opts.node), end='')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

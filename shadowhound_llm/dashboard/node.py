@@ -17,6 +17,7 @@ import base64
 import io
 import os
 from pathlib import Path
+import re
 import time
 from typing import Any
 import uuid
@@ -29,7 +30,13 @@ from ..common.camera import ImageFrame
 from ..common.contract import PlannerChoice
 from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
-from ..nodes.ros_common import CMD_VEL_QOS, ConfigError, declare_dataclass_params, run_node
+from ..nodes.ros_common import (
+    CMD_VEL_QOS,
+    ConfigError,
+    declare_dataclass_params,
+    node_usage,
+    run_node,
+)
 from .config import DashboardConfig, TOKEN_ENV
 from .server import create_app, HttpServer, Hub
 from .state import DashboardState, safe_photo_name
@@ -89,10 +96,16 @@ class DashboardNode(Node):
         return self.server.url if self.server is not None else ''
 
     def _redact(self, text: str) -> str:
+        """The message with the token, where it appears as a whole word, as <token>.
+
+        Only whole words: a short token ("a") would otherwise turn every "a" of the message
+        into <token>, garbling it and telling the token's letters. A token of one or two
+        characters is no secret and is not looked for.
+        """
         raw = getattr(self, '_parameter_overrides', {}).get('token')
         for secret in (getattr(raw, 'value', None), os.environ.get(TOKEN_ENV)):
-            if secret not in (None, ''):
-                text = text.replace(str(secret), '<token>')
+            if secret is not None and len(str(secret)) >= 3:
+                text = re.sub(rf'(?<!\w){re.escape(str(secret))}(?!\w)', '<token>', text)
         return text
 
     # ---- ROS side -----------------------------------------------------------------------
@@ -229,7 +242,8 @@ def _test_plan_texts() -> list[str]:
 
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm dashboard."""
-    return run_node(DashboardNode, args)
+    return run_node(DashboardNode, args,
+                    usage=node_usage('dashboard', DashboardConfig, __doc__.splitlines()[0]))
 
 
 if __name__ == '__main__':

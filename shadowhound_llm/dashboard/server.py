@@ -238,12 +238,14 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         return _error(401, 'this dashboard needs its access token: enter it on the page',
                       **{'WWW-Authenticate': 'Bearer'})
 
-    async def write_guard(request: Request) -> Response | None:
+    async def write_guard(request: Request, json_body: bool = True) -> Response | None:
         refused = unauthorized(request)
         if refused is not None:
             return refused
         if not origin_ok(request.headers.get('origin'), request.headers.get('host')):
             return _error(403, 'cross-site request refused')
+        if not json_body:  # stop and cancel read no body: any POST that passed the checks
+            return None
         if request.headers.get('content-type', '').split(';')[0].strip() != 'application/json':
             return _error(415, 'send JSON (Content-Type: application/json)')
         return None
@@ -301,7 +303,7 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         return JSONResponse({'id': mission_id, 'agents': backend.agent_count()})
 
     async def stop(request: Request) -> Response:
-        refused = await write_guard(request)
+        refused = await write_guard(request, json_body=False)
         if refused is not None:
             return refused
         sent = time.time()
@@ -309,7 +311,7 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         return JSONResponse({'id': mission_id, 'sent': sent, 'agents': backend.agent_count()})
 
     async def cancel(request: Request) -> Response:
-        refused = await write_guard(request)
+        refused = await write_guard(request, json_body=False)
         if refused is not None:
             return refused
         backend.cancel()

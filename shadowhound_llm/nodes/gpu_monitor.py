@@ -28,7 +28,13 @@ from ..health.degradation import DegradationDetector
 from ..health.gpu_diagnostics import MonitorState, run_all
 from ..health.telemetry import choose_source, NoSource, TelemetryUnavailable
 from . import conversions as conv
-from .ros_common import config_change, declare_dataclass_params, diagnostics_identity, run_node
+from .ros_common import (
+    config_change,
+    declare_dataclass_params,
+    diagnostics_identity,
+    node_usage,
+    run_node,
+)
 
 SOURCE_RETRY_S = 30.0
 
@@ -171,7 +177,8 @@ def _detector_settings(config: MonitorConfig) -> dict[str, Any]:
 
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm gpu_monitor."""
-    return run_node(GpuMonitor, args)
+    return run_node(GpuMonitor, args,
+                    usage=node_usage('gpu_monitor', MonitorConfig, __doc__.splitlines()[0]))
 
 
 if __name__ == '__main__':

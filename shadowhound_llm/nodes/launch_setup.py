@@ -16,11 +16,15 @@ parameter that looks like a number into a number).
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass, field
+import difflib
 import os
 from pathlib import Path
 import re
+import shutil
 import signal
+import tempfile
 from typing import Any, Callable, Mapping
 
 import yaml
@@ -147,7 +151,8 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
     defaults = {a.name: a.default for a in launch_arguments()}
     unknown = sorted(set(args) - set(defaults))
     if unknown:
-        raise LaunchPlanError(f'unknown launch argument(s): {", ".join(unknown)}')
+        raise LaunchPlanError(f'unknown launch argument(s): '
+                              f'{", ".join(_with_suggestion(name) for name in unknown)}')
     a = {**defaults, **{k: str(v).strip() for k, v in args.items()}}
     namespace = normalise_namespace(a['namespace'], 'namespace:=')
     ros_args = ('--log-level', _log_level(a['log_level']))
@@ -264,6 +269,24 @@ def _dashboard(a: Mapping[str, str], namespace: str, ros_args: tuple[str, ...],
 
 
 # ---- arguments --------------------------------------------------------------------------
+def _with_suggestion(name: str) -> str:
+    close = difflib.get_close_matches(name, [a.name for a in launch_arguments()], n=1,
+                                      cutoff=0.7)
+    return f'{name} (did you mean {close[0]}?)' if close else name
+
+
+def unknown_argument_warnings(configurations: Mapping[str, str]) -> list[str]:
+    """Lines naming launch configurations that are none of this launch's arguments.
+
+    ``ros2 launch`` takes any ``NAME:=VALUE`` without a word, so a misspelled argument
+    (``namspace:=robot1``) would silently do nothing. Under launch they are warnings, not
+    errors: a parent launch file that includes this one may hold configurations of its own.
+    """
+    unknown = sorted(set(configurations) - {a.name for a in launch_arguments()})
+    return [f'{_with_suggestion(name)} is not an argument of mission.launch.py: ignored '
+            f'(`ros2 launch shadowhound_llm mission.launch.py -s` lists them)'
+            for name in unknown]
+
 _TRUE, _FALSE = ('true', '1', 'yes', 'on'), ('false', '0', 'no', 'off')
 _NAME_TOKEN = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
@@ -342,12 +365,24 @@ def write_params_file(node: NodePlan, directory: str | Path) -> str:
     parameter names as ROS reads them. Returns the path.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f'{(node.namespace + "/") if node.namespace else ""}{node.name}.yaml'
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({'/**': {'ros__parameters': node.parameters}},
-                                   sort_keys=False, allow_unicode=True), encoding='utf-8')
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    text = yaml.safe_dump({'/**': {'ros__parameters': node.parameters}}, sort_keys=False,
+                          allow_unicode=True)
+    # Owner-only: the dashboard's token may be in it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+        f.write(text)
+    os.chmod(path, 0o600)  # an older file of the same name keeps its mode otherwise
     return str(path)
+
+
+def params_directory() -> str:
+    """A folder for the generated params files: owner-only, removed when the process exits."""
+    directory = tempfile.mkdtemp(prefix='shadowhound-launch-')  # mode 0700
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
 
 
 def package_installed(package: str, environ: Mapping[str, str] | None = None) -> bool:

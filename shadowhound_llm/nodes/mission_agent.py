@@ -36,6 +36,7 @@ from .ros_common import (
     declare_dataclass_params,
     diagnostics_identity,
     log_line,
+    node_usage,
     run_node,
     SENSOR_QOS,
     STATUS_QOS,
@@ -174,7 +175,8 @@ class MissionAgent(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm mission_agent."""
-    return run_node(MissionAgent, args, on_shutdown=lambda node: node.shutdown_stop())
+    return run_node(MissionAgent, args, on_shutdown=lambda node: node.shutdown_stop(),
+                    usage=node_usage('mission_agent', AgentConfig, __doc__.splitlines()[0]))
 
 
 if __name__ == '__main__':

@@ -17,7 +17,7 @@ from ..common.geometry import Pose2D
 from ..common.params import SimConfig
 from ..motion.sim_model import SimLimits, synthetic_frame, UnicycleSim
 from . import conversions as conv
-from .ros_common import CMD_VEL_QOS, declare_dataclass_params, run_node, SENSOR_QOS
+from .ros_common import CMD_VEL_QOS, declare_dataclass_params, node_usage, run_node, SENSOR_QOS
 
 
 class SimRobot(Node):
@@ -67,7 +67,8 @@ class SimRobot(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm sim_robot."""
-    return run_node(SimRobot, args)
+    return run_node(SimRobot, args,
+                    usage=node_usage('sim_robot', SimConfig, __doc__.splitlines()[0]))
 
 
 if __name__ == '__main__':

@@ -45,7 +45,7 @@ ACTION is one of ([...] marks an optional field: leave it out unless the mission
 Rules:
 - Fewest actions. Metres and degrees: 100 cm = 1 m, 1 ft = 0.3048 m, 1 in = 0.0254 m,
 1 rad = 57.3 deg, a quarter turn = 90. "turn left"/"turn right" with no angle = 90 degrees;
-"turn around" = 180.
+"turn around" = 180. A turn or circle with no side given is + (counter-clockwise).
 - A speed only when the mission gives one: "slowly" = speed_mps {slow_mps:g} or speed_dps
 {slow_dps:g}; "fast" = speed_mps {fast_mps:g} or speed_dps {fast_dps:g}; else the number asked for.
 Never change a number to fit a limit: the robot checks its limits itself.

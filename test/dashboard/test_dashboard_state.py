@@ -279,6 +279,20 @@ def test_with_a_token_every_api_request_needs_it_and_the_page_shell_does_not(ser
     assert backend.sent == [('Move forward 1 meter', 'auto', False)] and backend.stops == 1
 
 
+def test_stop_and_cancel_take_any_post_that_passes_the_checks(served):
+    backend, _, url = served(TOKEN)
+    good = {'Authorization': f'Bearer {TOKEN}'}
+    with httpx.Client(base_url=url, timeout=5.0) as http:
+        assert http.post('/api/stop', headers=good).status_code == 200  # no body at all
+        assert http.post('/api/stop', content='stop', headers={
+            **good, 'Content-Type': 'text/plain'}).status_code == 200
+        assert http.post('/api/cancel', headers=good).status_code == 200
+        assert http.post('/api/stop').status_code == 401  # the token still counts
+        assert http.post('/api/stop', headers={**good, 'Origin': 'http://evil.example'}
+                         ).status_code == 403
+    assert backend.stops == 2 and backend.cancels == 1
+
+
 def test_mission_requests_are_checked_and_sent_as_data(served):
     backend, _, url = served()
     with httpx.Client(base_url=url, timeout=5.0) as http:

@@ -166,7 +166,10 @@ def test_request_id_is_echoed_in_every_status(make_core):
     ('{"text": "move forward 1 m", "dry_run": "yes"}', "'dry_run'"),
     ('{"text": "move forward 1 m", "planner": "gpt"}', "'planner'"),
     ('{"text": "move forward 1 m",', 'not a valid JSON object'),
-    ('[1, 2]', None),  # not an object: plain text, which the rules do not understand
+    ('[1, 2]', 'expected a JSON object or mission text, got JSON an array'),
+    ('42', 'got JSON 42 (a number)'),
+    (' true ', 'got JSON true (a boolean)'),
+    ('null', 'got JSON null'),
 ])
 def test_malformed_requests_are_rejected_naming_the_field(make_core, data, named):
     c = make_core()
@@ -180,6 +183,14 @@ def test_malformed_requests_are_rejected_naming_the_field(make_core, data, named
     # The next mission still works.
     c.submit('turn left 10 degrees')
     assert c.statuses[-1].state == MissionState.EXECUTING
+
+
+def test_a_json_string_is_its_mission_text(make_core):
+    c = make_core()
+    c.odom()
+    c.submit('"turn left 10 degrees"')
+    assert c.statuses[-1].state == MissionState.EXECUTING
+    assert c.statuses[-1].text == 'turn left 10 degrees'
 
 
 def test_malformed_request_echoes_its_id(make_core):

@@ -3,8 +3,12 @@
 """The launch file's decisions (nodes/launch_setup.py), for every argument combination."""
 
 import itertools
+import os
 from pathlib import Path
 import signal
+import stat
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -18,6 +22,7 @@ from shadowhound_llm.nodes.launch_setup import (
     node_section,
     package_installed,
     plan_launch,
+    unknown_argument_warnings,
     write_params_file,
 )
 
@@ -106,6 +111,8 @@ def test_every_declared_argument_has_a_string_default_and_help():
     ({'dashboard_port': 'http'}, 'dashboard_port'),
     ({'dashboard_host': '0.0.0.0'}, 'dashboard_token'),
     ({'colour': 'red'}, 'unknown launch argument'),
+    ({'namspace': 'robot1'}, r'unknown launch argument\(s\): namspace \(did you mean '
+                             r'namespace\?\)'),
 ])
 def test_bad_arguments_name_the_argument(args, match):
     with pytest.raises(LaunchPlanError, match=match):
@@ -208,7 +215,32 @@ def test_dashboard_token_from_argument_or_environment():
     assert 'token' not in p.node('dashboard').parameters
 
 
+def test_a_misspelled_argument_under_launch_is_a_warning_naming_the_right_one():
+    given = {'namspace': 'robot1', 'sim': 'true', 'model': '', 'frobnicate': 'yes'}
+    lines = unknown_argument_warnings(given)
+    assert len(lines) == 2
+    assert lines[0].startswith('frobnicate is not an argument of mission.launch.py')
+    assert lines[1].startswith('namspace (did you mean namespace?) is not an argument')
+    assert unknown_argument_warnings({a.name: a.default for a in ARGUMENTS}) == []
+
+
 # ---- the generated params file ----------------------------------------------------------
+def test_params_files_are_owner_only_and_their_folder_goes_at_exit(tmp_path):
+    node = plan(dashboard_token='s3cret-token').node('dashboard')
+    path = Path(write_params_file(node, tmp_path / 'p'))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600, 'it may hold the dashboard token'
+    assert stat.S_IMODE((tmp_path / 'p').stat().st_mode) == 0o700
+    code = ('from shadowhound_llm.nodes.launch_setup import params_directory\n'
+            'import os, stat\n'
+            'd = params_directory()\n'
+            'print(d, oct(stat.S_IMODE(os.stat(d).st_mode)))\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[1] == '0o700'
+    assert not os.path.exists(out[0]), 'removed when the launch process exits'
+
+
+
 def test_params_file_keeps_string_types(tmp_path):
     node = plan(namespace='robot1', model='1234').node('mission_agent')
     path = write_params_file(node, tmp_path)
@@ -286,13 +318,17 @@ def _fake_launch_modules(values):
             self.name = name
 
         def perform(self, context):
-            return values.get(self.name, context['defaults'][self.name])
+            return values.get(self.name, context.defaults[self.name])
 
     class Logger:
         lines = []
+        warnings = []
 
         def error(self, text):
             self.lines.append(text)
+
+        def warning(self, text):
+            self.warnings.append(text)
 
     logger = Logger()
     names = {
@@ -333,16 +369,26 @@ def _load_launch_file(monkeypatch, values):
     return module, logger
 
 
+class _Context:
+    """What the launch file reads of launch's context: the configurations given."""
+
+    def __init__(self, values):
+        self.defaults = {a.name: a.default for a in ARGUMENTS}
+        self.launch_configurations = {**self.defaults, **values}
+
+
 def test_launch_file_maps_the_plan_onto_nodes(monkeypatch):
     monkeypatch.setenv('AMENT_PREFIX_PATH', '')
-    module, _ = _load_launch_file(monkeypatch, {'sim': 'true', 'namespace': 'robot1',
-                                                'model': 'qwen2.5:7b'})
+    given = {'sim': 'true', 'namespace': 'robot1', 'model': 'qwen2.5:7b'}
+    module, logger = _load_launch_file(monkeypatch, given)
     description = module.generate_launch_description()
     entities = description.args[0]
     declared = [e.args[0] for e in entities if type(e).__name__ == 'DeclareLaunchArgument']
     assert declared == [a.name for a in ARGUMENTS]
     setup = next(e for e in entities if type(e).__name__ == 'OpaqueFunction')
-    actions = setup.kwargs['function']({'defaults': {a.name: a.default for a in ARGUMENTS}})
+    actions = setup.kwargs['function'](_Context({**given, 'log_levl': 'debug'}))
+    assert logger.warnings == [unknown_argument_warnings({'log_levl': ''})[0]]
+    assert 'log_levl (did you mean log_level?)' in logger.warnings[0]
     nodes = [a for a in actions if type(a).__name__ == 'Node']
     assert [n.kwargs['name'] for n in nodes] == ['mission_agent', 'gpu_monitor', 'sim_robot',
                                                  'dashboard']
