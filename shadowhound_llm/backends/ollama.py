@@ -37,8 +37,6 @@ from .validation import (
 
 NS = 1e-9
 LOWEST_THINK_LEVEL = 'low'
-# Go's router answers an unknown path with this plain text: not a missing model.
-PAGE_NOT_FOUND = '404 page not found'
 
 
 class OllamaClient:
