@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import uvicorn
 
 from ..common.hosts import is_loopback
+from .state import PageEvent
 
 STATIC_DIR = Path(__file__).resolve().parent / 'static'
 HEARTBEAT_S = 10.0
@@ -150,13 +151,13 @@ class Hub:
         with self._lock:
             return len(self._queues)
 
-    def publish(self, kind: str, data: Any) -> None:
+    def publish(self, event: PageEvent) -> None:
         """Queue an event for every page (thread-safe; serialised once)."""
         with self._lock:
             targets = list(self._queues.items())
         if not targets:
             return
-        text = format_sse(kind, data)
+        text = format_sse(event.kind, event.data)
         for queue, loop in targets:
             try:
                 loop.call_soon_threadsafe(_offer, queue, text)

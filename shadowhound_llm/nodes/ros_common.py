@@ -1,6 +1,9 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Small rclpy helpers shared by the nodes: parameter declaration, QoS, the run loop."""
+"""Small rclpy helpers shared by the nodes and tools: parameters, QoS, the run loops.
+
+``run_node`` runs a node executable; ``tool_session`` starts rclpy for a command-line tool.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from typing import Any, Callable, Iterator, TypeVar
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
+from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -226,6 +230,51 @@ def spinning(node: Node) -> Iterator[SingleThreadedExecutor]:
     finally:
         executor.shutdown()
         thread.join(timeout=5.0)
+
+
+class ToolSession:
+    """rclpy for a command-line tool: its own context, its nodes, one executor thread."""
+
+    def __init__(self, context: Context, executor: SingleThreadedExecutor) -> None:
+        self.context = context
+        self.executor = executor
+        self.nodes: list[Node] = []
+
+    def node(self, name: str, namespace: str | None = None) -> Node:
+        """A new node in this session, spinning from now on."""
+        node = Node(name, namespace=namespace or None, context=self.context)
+        self.nodes.append(node)
+        self.executor.add_node(node)
+        return node
+
+
+@contextmanager
+def tool_session(args: list[str] | None = None,
+                 domain_id: int | None = None) -> Iterator[ToolSession]:
+    """Start rclpy for a tool (``robot_test``, ``mission``, the demo, the fleet); end it after.
+
+    No rclpy signal handlers: Ctrl-C must leave ROS up long enough for the tool to stop the
+    robot (the tool handles KeyboardInterrupt or SIGINT itself). ``args`` are ROS arguments
+    (``['prog', '--ros-args', ...]``), ``domain_id`` a ROS_DOMAIN_ID other than the
+    environment's. Nodes made with ``session.node()`` spin on one background thread; on the
+    way out the executor stops and the thread is joined before the nodes are destroyed (a
+    thread still inside spin when the process exits makes it abort), then the context ends.
+    """
+    context = Context()
+    rclpy.init(args=args, context=context, domain_id=domain_id,
+               signal_handler_options=SignalHandlerOptions.NO)
+    executor = SingleThreadedExecutor(context=context)
+    thread = threading.Thread(target=executor.spin, name='ros-spin', daemon=True)
+    session = ToolSession(context, executor)
+    thread.start()
+    try:
+        yield session
+    finally:
+        executor.shutdown(timeout_sec=5.0)
+        thread.join(timeout=5.0)
+        for node in session.nodes:
+            node.destroy_node()
+        context.try_shutdown()
 
 
 def config_change(config: T, params: list[Any],

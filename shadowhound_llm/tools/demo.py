@@ -24,6 +24,7 @@ import subprocess
 import sys
 from typing import Any
 
+from ..common.contract import DiagKey, DiagTask
 from ..common.local_dds import apply_local_dds
 from ..common.processes import start_node, stop_node
 from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
@@ -137,18 +138,14 @@ def main(args: list[str] | None = None) -> int:
 
 def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Popen],
          agent_params: dict[str, Any], env: dict[str, str]) -> int:
-    import rclpy
-    from rclpy.node import Node
-
-    from ..nodes.ros_common import spinning
+    from ..nodes.ros_common import tool_session
     from .robot_test import finish, RobotTest
 
-    rclpy.init()
-    node = Node('demo_robot_test')
     try:
-        policies, criteria, words = _policies(level.name, timeout)
-        tester = RobotTest(node, criteria=criteria, startup_timeout_s=180.0)
-        with spinning(node):
+        with tool_session() as ros:
+            policies, criteria, words = _policies(level.name, timeout)
+            tester = RobotTest(ros.node('demo_robot_test'), criteria=criteria,
+                               startup_timeout_s=180.0)
             if not tester.client.wait_ready(60.0):
                 print(f'demo: sim_robot or mission_agent did not come up within 60 s; see the '
                       f'logs in {out}', file=sys.stderr)
@@ -184,8 +181,6 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
             print(f'photo: {photos[-1]}')
         return code
     finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
         os.environ.pop('ROS_DOMAIN_ID', None)
 
 
@@ -229,8 +224,8 @@ def _policies(level: str, timeout: float) -> tuple[dict[int, PhasePolicy], Crite
 def _backend_validated(tester: Any, agent: subprocess.Popen, timeout: float = 180.0) -> bool:
     """Wait for the agent's own backend validation; False when it failed (the agent exits)."""
     def outcome() -> str | None:
-        diag = tester.client.latest_diagnostics('mission_agent: Backend')
-        state = diag['values'].get('state') if diag else None
+        diag = tester.client.latest_diagnostics(DiagTask.AGENT_BACKEND)
+        state = diag['values'].get(DiagKey.BACKEND_STATE) if diag else None
         if state == 'ready':
             return 'ready'
         if state == 'failed' or agent.poll() is not None:
