@@ -321,10 +321,18 @@ class LLMMetrics(_Body):
     error: str | None = None
     robot: str | None = None
     mission_id: str | None = None
+    # Reasoning models: tokens and seconds spent thinking before the answer (part of
+    # eval_count and of the latency the operator waits through).
+    thinking_count: int | None = None
+    thinking_duration_s: float | None = None
+    # 'server' when the speed figures are the server's own, 'wall' when measured here.
+    speed_source: str | None = None
+    done_reason: str | None = None   # 'stop', or 'length' for a reply cut at its token limit
 
     @classmethod
     def _optional_fields(cls) -> tuple[str, ...]:
-        return ('error', 'robot', 'mission_id')
+        return ('error', 'robot', 'mission_id', 'thinking_count', 'thinking_duration_s',
+                'speed_source', 'done_reason')
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's llm_metrics JSON body."""

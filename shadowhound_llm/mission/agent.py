@@ -23,6 +23,7 @@ from typing import Any, Callable
 import uuid
 
 from ..backends import ChatBackend, CheckResult, make_backend, validate_backend
+from ..backends.registry import backend_params
 from ..common.camera import LatestFrame
 from ..common.contract import (
     check_mission_text,
@@ -63,11 +64,9 @@ __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
 STOP_PLAN = {'actions': [{'type': 'stop'}]}
 RULES_HELP = ('the rule planner understands simple commands such as "move forward 1 m", '
               '"turn left 90 degrees", "go to x=2, y=1", "take a photo", "return home"')
-# Parameters that need new backend clients (and a new validation) when they change.
-BACKEND_PARAMS = frozenset({
-    'backend', 'fallback_backend', 'ollama_host', 'model', 'keep_alive', 'num_ctx',
-    'temperature', 'llm_timeout_s', 'openai_base_url', 'openai_model',
-    'openai_response_format'})
+# Parameters that need new backend clients (and a new validation) when they change: the
+# registry's (each backend lists the parameters it reads).
+BACKEND_PARAMS = backend_params()
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
 # Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
 # is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
@@ -569,12 +568,12 @@ class AgentCore:
         self.governor.set_limits(MotionLimits.from_config(config))
         self.limits = Limits.from_config(config)
         self.runner.reconfigure(config)
-        if changed & BACKEND_PARAMS:
+        if changed & backend_params():
             self._exit_on_failure = False
             self._install_backends([make_backend(k, config) for k in config.llm_backends])
             if self.llm is not None:
                 self._validate()
-            what = ', '.join(sorted(changed & BACKEND_PARAMS))
+            what = ', '.join(sorted(changed & backend_params()))
             out.log('info', f'backend settings changed ({what}): '
                             f'{"re-validating " + self.llm_name if self.llm else "rules only"}')
         elif self.llm is not None and 'max_actions' in changed:

@@ -19,6 +19,9 @@ from ..common.params import AgentConfig
 from .actions import Drive, Goto, Move, Photo, Plan, Rotate, Say
 
 MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
+# The one retry of a reply cut at MAX_PLAN_TOKENS gets this budget (room for a reasoning
+# model's thinking, which counts against the limit too).
+RETRY_PLAN_TOKENS = 4 * MAX_PLAN_TOKENS
 
 # The rules, with the speed words filled in from the parameter defaults by _build().
 RULES = """\
