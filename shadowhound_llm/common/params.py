@@ -134,6 +134,10 @@ class AgentConfig(_Params):
         10.0)
     odom_wait_s: float = param(
         3.0, 'A motion mission sent before the first odom waits this long for it (s)', 0.0, 60.0)
+    stop_mode: str = param(
+        'auto', 'How motion ends: zero (a zero Twist) | go2 (a Twist the go2 driver turns into '
+        'Move(0,0,0), a zero Twist, and StopMove on webrtc_req when go2_interfaces imports) | '
+        'auto (go2 when go2_interfaces imports, else zero)')
 
     def problems(self) -> list[str]:
         """Every inconsistency an operator must fix, as readable sentences."""
@@ -155,6 +159,8 @@ class AgentConfig(_Params):
         (``backends.registry.backend_problems``): this module knows no backend.
         """
         out = _Params.problems(self)
+        if self.stop_mode not in ('auto', 'zero', 'go2'):
+            out.append(f'stop_mode={self.stop_mode!r}: use auto, zero or go2')
         if self.openai_response_format not in ('json_schema', 'json_object'):
             out.append(f'openai_response_format={self.openai_response_format!r}: use '
                        f'json_schema or json_object')

@@ -37,6 +37,7 @@ from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import AgentConfig
 from ..health.gpu_diagnostics import DiagStatus
 from ..motion.control import Governor, Twist2D, ZERO
+from ..motion.stop import GO2_STOP_REPEATS, resolve_stop_mode, stop_commands, webrtc_req_type
 from ..planning.actions import MOTION_TYPES, Plan
 from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..planning.rules.planner import is_stop_command, plan_from_rules
@@ -126,6 +127,9 @@ class AgentCore:
         self._dead_reckoned = Pose2D()
         self._last_cmd = ZERO
         self._last_tick: float | None = None
+        self.stop_move_available = webrtc_req_type() is not None
+        self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
+        self._stop_repeats = 0  # control ticks that still repeat the last stop
         self._jobs: dict[str, PlanningJob] = {}
         self._waiting: _Waiting | None = None
         self._validation = 0  # generation of the latest validation (older results ignored)
@@ -239,8 +243,17 @@ class AgentCore:
         out = AgentOutput()
         if self._waiting is not None and now >= self._waiting.deadline:
             out.merge(self._release_waiting(now))
+        pending = self._stop_repeats
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
+        if pending and self._stop_repeats == pending:  # no new command this tick: repeat
+            self._stop_repeats -= 1
+            out.cmds += stop_commands(self.stop_mode)
         return out
+
+    @property
+    def stopping(self) -> bool:
+        """True while a stop is still being repeated on the next control ticks."""
+        return self._stop_repeats > 0
 
     def drain(self, now: float) -> AgentOutput:
         """Handle every planner event the worker threads posted since the last drain."""
@@ -414,7 +427,7 @@ class AgentCore:
             else:
                 self._status(out, job.mission_id, event.state, job.text, message=event.message,
                              planner=event.backend or None)
-                out.cmds.append(self._govern(ZERO))
+                self._command(out, ZERO)
 
     def _end_job(self, mission_id: str) -> None:
         """A job leaves the agent: its worker, if still running, must stop too."""
@@ -514,9 +527,21 @@ class AgentCore:
         self._last_cmd = safe
         return safe
 
+    def _command(self, out: AgentOutput, cmd: Twist2D) -> None:
+        """A governed command; a stop is sent as ``stop_mode`` says (see motion.stop)."""
+        safe = self._govern(cmd)
+        if not safe.is_zero():
+            self._stop_repeats = 0
+            out.cmds.append(safe)
+            return
+        out.cmds += stop_commands(self.stop_mode)
+        if self.stop_mode == 'go2':
+            self._stop_repeats = GO2_STOP_REPEATS
+            out.stop_move = True
+
     def _emit(self, out: AgentOutput, tick: TickOutput) -> None:
         if tick.cmd is not None:
-            out.cmds.append(self._govern(tick.cmd))
+            self._command(out, tick.cmd)
         for status in tick.events:
             self._add_status(out, status)
 
@@ -546,6 +571,7 @@ class AgentCore:
                                                                                        f.name)}
         if not changed:
             return out
+        self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
         self.governor.max_linear = config.max_linear_speed
         self.governor.max_angular = config.max_angular_speed
         self.limits = Limits.from_config(config)

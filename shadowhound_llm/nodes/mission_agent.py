@@ -24,10 +24,20 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
+try:  # the GO2 bridge's messages (no wheel: present only where the bridge is built)
+    from go2_interfaces.msg import WebRtcReq
+except ImportError:
+    WebRtcReq = None
+
 from ..backends.registry import backend_problems
 from ..common.params import AgentConfig
 from ..mission.agent import AgentCore, AgentOutput
-from ..motion.control import ZERO
+from ..motion.stop import (
+    describe_stop_mode,
+    GO2_STOP_REPEATS,
+    stop_commands,
+    stop_move_fields,
+)
 from . import conversions as conv
 from .ros_common import (
     CMD_VEL_QOS,
@@ -62,6 +72,9 @@ class MissionAgent(Node):
         self._flush_wake = self.create_guard_condition(self._flush)
         self.core = AgentCore(self.config, notify=self._wake.trigger,
                               robot=self.get_namespace().strip('/'))
+        # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
+        self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)
+                           if WebRtcReq is not None else None)
         self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
         self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
@@ -71,6 +84,8 @@ class MissionAgent(Node):
         self.create_timer(1.0, self._publish_diagnostics)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._publish(self.core.start())
+        self.get_logger().info(describe_stop_mode(self.config.stop_mode, self.core.stop_mode,
+                                                  self.webrtc_pub is not None))
 
     @property
     def backend_state(self) -> str:
@@ -83,8 +98,9 @@ class MissionAgent(Node):
             self._publish(method(*args, time.monotonic()))
             # Control ticks only while a mission runs, plans or waits: an idle agent leaves
             # the executor free for the next command.
-            if self.core.busy == self.control_timer.is_canceled():
-                if self.core.busy:
+            active = self.core.busy or self.core.stopping
+            if active == self.control_timer.is_canceled():
+                if active:
                     self.control_timer.reset()
                 else:
                     self.control_timer.cancel()
@@ -127,6 +143,8 @@ class MissionAgent(Node):
             return
         for cmd in out.cmds:
             self.cmd_pub.publish(conv.twist_msg(cmd))
+        if out.stop_move:
+            self._send_stop_move()
         if out.restart_timer:
             self.control_timer.reset()
         if out.statuses or out.metrics or out.logs:
@@ -164,8 +182,22 @@ class MissionAgent(Node):
         with self._lock:
             self._publish(self.core.shutdown())
         self._flush()
-        self.cmd_pub.publish(conv.twist_msg(ZERO))
+        for _ in range(1 + (GO2_STOP_REPEATS if self.core.stop_mode == 'go2' else 0)):
+            for cmd in stop_commands(self.core.stop_mode):
+                self.cmd_pub.publish(conv.twist_msg(cmd))
+        if self.core.stop_mode == 'go2':
+            self._send_stop_move()
         self.cmd_pub.wait_for_all_acked(Duration(seconds=0.5))
+
+    def _send_stop_move(self) -> None:
+        """StopMove (api_id 1003) on webrtc_req, when go2_interfaces is installed."""
+        if self.webrtc_pub is None:
+            return
+        msg = WebRtcReq()
+        for name, value in stop_move_fields().items():
+            if hasattr(msg, name):
+                setattr(msg, name, value)
+        self.webrtc_pub.publish(msg)
 
     def destroy_node(self) -> None:
         """Stop the core's worker threads with the node."""
