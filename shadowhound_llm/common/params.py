@@ -134,6 +134,9 @@ class AgentConfig(_Params):
         10.0)
     odom_wait_s: float = param(
         3.0, 'A motion mission sent before the first odom waits this long for it (s)', 0.0, 60.0)
+    odom_latency_s: float = param(
+        0.3, 'Odometry delay assumed until it is measured while moving (s): the pose is '
+        'dead-reckoned across the delay with the commands sent since', 0.0, 5.0)
     stop_mode: str = param(
         'auto', 'How motion ends: zero (a zero Twist) | go2 (a Twist the go2 driver turns into '
         'Move(0,0,0), a zero Twist, and StopMove on webrtc_req when go2_interfaces imports) | '

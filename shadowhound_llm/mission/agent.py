@@ -37,6 +37,7 @@ from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import AgentConfig
 from ..health.gpu_diagnostics import DiagStatus
 from ..motion.control import Governor, Twist2D, ZERO
+from ..motion.pose_estimator import PoseEstimator
 from ..motion.stop import GO2_STOP_REPEATS, resolve_stop_mode, stop_commands, webrtc_req_type
 from ..planning.actions import MOTION_TYPES, Plan
 from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
@@ -130,6 +131,9 @@ class AgentCore:
         self.stop_move_available = webrtc_req_type() is not None
         self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
         self._stop_repeats = 0  # control ticks that still repeat the last stop
+        # The pose now: the latest odometry dead-reckoned across its delay.
+        self.estimator = PoseEstimator(config.odom_latency_s)
+        self._clock = 0.0  # the latest time an input brought (commands are timed by it)
         self._jobs: dict[str, PlanningJob] = {}
         self._waiting: _Waiting | None = None
         self._validation = 0  # generation of the latest validation (older results ignored)
@@ -184,6 +188,8 @@ class AgentCore:
         if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
             return None  # a NaN pose is no pose: the runner sees the odometry go stale
         self._odom = (pose, now)
+        self._clock = now
+        self.estimator.odom(pose, now)
         if self.runner.home is None:
             self.runner.home = pose  # home is the pose at the first odometry message
         if self._waiting is not None:
@@ -507,9 +513,10 @@ class AgentCore:
     # ---- control -------------------------------------------------------------------------
     def _odom_sample(self, now: float) -> OdomSample | None:
         last_tick, self._last_tick = self._last_tick, now
+        self._clock = max(self._clock, now)
         if self._odom is not None:
-            pose, stamp = self._odom
-            return OdomSample(pose, now - stamp)
+            stamp = self._odom[1]
+            return OdomSample(self.estimator.estimate(now) or self._odom[0], now - stamp)
         if not self.config.allow_open_loop:
             return None
         # Dead reckoning from our own commands: only when the operator allowed open loop.
@@ -525,6 +532,7 @@ class AgentCore:
     def _govern(self, cmd: Twist2D) -> Twist2D:
         safe = self.governor.apply(cmd)
         self._last_cmd = safe
+        self.estimator.command(safe, self._clock)
         return safe
 
     def _command(self, out: AgentOutput, cmd: Twist2D) -> None:
@@ -572,6 +580,7 @@ class AgentCore:
         if not changed:
             return out
         self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
+        self.estimator.configured_latency_s = config.odom_latency_s
         self.governor.max_linear = config.max_linear_speed
         self.governor.max_angular = config.max_angular_speed
         self.limits = Limits.from_config(config)

@@ -1,0 +1,143 @@
+# Copyright 2026 ShadowHound contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The robot's pose now, from late odometry and the commands sent since it was measured.
+
+A GO2 bridge may publish odometry hundreds of milliseconds (reports say up to 2-3 s) after
+the robot was there, stamped when it is sent. Steering on that pose overshoots every goal by
+the distance walked during the delay. ``PoseEstimator`` keeps the commands it was told about
+and returns the latest odometry pose advanced by the commanded motion from the moment that
+pose was measured (receipt time minus the delay) until now: dead reckoning across the delay
+only, anchored again by every odometry message.
+
+The delay is measured while the robot moves: the path length the odometry reports is matched
+against the path length commanded, and the time shift between the two is the delay (median of
+the recent samples; a sample is taken only when the odometry shows progress, so a robot that
+does not move never lengthens the delay). Until the first measurement ``latency_s`` is used.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+import math
+import statistics
+
+from ..common.geometry import Pose2D, wrap_angle
+from .control import Twist2D
+
+TURN_RADIUS_M = 0.3  # metres of path counted per radian turned (in-place turns move too)
+MAX_LATENCY_S = 5.0  # a measured delay is never taken above this
+SAMPLES = 15  # delay samples in the median
+MIN_PROGRESS_M = 0.02  # odometry progress between two delay samples
+HISTORY_S = MAX_LATENCY_S + 2.0
+
+
+class PoseEstimator:
+    """Latest odometry advanced by the commands since it was measured; see the module doc."""
+
+    def __init__(self, latency_s: float = 0.0) -> None:
+        self.configured_latency_s = latency_s
+        self._cmds: deque[tuple[float, Twist2D]] = deque()  # (time, command from then on)
+        self._path: deque[tuple[float, float]] = deque()  # (time, commanded path length)
+        self._odom: tuple[Pose2D, float] | None = None  # pose, receipt time
+        self._odom_path = 0.0  # path length the odometry has shown
+        self._anchor: tuple[float, float] | None = None  # (commanded, odometry) path at start
+        self._last_sample_path = -math.inf
+        self._samples: deque[float] = deque(maxlen=SAMPLES)
+        self._quiet_since: float | None = 0.0
+
+    @property
+    def measured_latency_s(self) -> float | None:
+        """The measured odometry delay (s), or None before it could be measured."""
+        return statistics.median(self._samples) if len(self._samples) >= 3 else None
+
+    @property
+    def latency_s(self) -> float:
+        """The delay the estimate uses: measured when known, else the configured one."""
+        measured = self.measured_latency_s
+        return self.configured_latency_s if measured is None else measured
+
+    # ---- inputs ---------------------------------------------------------------------------
+    def command(self, cmd: Twist2D, now: float) -> None:
+        """A velocity command as published (governed)."""
+        path = self._path_at(now)
+        moving = not cmd.is_zero()
+        if moving and self._quiet_since is not None:
+            # Starting from rest: anchor the two path lengths if the odometry had time to
+            # show the robot at rest too.
+            rested = now - self._quiet_since > self.latency_s + 0.3
+            self._anchor = (path, self._odom_path) if rested and self._odom else None
+            self._last_sample_path = -math.inf
+            self._quiet_since = None
+        elif not moving and self._quiet_since is None:
+            self._quiet_since = now
+        self._cmds.append((now, cmd))
+        self._path.append((now, path))
+        while self._cmds and self._cmds[0][0] < now - HISTORY_S and len(self._cmds) > 1:
+            self._cmds.popleft()
+            self._path.popleft()
+
+    def odom(self, pose: Pose2D, now: float) -> None:
+        """An odometry pose received at ``now``."""
+        if self._odom is not None:
+            last = self._odom[0]
+            self._odom_path += (last.distance_to(pose.x, pose.y)
+                                + TURN_RADIUS_M * abs(wrap_angle(pose.yaw - last.yaw)))
+        self._odom = (pose, now)
+        self._sample_latency(now)
+
+    # ---- output ---------------------------------------------------------------------------
+    def estimate(self, now: float) -> Pose2D | None:
+        """The pose now (None before the first odometry)."""
+        if self._odom is None:
+            return None
+        pose, received = self._odom
+        return self._advance(pose, received - self.latency_s, now)
+
+    # ---- internals ------------------------------------------------------------------------
+    def _path_at(self, t: float) -> float:
+        if not self._path:
+            return 0.0
+        t0, p0 = self._path[-1]
+        c = self._cmds[-1][1]
+        return p0 + _rate(c) * max(0.0, t - t0)
+
+    def _advance(self, pose: Pose2D, start: float, end: float) -> Pose2D:
+        """``pose`` (measured at ``start``) moved by the commands in force until ``end``."""
+        x, y, yaw = pose.x, pose.y, pose.yaw
+        cmds = list(self._cmds)
+        for k, (t_k, cmd) in enumerate(cmds):
+            seg_start = max(t_k, start)
+            seg_end = min(cmds[k + 1][0] if k + 1 < len(cmds) else end, end)
+            dt = seg_end - seg_start
+            if dt <= 0.0 or cmd.is_zero():
+                continue
+            heading = yaw + 0.5 * cmd.angular * dt
+            c, s = math.cos(heading), math.sin(heading)
+            x += (cmd.linear * c - cmd.lateral * s) * dt
+            y += (cmd.linear * s + cmd.lateral * c) * dt
+            yaw = wrap_angle(yaw + cmd.angular * dt)
+        return Pose2D(x, y, yaw)
+
+    def _sample_latency(self, now: float) -> None:
+        if self._anchor is None or not self._path:
+            return
+        observed = self._odom_path - self._anchor[1]
+        if observed - self._last_sample_path < MIN_PROGRESS_M or observed < MIN_PROGRESS_M:
+            return
+        target = self._anchor[0] + observed
+        # The time the commanded path reached what the odometry shows now.
+        points = list(self._path)
+        for (t0, p0), (t1, p1) in zip(points, points[1:] + [(now, self._path_at(now))],
+                                      strict=False):
+            if p0 <= target <= p1 and p1 > p0:
+                reached = t0 + (target - p0) / (p1 - p0) * (t1 - t0)
+                delay = now - reached
+                if 0.0 <= delay <= MAX_LATENCY_S:
+                    self._samples.append(delay)
+                    self._last_sample_path = observed
+                return
+
+
+def _rate(cmd: Twist2D) -> float:
+    """Path length per second of a command."""
+    return math.hypot(cmd.linear, cmd.lateral) + TURN_RADIUS_M * abs(cmd.angular)
