@@ -42,6 +42,7 @@ from ..motion.stop import GO2_STOP_REPEATS, resolve_stop_mode, stop_commands, we
 from ..planning.actions import MOTION_TYPES, Plan
 from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..planning.rules.planner import is_stop_command, plan_from_rules
+from .bridge_check import go2_mode_problem
 from .diagnostics import backend_task, mission_task
 from .events import (
     ActionPlanned,
@@ -134,6 +135,7 @@ class AgentCore:
         # The pose now: the latest odometry dead-reckoned across its delay.
         self.estimator = PoseEstimator(config.odom_latency_s)
         self._clock = 0.0  # the latest time an input brought (commands are timed by it)
+        self.go2_mode: int | None = None  # go2_states mode, when the bridge reports it
         self._jobs: dict[str, PlanningJob] = {}
         self._waiting: _Waiting | None = None
         self._validation = 0  # generation of the latest validation (older results ignored)
@@ -196,6 +198,21 @@ class AgentCore:
             return self._release_waiting(now)
         return None
 
+    def go2_state(self, mode: int, now: float) -> AgentOutput:
+        """A go2_states mode; a mode the GO2 cannot walk in ends a moving mission."""
+        out = AgentOutput()
+        self.go2_mode = mode
+        problem = go2_mode_problem(mode)
+        if problem and self._moving_step():
+            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped')
+        return out
+
+    def _moving_step(self) -> bool:
+        """True when the running mission's current action moves the robot."""
+        m = self.runner.mission
+        return (m is not None and m.index < len(m.actions)
+                and m.actions[m.index].type in MOTION_TYPES)
+
     def submit(self, data: str, now: float) -> AgentOutput:
         """One mission_command message (text or structured request). Never raises."""
         out = AgentOutput()
@@ -250,6 +267,9 @@ class AgentCore:
         if self._waiting is not None and now >= self._waiting.deadline:
             out.merge(self._release_waiting(now))
         pending = self._stop_repeats
+        problem = go2_mode_problem(self.go2_mode)
+        if problem and self._moving_step():  # a streamed motion step while the GO2 sits
+            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped')
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         if pending and self._stop_repeats == pending:  # no new command this tick: repeat
             self._stop_repeats -= 1
@@ -384,6 +404,11 @@ class AgentCore:
 
     def _start(self, out: AgentOutput, mission_id: str, text: str, actions: list[Any],
                planner: str, plan_closed: bool, now: float) -> None:
+        problem = go2_mode_problem(self.go2_mode)
+        if problem and any(a.type in MOTION_TYPES for a in actions):
+            self._status(out, mission_id, MissionState.REJECTED, text, message=problem,
+                         planner=planner)
+            return
         extra: dict[str, Any] = {'planner': planner}
         if self.runner.home is not None:
             extra['home'] = self.runner.home.as_dict()

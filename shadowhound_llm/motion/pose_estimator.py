@@ -9,10 +9,13 @@ and returns the latest odometry pose advanced by the commanded motion from the m
 pose was measured (receipt time minus the delay) until now: dead reckoning across the delay
 only, anchored again by every odometry message.
 
-The delay is measured while the robot moves: the path length the odometry reports is matched
-against the path length commanded, and the time shift between the two is the delay (median of
-the recent samples; a sample is taken only when the odometry shows progress, so a robot that
-does not move never lengthens the delay). Until the first measurement ``latency_s`` is used.
+The delay is measured each time the robot starts from rest: over the first few centimetres,
+the path length the odometry reports is matched against the path length commanded, and the
+time shift between the two is the delay (median of the recent samples). Only the start is
+used: later, a robot slower than commanded (a slope, a speed limit) would look like a longer
+delay and the estimate would run ahead of it; and a sample needs odometry progress, so a robot
+that does not move never lengthens the delay. Until the first measurement ``latency_s`` is
+used. The dead-reckoned advance is bounded by what was commanded over the delay only.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from .control import Twist2D
 TURN_RADIUS_M = 0.3  # metres of path counted per radian turned (in-place turns move too)
 MAX_LATENCY_S = 5.0  # a measured delay is never taken above this
 SAMPLES = 15  # delay samples in the median
-MIN_PROGRESS_M = 0.02  # odometry progress between two delay samples
+MIN_PROGRESS_M = 0.01  # odometry progress between two delay samples
+ONSET_M = 0.15  # delay samples only over the first centimetres of a motion from rest
 HISTORY_S = MAX_LATENCY_S + 2.0
 
 
@@ -48,7 +52,7 @@ class PoseEstimator:
     @property
     def measured_latency_s(self) -> float | None:
         """The measured odometry delay (s), or None before it could be measured."""
-        return statistics.median(self._samples) if len(self._samples) >= 3 else None
+        return statistics.median(self._samples) if len(self._samples) >= 2 else None
 
     @property
     def latency_s(self) -> float:
@@ -122,6 +126,9 @@ class PoseEstimator:
         if self._anchor is None or not self._path:
             return
         observed = self._odom_path - self._anchor[1]
+        if observed > ONSET_M:
+            self._anchor = None  # later, a robot slower than commanded would look late
+            return
         if observed - self._last_sample_path < MIN_PROGRESS_M or observed < MIN_PROGRESS_M:
             return
         target = self._anchor[0] + observed

@@ -25,13 +25,14 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
 try:  # the GO2 bridge's messages (no wheel: present only where the bridge is built)
-    from go2_interfaces.msg import WebRtcReq
+    from go2_interfaces.msg import Go2State, WebRtcReq
 except ImportError:
-    WebRtcReq = None
+    Go2State = WebRtcReq = None
 
 from ..backends.registry import backend_problems
 from ..common.params import AgentConfig
 from ..mission.agent import AgentCore, AgentOutput
+from ..mission.bridge_check import bridge_task, BridgeFacts, OdomStats
 from ..motion.stop import (
     describe_stop_mode,
     GO2_STOP_REPEATS,
@@ -75,6 +76,9 @@ class MissionAgent(Node):
         # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
         self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)
                            if WebRtcReq is not None else None)
+        if Go2State is not None:  # motion only in a mode the GO2 walks in
+            self.create_subscription(Go2State, 'go2_states', self._on_go2_state, 10)
+        self.odom_stats = OdomStats()
         self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
         self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
@@ -112,7 +116,11 @@ class MissionAgent(Node):
         self._call(self.core.cancel)
 
     def _on_odom(self, msg: Odometry) -> None:
+        self.odom_stats.add(time.monotonic())
         self._call(self.core.odom, conv.pose_from_odom(msg))
+
+    def _on_go2_state(self, msg: Any) -> None:
+        self._call(self.core.go2_state, int(msg.mode))
 
     def _on_image(self, msg: Image) -> None:
         self.core.frames.put(conv.frame_from_image(msg))
@@ -173,9 +181,32 @@ class MissionAgent(Node):
 
     def _publish_diagnostics(self) -> None:
         with self._lock:
-            statuses = self.core.diagnostics(time.monotonic())
+            now = time.monotonic()
+            statuses = self.core.diagnostics(now) + [bridge_task(self.bridge_facts(now))]
         self.diag_pub.publish(conv.diagnostic_array(
             statuses, self._diag_prefix, self._hardware_id, self.get_clock().now().to_msg()))
+
+    def bridge_facts(self, now: float) -> BridgeFacts:
+        """What the graph and the odometry say about the bridge (mission_agent: Bridge)."""
+        me = (self.get_name(), self.get_namespace())
+        subs = self.get_subscriptions_info_by_topic(self.cmd_pub.topic_name)
+        pubs = self.get_publishers_info_by_topic(self.cmd_pub.topic_name)
+        others = sorted({p.node_name for p in pubs
+                         if (p.node_name, p.node_namespace) != me})
+        if Go2State is None:
+            states = 'not read: go2_interfaces is not importable (motion not gated on it)'
+        else:
+            states = 'no message yet on go2_states'
+        return BridgeFacts(
+            cmd_vel_subscriber_types=sorted({s.topic_type for s in subs}),
+            other_cmd_vel_publishers=others,
+            odom_rate_hz=self.odom_stats.rate_hz(now),
+            odom_max_gap_s=self.odom_stats.max_gap_s(),
+            odom_delay_s=self.core.estimator.measured_latency_s,
+            odom_timeout_s=self.config.odom_timeout_s,
+            stop=describe_stop_mode(self.config.stop_mode, self.core.stop_mode,
+                                    self.webrtc_pub is not None),
+            go2_mode=self.core.go2_mode, go2_states=states)
 
     def shutdown_stop(self) -> None:
         """On SIGINT/SIGTERM: end the mission and make sure a zero Twist goes out."""

@@ -69,15 +69,15 @@ def test_late_odometry_is_not_lost_odometry():
 
 
 def test_estimator_dead_reckons_across_the_delay_and_measures_it():
-    """A robot at rest for 1 s, then told 0.4 m/s; its odometry is 0.5 s late at 10 Hz."""
+    """A robot at rest for 1 s, then told 0.2 m/s; its odometry is 0.5 s late at 10 Hz."""
     est = PoseEstimator(latency_s=0.0)
 
     def true_x(t):
-        return 0.4 * max(0.0, t - 1.0)
+        return 0.2 * max(0.0, t - 1.0)
 
     for i in range(0, 11):
         est.odom(Pose2D(), i * 0.1)
-    est.command(Twist2D(0.4, 0.0), 1.0)
+    est.command(Twist2D(0.2, 0.0), 1.0)
     t = 1.0
     for i in range(11, 61):  # until t = 6 s
         t = i * 0.1
@@ -87,3 +87,14 @@ def test_estimator_dead_reckons_across_the_delay_and_measures_it():
     assert math.isclose(est.estimate(t).y, 0.0, abs_tol=1e-9)
     # Without the measurement (a robot at rest), the configured delay is used.
     assert PoseEstimator(latency_s=0.7).latency_s == 0.7
+
+
+def test_a_robot_slower_than_commanded_is_not_declared_arrived_early():
+    """Dead reckoning trusts commands only across the delay: a slow robot still gets there."""
+    sim = SimConfig(odom_latency_s=0.3, max_linear_speed=0.15)
+    loop = SimLoop(sim=sim, stop_mode='go2')
+    final = loop.run('move forward 1 meter')
+    loop.settle(2.0)
+    assert final.state == 'succeeded', final.message
+    assert abs(loop.sim.pose.x - 1.0) <= 0.08
+    assert loop.core.estimator.latency_s <= 0.45  # not mistaken for a longer delay

@@ -49,3 +49,43 @@ def test_test_plan_move_and_turn_end_where_asked_on_the_go2_bridge(make_harness)
     assert h.run('turn left 90 degrees')['state'] == 'succeeded'
     time.sleep(1.2)
     assert abs(truth.pose.yaw - 1.5708) <= 0.0524  # 3 degrees
+
+
+def test_bridge_diagnostic_names_a_stamped_mux_and_a_shared_cmd_vel(make_harness):
+    """A TwistStamped subscriber (Jazzy twist_mux) and the joystick's publisher on cmd_vel."""
+    from geometry_msgs.msg import Twist, TwistStamped
+    from rclpy.node import Node
+
+    from shadowhound_llm.common.contract import Severity
+    from shadowhound_llm.mission.bridge_check import bridge_task
+
+    h = make_harness({'stop_mode': 'go2'}, GO2_SIM)
+    ok = h.probe.wait(lambda: (lambda s: s if s.level == Severity.OK else None)(
+        bridge_task(h.agent.bridge_facts(time.monotonic()))), 5.0)
+    assert ok is not None, bridge_task(h.agent.bridge_facts(time.monotonic())).message
+    # Other processes in real life: their own context (a DDS participant takes one type
+    # per topic).
+    import rclpy
+    contexts = [rclpy.Context(), rclpy.Context()]
+    for context in contexts:
+        rclpy.init(context=context)
+    mux = Node('twist_mux', context=contexts[0])
+    joy = Node('teleop_twist_joy_node', context=contexts[1])
+    try:
+        mux.create_subscription(TwistStamped, 'cmd_vel', lambda _msg: None, 10)
+        joy.create_publisher(Twist, 'cmd_vel', 10)
+
+        def warned():
+            status = bridge_task(h.agent.bridge_facts(time.monotonic()))
+            return status if ('use_stamped' in status.message
+                              and 'teleop_twist_joy_node' in status.message) else None
+        status = h.probe.wait(warned, 5.0)
+        assert status is not None and status.level == Severity.WARN
+        values = dict(status.values)
+        assert 'TwistStamped' in values['cmd_vel subscribers']
+        assert float(values['odom rate [Hz]']) < 15.0  # the go2 model's 10 Hz
+    finally:
+        mux.destroy_node()
+        joy.destroy_node()
+        for context in contexts:
+            rclpy.shutdown(context=context)
