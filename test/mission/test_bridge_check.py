@@ -5,8 +5,8 @@
 from shadowhound_llm.common.contract import Severity
 from shadowhound_llm.common.params import SimConfig
 from shadowhound_llm.mission.bridge_check import (
-    BridgeFacts,
     bridge_task,
+    BridgeFacts,
     go2_mode_problem,
     OdomStats,
     STAMPED_TYPE,
