@@ -14,7 +14,8 @@ from shadowhound_llm.mission.bridge_check import (
 )
 from shadowhound_llm.testing.sim_loop import SimLoop
 
-HEALTHY = dict(cmd_vel_subscriber_types=[TWIST_TYPE], odom_rate_hz=10.0, odom_max_gap_s=0.3)
+HEALTHY = {'cmd_vel_subscriber_types': [TWIST_TYPE], 'odom_rate_hz': 10.0,
+           'odom_max_gap_s': 0.3}
 
 
 def test_healthy_bridge_is_ok():
