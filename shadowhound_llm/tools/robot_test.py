@@ -17,7 +17,7 @@ otherwise, 2 for bad arguments.
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import asdict, replace
 import datetime
 import math
 from pathlib import Path
@@ -34,6 +34,14 @@ from rclpy.signals import SignalHandlerOptions
 
 from ..common.contract import LLMMetrics, MissionStatus, PlannerChoice
 from ..common.geometry import Pose2D
+from ..evaluation.bridge_measure import (
+    BridgeFigures,
+    odom_timing,
+    recommend,
+    response_time,
+    STOP_TRAVEL_OK_M,
+    travel_after_stop,
+)
 from ..evaluation.robot_test_cases import (
     CheckRecord,
     Criteria,
@@ -58,6 +66,8 @@ from ..nodes.ros_common import CMD_VEL_QOS, spinning
 
 GB_PER_GIB = 1024 ** 3 / 1e9
 SPEED_MARGIN = 1.01  # a cmd_vel 1 % over the agent's limit is over the envelope
+BRIDGE_SAMPLE_S = 3.0  # phase 1: odometry watched at rest this long
+BRIDGE_WALK_S = 1.5  # phase 1: the walk that is stopped, after this long
 NO_LLM_WORDS = ('needs a language model', 'cannot parse this mission (planner: rules)')
 
 
@@ -334,11 +344,65 @@ class RobotTest:
             res.figures['first_reply'] = rec.as_dict()
             self._progress(rec, 1, f'{_fmt(rec.response_s, 2)} s (limit '
                                    f'{f"{limit:g} s" if math.isfinite(limit) else "none"})')
+        self._measure_bridge(res)
         for check in res.checks:
             if check.name != 'first LLM reply':
                 self.say(f'[phase 1] {check.name}: {VERDICT_WORDS[check.verdict]} — {check.value} '
                          f'{check.detail}'.rstrip())
         return res.finish()
+
+    def _measure_bridge(self, res: PhaseResult) -> None:
+        """The bridge on this robot: odometry timing; with motion, response and a stop."""
+        figs = BridgeFigures()
+        t0 = time.monotonic()
+        self.client.wait(lambda: self.abort_reason, BRIDGE_SAMPLE_S)  # odometry at rest
+        figs.odom_rate_hz, figs.odom_max_gap_s = odom_timing(
+            list(self.client.trajectory), t0, time.monotonic())
+        res.checks.append(CheckRecord(
+            'odometry rate', 'info', f'{_fmt(figs.odom_rate_hz, 1)} Hz',
+            detail=f'largest gap {_fmt(figs.odom_max_gap_s, 2)} s over '
+                   f'{BRIDGE_SAMPLE_S:g} s at rest'))
+        if not getattr(self, 'allow_motion', False):
+            res.checks.append(CheckRecord('bridge response and stop', 'skipped',
+                                          detail='needs --allow-motion (a 10 deg turn and a '
+                                                 'short walk stopped after 1.5 s)'))
+        elif not self.abort_reason:
+            since = time.monotonic()
+            self.run_mission(1, 2, 'turn left 10 degrees', 'rules', False, 2)
+            figs.response_s = response_time(list(self.cmds), list(self.client.trajectory),
+                                            since)
+            res.checks.append(CheckRecord('command -> motion', 'info',
+                                          f'{_fmt(figs.response_s, 2)} s',
+                                          detail='first cmd_vel of a 10 deg turn to the '
+                                                 'first odometry showing it'))
+            self._walk_and_stop(figs)
+            res.checks.append(CheckRecord(
+                'travel after stop', 'info', f'{_fmt(figs.travel_after_stop_m, 3)} m',
+                f'<= {STOP_TRAVEL_OK_M:g} m', f'stop sent at '
+                                               f'{_fmt(figs.stop_speed_mps, 2)} m/s'))
+        res.figures['bridge'] = asdict(figs)
+        for name, value in recommend(figs).items():
+            res.checks.append(CheckRecord(f'recommended {name}', 'info', value.split()[0],
+                                          detail=' '.join(value.split()[1:])))
+            self.say(f'[phase 1] recommended {name}: {value}')
+
+    def _walk_and_stop(self, figs: BridgeFigures) -> None:
+        mission_id = self.client.send('move forward 1 meter', planner='rules')
+        self._sent.add(mission_id)
+
+        def walked() -> bool:
+            moving = [c for c in self.cmds if c[1] > 0.005]
+            return bool(self.abort_reason or self.client.terminal_of(mission_id) or (
+                moving and time.monotonic() - moving[0][0] >= BRIDGE_WALK_S))
+        self.client.wait(walked, 10.0)
+        if self.abort_reason or self.client.terminal_of(mission_id):
+            return
+        figs.stop_speed_mps = self.cmds[-1][1] if self.cmds else None
+        stop_sent = time.monotonic()
+        self.client.stop()
+        self._settle(timeout=6.0, still_s=0.5)
+        figs.travel_after_stop_m = travel_after_stop(list(self.client.trajectory), stop_sent,
+                                                     figs.response_s or 0.0)
 
     def phase2(self, policy: PhasePolicy) -> PhaseResult:
         """Text only: three dry-run missions; each plan valid and sensible."""
@@ -514,6 +578,7 @@ class RobotTest:
             notes: Iterable[str] = ()) -> RunResult:
         """Run the chosen phases in order; stop the robot and end early on an abort."""
         policies = policies or {}
+        self.allow_motion = allow_motion
         started_wall = datetime.datetime.now().astimezone().isoformat(timespec='seconds')
         t0 = time.monotonic()
         result = RunResult([], self.criteria, allow_motion, started_wall,
