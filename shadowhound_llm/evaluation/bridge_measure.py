@@ -94,7 +94,8 @@ def recommend(figures: BridgeFigures, config: AgentConfig = DEFAULTS) -> dict[st
         out['odom_latency_s'] = (f'{delay:.2f}  (command -> odometry {figures.response_s:.2f} '
                                  f's, less {turn_ramp_s(config):.2f} s to turn 1 deg)')
     if figures.odom_max_gap_s is not None:
-        timeout = max(config.odom_timeout_s, math.ceil(figures.odom_max_gap_s * 1.5 * 10) / 10)
+        timeout = max(config.odom_timeout_s,
+                      math.ceil(round(figures.odom_max_gap_s * 15.0, 6)) / 10)
         out['odom_timeout_s'] = (f'{timeout:g}  (largest odometry gap '
                                  f'{figures.odom_max_gap_s:.2f} s, x1.5)')
     if figures.travel_after_stop_m is not None:
