@@ -3,7 +3,8 @@
 """Missions and stops on the simulated GO2 bridge: ideal, go2 and go2 with a long delay.
 
 For each simulator (sim_robot's ``bridge_model``: ``ideal``; ``go2`` at the default 0.3 s
-odometry delay, 10 Hz, 0.2 s gaps, 1 s command hold; ``go2`` with 1.0 s delay) the agent
+odometry delay, 10 Hz, 0.2 s gaps, 1 s command hold; ``go2`` with 1.0 s delay; ``go2`` 2.5 s
+late at 5 Hz, as reported on firmware 1.17) the agent
 core runs, on fake time (rule planner, no ROS), the robot test plan's phase-3 motion missions
 one after another and a ``stop`` sent during a 0.3 m/s walk. Printed per model:
 - each mission: outcome, position / heading error against the ±20 % judgement (simulator
@@ -30,13 +31,14 @@ MODELS = (
     ('ideal', SimConfig(bridge_model='ideal')),
     ('go2 0.3s', SimConfig(bridge_model='go2')),
     ('go2 1.0s', SimConfig(bridge_model='go2', odom_latency_s=1.0)),
+    ('go2 2.5s 5Hz', SimConfig(bridge_model='go2', odom_latency_s=2.5, odom_rate_hz=5.0)),
 )
 
 
 def run_missions(agent: AgentConfig, sim: SimConfig) -> list[dict]:
     """The phase-3 motion missions in sequence, each judged against ground truth."""
     loop = SimLoop(agent, sim)
-    loop.settle(0.5)
+    loop.settle(sim.odom_latency_s + 0.5)  # the first odometry has arrived
     rows = []
     for spec in PHASE3_MISSIONS:
         if not spec.moves:

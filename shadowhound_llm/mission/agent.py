@@ -270,6 +270,10 @@ class AgentCore:
         problem = go2_mode_problem(self.go2_mode)
         if problem and self._moving_step():  # a streamed motion step while the GO2 sits
             self.halt(out, MissionState.FAILED, f'{problem}; robot stopped')
+        if self.estimator.surprise:  # a much longer odometry delay, found while walking
+            if self._moving_step():
+                self.halt(out, MissionState.FAILED, f'{self.estimator.surprise}; robot stopped')
+            self.estimator.settle()
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         if pending and self._stop_repeats == pending:  # no new command this tick: repeat
             self._stop_repeats -= 1

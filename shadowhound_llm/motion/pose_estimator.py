@@ -33,6 +33,13 @@ SAMPLES = 15  # delay samples in the median
 MIN_PROGRESS_M = 0.01  # odometry progress between two delay samples
 ONSET_M = 0.15  # delay samples only over the first centimetres of a motion from rest
 HISTORY_S = MAX_LATENCY_S + 2.0
+# How fast the delay in use follows a new measurement (s of delay per s): a jump from the
+# configured delay to a measured one 2 s longer would move the estimate by metres at once
+# (and look like an odometry jump); at this rate it moves at most 0.1 m per 50 ms tick.
+LATENCY_SLEW = 4.0
+# A new delay that moves the estimate further than this at once is a surprise: the robot may
+# already be past its goal, which the slew would sweep through. The agent stops the step.
+SURPRISE_M = 0.25
 
 
 class PoseEstimator:
@@ -48,6 +55,9 @@ class PoseEstimator:
         self._last_sample_path = -math.inf
         self._samples: deque[float] = deque(maxlen=SAMPLES)
         self._quiet_since: float | None = 0.0
+        self._in_use: float | None = None  # the delay the estimate uses, slewing to latency_s
+        self._last_estimate: float | None = None
+        self.surprise: str = ''  # set when a measured delay moves the estimate by metres
 
     @property
     def measured_latency_s(self) -> float | None:
@@ -95,7 +105,14 @@ class PoseEstimator:
         if self._odom is None:
             return None
         pose, received = self._odom
-        return self._advance(pose, received - self.latency_s, now)
+        target = self.latency_s
+        if self._in_use is None or self._last_estimate is None:
+            self._in_use = target
+        else:
+            step = LATENCY_SLEW * max(0.0, now - self._last_estimate)
+            self._in_use += max(-step, min(step, target - self._in_use))
+        self._last_estimate = now
+        return self._advance(pose, received - self._in_use, now)
 
     # ---- internals ------------------------------------------------------------------------
     def _path_at(self, t: float) -> float:
@@ -122,6 +139,26 @@ class PoseEstimator:
             yaw = wrap_angle(yaw + cmd.angular * dt)
         return Pose2D(x, y, yaw)
 
+    def settle(self) -> None:
+        """Use the measured delay at once (after a stop: no motion to sweep through)."""
+        self._in_use = self.latency_s
+        self.surprise = ''
+
+    def _check_surprise(self, now: float) -> None:
+        if self._odom is None or self._in_use is None:
+            return
+        pose, received = self._odom
+        old = self._advance(pose, received - self._in_use, now)
+        new = self._advance(pose, received - self.latency_s, now)
+        shift = old.distance_to(new.x, new.y) + TURN_RADIUS_M * abs(wrap_angle(new.yaw
+                                                                                 - old.yaw))
+        if shift > SURPRISE_M:
+            self.surprise = (f'odometry arrives {self.latency_s:.1f} s late, not the '
+                             f'{self._in_use:.1f} s assumed (odom_latency_s): the robot is '
+                             f'about {shift:.2f} m further than estimated and may be past its '
+                             f'goal; set odom_latency_s to {self.latency_s:.1f} and send the '
+                             f'mission again')
+
     def _sample_latency(self, now: float) -> None:
         if self._anchor is None or not self._path:
             return
@@ -142,6 +179,7 @@ class PoseEstimator:
                 if 0.0 <= delay <= MAX_LATENCY_S:
                     self._samples.append(delay)
                     self._last_sample_path = observed
+                    self._check_surprise(now)
                 return
 
 

@@ -98,3 +98,21 @@ def test_a_robot_slower_than_commanded_is_not_declared_arrived_early():
     assert final.state == 'succeeded', final.message
     assert abs(loop.sim.pose.x - 1.0) <= 0.08
     assert loop.core.estimator.latency_s <= 0.45  # not mistaken for a longer delay
+
+
+def test_a_much_longer_delay_found_while_walking_fails_safely_naming_it():
+    """2.5 s late (firmware report) while the agent assumes 0.3 s: the first walk stops with
+    a reason that names the delay; the next mission uses the measured delay and is on target."""
+    loop = SimLoop(sim=SimConfig(odom_latency_s=2.5, odom_rate_hz=5.0), stop_mode='go2')
+    loop.settle(3.0)
+    final = loop.run('move forward 1 meter')
+    assert final.state == 'failed'
+    assert '2.5 s late' in final.message and 'odom_latency_s' in final.message
+    loop.settle(3.0)
+    assert loop.sim.velocity.linear == 0.0
+    start = loop.sim.pose
+    final = loop.run('move forward 1 meter')
+    loop.settle(4.0)
+    assert final.state == 'succeeded', final.message
+    assert abs(loop.sim.pose.x - start.x - 1.0) <= 0.05
+    assert loop.core.estimator.measured_latency_s == pytest.approx(2.5, abs=0.1)
