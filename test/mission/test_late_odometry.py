@@ -101,8 +101,11 @@ def test_a_robot_slower_than_commanded_is_not_declared_arrived_early():
 
 
 def test_a_much_longer_delay_found_while_walking_fails_safely_naming_it():
-    """2.5 s late (firmware report) while the agent assumes 0.3 s: the first walk stops with
-    a reason that names the delay; the next mission uses the measured delay and is on target."""
+    """2.5 s late (firmware report) while the agent assumes 0.3 s.
+
+    The first walk stops with a reason that names the delay; the next mission uses the
+    measured delay and ends on target.
+    """
     loop = SimLoop(sim=SimConfig(odom_latency_s=2.5, odom_rate_hz=5.0), stop_mode='go2')
     loop.settle(3.0)
     final = loop.run('move forward 1 meter')
