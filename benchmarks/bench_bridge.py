@@ -25,7 +25,7 @@ import time
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig, SimConfig
 from shadowhound_llm.evaluation.robot_test_cases import judge_pose, PHASE3_MISSIONS
-from shadowhound_llm.testing.sim_loop import SimLoop
+from shadowhound_llm.evaluation.sim_loop import SimLoop
 
 MODELS = (
     ('ideal', SimConfig(bridge_model='ideal')),

@@ -4,6 +4,7 @@
 
 from shadowhound_llm.common.contract import Severity
 from shadowhound_llm.common.params import SimConfig
+from shadowhound_llm.evaluation.sim_loop import SimLoop
 from shadowhound_llm.mission.bridge_check import (
     bridge_task,
     BridgeFacts,
@@ -12,7 +13,6 @@ from shadowhound_llm.mission.bridge_check import (
     STAMPED_TYPE,
     TWIST_TYPE,
 )
-from shadowhound_llm.testing.sim_loop import SimLoop
 
 HEALTHY = {'cmd_vel_subscriber_types': [TWIST_TYPE], 'odom_rate_hz': 10.0,
            'odom_max_gap_s': 0.3}

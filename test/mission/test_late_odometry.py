@@ -14,10 +14,10 @@ import pytest
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import SimConfig
 from shadowhound_llm.evaluation.robot_test_cases import judge_pose, PHASE3_MISSIONS
+from shadowhound_llm.evaluation.sim_loop import SimLoop
 from shadowhound_llm.motion.control import Twist2D
 from shadowhound_llm.motion.pose_estimator import PoseEstimator
 from shadowhound_llm.motion.sim_model import SimLimits
-from shadowhound_llm.testing.sim_loop import SimLoop
 
 MOTION = [m for m in PHASE3_MISSIONS if m.moves]
 

@@ -12,9 +12,9 @@ import json
 import pytest
 
 from shadowhound_llm.common.params import AgentConfig, SimConfig
+from shadowhound_llm.evaluation.sim_loop import SimLoop, STATIONARY_MPS
 from shadowhound_llm.motion.control import ZERO
 from shadowhound_llm.motion.stop import GO2_STOP_TWIST, resolve_stop_mode
-from shadowhound_llm.testing.sim_loop import SimLoop, STATIONARY_MPS
 
 GO2 = SimConfig(bridge_model='go2')
 
