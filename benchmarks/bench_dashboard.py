@@ -43,6 +43,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 import rclpy  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 
+from shadowhound_llm.common.mission_link import StatusReceived  # noqa: E402
 from shadowhound_llm.common.processes import start_node, stop_node  # noqa: E402
 from shadowhound_llm.evaluation.robot_test_cases import TEST_PLAN  # noqa: E402
 from shadowhound_llm.nodes.mission_client import MissionClient  # noqa: E402
@@ -98,9 +99,10 @@ class Observer(Node):
             self.cmds.append((time.time(), msg.linear.x, msg.angular.z))
             self.cond.notify_all()
 
-    def _on_item(self, kind, item):
-        if kind == 'status':
-            self.received.append((time.time(), item.mission_id, item.state.value))
+    def _on_item(self, event):
+        if isinstance(event, StatusReceived):
+            self.received.append((time.time(), event.status.mission_id,
+                                  event.status.state.value))
 
     def first_cmd_after(self, t, zero, timeout=5.0):
         def found():

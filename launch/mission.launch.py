@@ -52,7 +52,7 @@ def _on_agent_exit(event, context):
 
 def _setup(context):
     args = {a.name: LaunchConfiguration(a.name).perform(context)
-            for a in launch_setup.ARGUMENTS}
+            for a in launch_setup.launch_arguments()}
     for line in launch_setup.unknown_argument_warnings(context.launch_configurations):
         get_logger('shadowhound_llm').warning(line)
     plan = launch_setup.plan_launch(args, CONFIG_DIR, os.environ)
@@ -74,5 +74,5 @@ def generate_launch_description():
     """Declare the arguments; the nodes are decided from their values at launch time."""
     return LaunchDescription(
         [DeclareLaunchArgument(a.name, default_value=a.default, description=a.description)
-         for a in launch_setup.ARGUMENTS]
+         for a in launch_setup.launch_arguments()]
         + [OpaqueFunction(function=_setup)])

@@ -8,6 +8,7 @@ layers below it, never one above, at module level or inside a function.
 
 import ast
 from pathlib import Path
+import re
 import subprocess
 import sys
 
@@ -194,3 +195,16 @@ def test_the_parameter_module_depends_on_nothing_of_the_package():
     assert proc.stdout.split() == [
         "['shadowhound_llm',", "'shadowhound_llm.common',", "'shadowhound_llm.common.params']"]
 
+
+def test_the_readme_drawing_is_the_tree():
+    """README's Architecture block: every subpackage, in layer order, and every module named."""
+    readme = (PACKAGE.parent / 'README.md').read_text(encoding='utf-8')
+    block = readme.split('## Architecture', 1)[1].split('```', 2)[1]
+    drawn = re.findall(r'^  (\w+)/', block, flags=re.MULTILINE)
+    assert drawn == list(reversed(LAYERS)), drawn
+    sections = re.split(r'^  (?=\w+/)', block, flags=re.MULTILINE)[1:]
+    for name, text in zip(drawn, sections, strict=True):
+        modules = {p.relative_to(PACKAGE / name).as_posix()
+                   for p in (PACKAGE / name).rglob('*.py') if p.name != '__init__.py'}
+        missing = {m for m in modules if Path(m).name not in text}
+        assert not missing, f'README does not name {name}/{sorted(missing)}'

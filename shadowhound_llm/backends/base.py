@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Protocol
 from ..common.contract import LLMMetrics
 
 __all__ = ['BackendError', 'ChatBackend', 'Deadline', 'LLMMetrics', 'LLMResult', 'TextCallback',
-           'rate']
+           'StreamedReply', 'ThinkSplitter', 'rate']
 
 WATCHDOG_PERIOD_S = 0.02
 # Called with each new piece of generated text as it streams in.
@@ -31,11 +31,33 @@ class BackendError(RuntimeError):
 
 @dataclass
 class LLMResult:
-    """Generated text and how fast it came."""
+    """Generated text (the answer only) and how fast it came.
+
+    ``thinking``: a reasoning model's thoughts, kept apart from the answer. ``token_limit``
+    and ``limit_param``: the token budget the request had and the request field that set it
+    (``num_predict``, ``max_tokens``); ``done_reason`` "length" means the reply hit it.
+    """
 
     text: str
     metrics: LLMMetrics
     done_reason: str | None = None
+    thinking: str = ''
+    token_limit: int | None = None
+    limit_param: str = 'num_predict'
+
+    @property
+    def cut_off(self) -> bool:
+        """True when the server stopped the reply at its token limit."""
+        return self.done_reason == 'length'
+
+    def cut_off_message(self) -> str:
+        """What a cut reply means and what to do, naming the limit and its parameter."""
+        limit = f'the {self.token_limit}-token limit' if self.token_limit else 'its token limit'
+        thought = (f'; {self.metrics.thinking_count} of those tokens went to thinking'
+                   if self.metrics.thinking_count else '')
+        return (f'the reply was cut at {limit} ({self.limit_param}; the server said '
+                f'"length") before the plan was complete{thought}. Give it a larger '
+                f'{self.limit_param}, or use a model that answers without long reasoning')
 
 
 class ChatBackend(Protocol):
@@ -117,6 +139,105 @@ class Deadline:
             raise BackendError('request cancelled by the caller')
         if self.expired or self.elapsed > self.seconds:
             raise self.timeout_error(what)
+
+
+class ThinkSplitter:
+    """Separates reasoning written inside the content from the answer, piece by piece.
+
+    Servers without a thinking field send it first, between ``<think>`` and ``</think>``.
+    """
+
+    OPEN, CLOSE = '<think>', '</think>'
+
+    def __init__(self) -> None:
+        self.state = 'start'   # start -> inside -> after -> answer (or start -> answer)
+        self.buffer = ''
+
+    def feed(self, piece: str) -> tuple[str, str]:
+        """Add streamed content; return the (thinking, answer) text it completes."""
+        self.buffer += piece
+        thinking = answer = ''
+        if self.state == 'start':
+            head = self.buffer.lstrip()
+            if head.startswith(self.OPEN):
+                self.state, self.buffer = 'inside', head[len(self.OPEN):]
+            elif self.OPEN.startswith(head):
+                return '', ''          # still undecided (empty or a partial tag)
+            else:
+                self.state = 'answer'
+        if self.state == 'inside':
+            end = self.buffer.find(self.CLOSE)
+            if end < 0:  # keep what could be the start of a closing tag
+                cut = max(0, len(self.buffer) - len(self.CLOSE) + 1)
+                thinking, self.buffer = self.buffer[:cut], self.buffer[cut:]
+                return thinking, ''
+            thinking, self.buffer = self.buffer[:end], self.buffer[end + len(self.CLOSE):]
+            self.state = 'after'
+        if self.state == 'after':
+            self.buffer = self.buffer.lstrip()
+            if not self.buffer:
+                return thinking, ''
+            self.state = 'answer'
+        answer, self.buffer = self.buffer, ''
+        return thinking, answer
+
+    def flush(self) -> tuple[str, str]:
+        """The rest at the end of the reply (thinking cut off before its closing tag)."""
+        rest, self.buffer = self.buffer, ''
+        return (rest, '') if self.state == 'inside' else ('', rest)
+
+
+class StreamedReply:
+    """A reply as it streams: thinking apart from the answer, from either place it comes.
+
+    Thinking arrives in ``message.thinking`` (servers with ``think``) or inside the content
+    between think tags (older servers); only answer text reaches ``on_text`` and the plan.
+    """
+
+    def __init__(self, deadline: Deadline, on_text: TextCallback | None) -> None:
+        self.deadline = deadline
+        self.on_text = on_text
+        self.splitter = ThinkSplitter()
+        self.answer: list[str] = []
+        self.thinking: list[str] = []
+        self.thinking_pieces = 0
+        self.field_thinking = False
+        self.first_thought: float | None = None
+        self.ttft: float | None = None   # time to the first answer piece
+
+    def add(self, thinking: str, content: str) -> None:
+        """One chunk's thinking field and content."""
+        if thinking:
+            self.field_thinking = True
+        tagged, answer = self.splitter.feed(content) if content else ('', '')
+        # A content chunk is a thinking token while the splitter is inside think tags (white
+        # space before an answer is not).
+        inside = self.splitter.state in ('inside', 'after')
+        self._thought(thinking + tagged, bool(thinking or (content and not answer and inside)))
+        self._answer(answer)
+
+    def finish_text(self) -> None:
+        """The end of the reply: what the splitter still held."""
+        tagged, answer = self.splitter.flush()
+        self._thought(tagged, False)
+        self._answer(answer)
+
+    def _thought(self, text: str, counts: bool) -> None:
+        if counts:
+            self.thinking_pieces += 1
+            if self.first_thought is None:
+                self.first_thought = self.deadline.elapsed
+        if text:
+            self.thinking.append(text)
+
+    def _answer(self, text: str) -> None:
+        if not text:
+            return
+        if self.ttft is None:
+            self.ttft = self.deadline.elapsed
+        self.answer.append(text)
+        if self.on_text is not None:
+            self.on_text(text)
 
 
 def rate(count: int | None, seconds: float | None) -> float | None:

@@ -31,6 +31,29 @@ def version_tuple(text: str | None) -> tuple[int, ...]:
     return tuple(nums)
 
 
+# The first Ollama version with each feature the client relies on: (version, what it is).
+FEATURES: dict[str, tuple[tuple[int, int, int], str]] = {
+    'schema': ((0, 5, 0), 'JSON-schema structured output (`format` as a schema object)'),
+    'think': ((0, 9, 0), "switching a reasoning model's thinking off (`think`)"),
+    'ps_context': ((0, 10, 0), 'reporting the loaded context length (/api/ps)'),
+}
+
+
+def has_feature(version: str | None, feature: str) -> bool:
+    """True unless ``version`` is known and older than the feature needs."""
+    have = version_tuple(version)
+    return not have or have >= FEATURES[feature][0]
+
+
+def too_old(version: str | None, feature: str) -> str | None:
+    """'Ollama 0.4.7 is too old for ...: upgrade to >= 0.5.0', or None when it is new enough."""
+    if has_feature(version, feature):
+        return None
+    need, what = FEATURES[feature]
+    return (f'Ollama {version} is too old for {what}: upgrade to >= '
+            f'{".".join(map(str, need))}')
+
+
 def offload_advice(ollama_version: str | None) -> str:
     """What to do about a model partly on the CPU, for this Ollama version."""
     advice = PAGE_CACHE_FIX

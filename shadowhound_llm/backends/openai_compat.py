@@ -8,29 +8,39 @@ error message: it never reaches a log or a status.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import json
 import os
 import threading
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
-from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, TextCallback
+from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, StreamedReply, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
+from .validation import CheckResult, FAIL, generation_checks, OK, Runner, ValidationReport
 
 RESPONSE_FORMAT_STYLES = ('json_schema', 'json_object')
+# Where servers put a reasoning model's thoughts: llama.cpp and vLLM, Ollama's /v1.
+REASONING_FIELDS = ('reasoning_content', 'reasoning')
 
 
-@dataclass
-class _Reply:
-    """What came back: text pieces, usage, time to first token, finish reason, completeness."""
+class _Reply(StreamedReply):
+    """A streamed reply plus what the OpenAI side adds.
 
-    parts: list[str] = field(default_factory=list)
-    usage: dict[str, Any] = field(default_factory=dict)
-    ttft: float | None = None
-    finish: str | None = None
-    finished: bool = False
+    That is usage, llama.cpp's timings, the finish reason, and whether [DONE] arrived.
+    """
+
+    def __init__(self, deadline: Deadline, on_text: TextCallback | None) -> None:
+        super().__init__(deadline, on_text)
+        self.usage: dict[str, Any] = {}
+        self.timings: dict[str, Any] = {}
+        self.finish: str | None = None
+        self.finished = False
+
+    def add_message(self, message: dict[str, Any]) -> None:
+        """One delta (streamed) or the whole message: reasoning apart from content."""
+        thought = next((message[k] for k in REASONING_FIELDS if message.get(k)), '')
+        self.add(str(thought or ''), str(message.get('content') or ''))
 
 
 class OpenAICompatClient:
@@ -66,9 +76,24 @@ class OpenAICompatClient:
         return BackendError(self._scrub(str(err)), err.status_code)
 
     def _status_error(self, response: httpx.Response) -> BackendError:
+        text, code = error_body(response), response.status_code
+        if code == 404:
+            return self._not_found('/chat/completions', text)
         return BackendError(self._scrub(f'{self.base_url}/chat/completions answered '
-                                        f'{response.status_code}: {error_body(response)}'),
-                            response.status_code)
+                                        f'{code}: {text}'), code)
+
+    def _not_found(self, path: str, text: str) -> BackendError:
+        """A 404 told apart: the model is not served, or the URL / path / proxy is wrong."""
+        if 'model' in text.lower():
+            return BackendError(self._scrub(
+                f'model {self.model!r} is not served by {self.base_url} ({text}). Fix: set '
+                f'openai_model to a model the server lists (GET {self.base_url}/models), or '
+                f'load it on the server'), 404)
+        return BackendError(self._scrub(
+            f'{self.base_url}{path} does not exist (404: {text[:120] or "not found"}): the '
+            f'base URL, its path or a proxy in between is wrong. Fix: set openai_base_url to '
+            f"the server's OpenAI-compatible root, usually ending in /v1 "
+            f'(e.g. http://192.168.1.20:8000/v1)'), 404)
 
     def models(self) -> list[str]:
         """Model ids the server lists (GET /models)."""
@@ -76,6 +101,8 @@ class OpenAICompatClient:
             response = self._http.get('/models', timeout=10.0)
         except httpx.HTTPError as exc:
             raise self._error(exc) from None
+        if response.status_code == 404:
+            raise self._not_found('/models', error_body(response))
         if response.status_code >= 400:
             hint = ' (check $OPENAI_API_KEY)' if response.status_code in (401, 403) else ''
             raise BackendError(self._scrub(f'{self.base_url}/models answered '
@@ -121,33 +148,34 @@ class OpenAICompatClient:
             body['stream_options'] = {'include_usage': True}
         if schema is not None:
             body['response_format'] = self._response_format(schema)
+        reply = _Reply(deadline, on_text)
         with stream_post(self._http, '/chat/completions', body, deadline, self.base_url,
                          self._status_error, self._error) as response:
-            reply = (self._read_sse(response, deadline, on_text) if stream
-                     else self._read_whole(response, deadline))
+            if stream:
+                self._read_sse(response, deadline, reply)
+            else:
+                self._read_whole(response, reply)
         if not reply.finished:
             raise BackendError('the reply stream ended before [DONE] (connection cut); partial '
                                'output discarded')
-        usage = reply.usage
-        if stream and 'completion_tokens' not in usage:
-            # llama.cpp's server sends no usage when streaming: one chunk is about one token.
-            usage = {**usage, 'completion_tokens': len(reply.parts)}
-        return LLMResult(''.join(reply.parts),
-                         self._metrics(usage, reply.ttft, deadline.elapsed, stream),
-                         reply.finish)
+        reply.finish_text()
+        limit = body.get('max_tokens')
+        return LLMResult(''.join(reply.answer),
+                         self._metrics(reply, deadline.elapsed, stream),
+                         reply.finish, ''.join(reply.thinking), limit, 'max_tokens')
 
     @staticmethod
-    def _read_whole(response: httpx.Response, deadline: Deadline) -> _Reply:
+    def _read_whole(response: httpx.Response, reply: _Reply) -> None:
         response.read()
         data = response.json()
         choice = (data.get('choices') or [{}])[0]
-        return _Reply([(choice.get('message') or {}).get('content') or ''],
-                      data.get('usage') or {}, deadline.elapsed, choice.get('finish_reason'),
-                      True)
+        reply.add_message(choice.get('message') or {})
+        reply.usage = data.get('usage') or {}
+        reply.timings = data.get('timings') or {}
+        reply.finish = choice.get('finish_reason')
+        reply.finished = True
 
-    def _read_sse(self, response: httpx.Response, deadline: Deadline,
-                  on_text: TextCallback | None) -> _Reply:
-        reply = _Reply()
+    def _read_sse(self, response: httpx.Response, deadline: Deadline, reply: _Reply) -> None:
         for line in response.iter_lines():
             deadline.check('the LLM reply')
             if not line.startswith('data:'):
@@ -158,16 +186,10 @@ class OpenAICompatClient:
                 break
             event = self._event(payload)
             reply.usage = event.get('usage') or reply.usage
+            reply.timings = event.get('timings') or reply.timings
             for choice in event.get('choices') or []:
-                piece = (choice.get('delta') or {}).get('content') or ''
-                if piece:
-                    if reply.ttft is None:
-                        reply.ttft = deadline.elapsed
-                    reply.parts.append(piece)
-                    if on_text is not None:
-                        on_text(piece)
+                reply.add_message(choice.get('delta') or {})
                 reply.finish = choice.get('finish_reason') or reply.finish
-        return reply
 
     def _event(self, payload: str) -> dict[str, Any]:
         try:
@@ -180,15 +202,68 @@ class OpenAICompatClient:
             raise BackendError(self._scrub(f'server failed mid-reply: {message}'))
         return event
 
-    def _metrics(self, usage: dict[str, Any], ttft: float | None, total: float,
-                 streamed: bool) -> LLMMetrics:
+    def _metrics(self, reply: _Reply, total: float, streamed: bool) -> LLMMetrics:
+        """Server figures first, the wall clock alone when the server gave none.
+
+        llama.cpp's ``timings`` first, then ``usage`` counts (vLLM, OpenAI, Ollama's /v1)
+        over the wall clock.
+        """
+        usage, timings, ttft = reply.usage, reply.timings, reply.ttft if streamed else None
+        details = usage.get('completion_tokens_details') or {}
+        thinking_count = details.get('reasoning_tokens') or reply.thinking_pieces or None
+        common: dict[str, Any] = {'backend': 'openai', 'model': self.model, 'ok': True,
+                                  'ttft_s': ttft, 'total_s': total,
+                                  'thinking_count': thinking_count, 'done_reason': reply.finish}
+        if timings.get('predicted_per_second'):
+            count = timings.get('predicted_n')
+            decode_s = (timings.get('predicted_ms') or 0) / 1000 or None
+            prompt_s = (timings.get('prompt_ms') or 0) / 1000 or None
+            thinking_s = (decode_s * min(1.0, thinking_count / count)
+                          if thinking_count and count and decode_s else None)
+            return LLMMetrics(**common, tokens_per_s=float(timings['predicted_per_second']),
+                              eval_count=count, eval_duration_s=decode_s,
+                              prompt_eval_count=timings.get('prompt_n'),
+                              prompt_eval_duration_s=prompt_s, thinking_duration_s=thinking_s,
+                              speed_source='server')
+        pieces = len(reply.answer) + reply.thinking_pieces
+        first = reply.first_thought if reply.first_thought is not None else ttft
+        # Measured here: decode time is what came after the first piece (N pieces, N - 1
+        # gaps); not streamed, only the whole call is known and tokens/s is a lower bound.
+        decode_s = (total - first) if streamed and first is not None and total > first \
+            else None
         completion = usage.get('completion_tokens')
-        # No server-side timings here. Streamed: decode time is what came after the first
-        # token. Not streamed: only the whole call is known, so tokens/s is a lower bound.
-        decode_s = (total - ttft) if streamed and ttft is not None and total > ttft else None
-        tps = rate(completion, decode_s) if streamed else rate(completion, total)
-        return LLMMetrics(backend='openai', model=self.model, ok=True, tokens_per_s=tps,
-                          eval_count=completion, eval_duration_s=decode_s,
+        if streamed:
+            tps = rate(pieces - 1, decode_s) if pieces > 1 else None
+        else:
+            tps = rate(completion, total)
+        thinking_s = ((ttft or total) - reply.first_thought
+                      if reply.first_thought is not None else None)
+        return LLMMetrics(**common, tokens_per_s=tps,
+                          eval_count=completion if completion is not None else pieces or None,
+                          eval_duration_s=decode_s,
                           prompt_eval_count=usage.get('prompt_tokens'),
-                          prompt_eval_duration_s=ttft if streamed else None,
-                          ttft_s=ttft if streamed else None, total_s=total)
+                          prompt_eval_duration_s=first if streamed else None,
+                          thinking_duration_s=thinking_s, speed_source='wall')
+
+
+def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float | None = None,
+                    on_check: Callable[[CheckResult], None] | None = None
+                    ) -> ValidationReport:
+    """Reachable (models listed) -> model listed -> structured output -> speed."""
+    runner = Runner(on_check)
+    state: dict[str, Any] = {}
+
+    def reachable() -> tuple[str, str]:
+        state['models'] = client.models()
+        return OK, f'{client.base_url} lists {len(state["models"])} model(s)'
+
+    def listed() -> tuple[str, str]:
+        if client.model in state['models'] or not state['models']:
+            return OK, f'{client.model} is served'
+        return FAIL, (f'model {client.model!r} is not served by {client.base_url} (served: '
+                      f'{", ".join(state["models"][:10])}); set openai_model')
+
+    runner.run('reachable', reachable)
+    runner.run('model_present', listed)
+    generation_checks(runner, client, min_tokens_per_s)
+    return ValidationReport('openai', client.base_url, client.model, runner.checks)

@@ -1,9 +1,11 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Backend validation: the ordered checks shared by check_backend and mission_agent.
+"""Backend validation: the check runner and the checks every backend shares.
 
 Each check is OK, WARN (usable, but the operator should know) or FAIL (not usable; later
-checks are skipped). Messages say what is wrong and what to do.
+checks are skipped). Messages say what is wrong and what to do. Each backend's own
+validator (the checks in order) lives in its client module and is named by its registry
+entry.
 """
 
 from __future__ import annotations
@@ -14,11 +16,8 @@ from typing import Any, Callable
 
 from ..common.contract import Severity
 from ..planning.actions import parse_plan, plan_json_schema, PlanError
-from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages
+from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages, RETRY_PLAN_TOKENS
 from .base import BackendError
-from .models import find_loaded, GIB, offload_advice, same_model
-from .ollama import OllamaClient
-from .openai_compat import OpenAICompatClient
 
 OK, WARN, FAIL = Severity.OK, Severity.WARN, Severity.ERROR
 PROBE_MISSION = 'Move forward 1 meter'
@@ -68,7 +67,7 @@ class ValidationReport:
                 'checks': [c.as_dict() for c in self.checks]}
 
 
-class _Runner:
+class Runner:
     """Runs named checks in order, timing each, stopping at the first failure."""
 
     def __init__(self, on_check: Callable[[CheckResult], None] | None) -> None:
@@ -77,6 +76,7 @@ class _Runner:
         self.failed = False
 
     def run(self, name: str, check: Callable[[], tuple[Severity, str]]) -> None:
+        """Run one check unless an earlier one failed; record and report its result."""
         if self.failed:
             return
         start = time.monotonic()
@@ -91,123 +91,113 @@ class _Runner:
             self.on_check(result)
 
 
-def _structured_output(chat: Callable[..., Any]) -> tuple[str, str, Any]:
-    result = chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(), stream=True,
-                  options={'num_predict': MAX_PLAN_TOKENS})
+def _structured_output(client: Any) -> tuple[str, str, Any]:
+    def ask(budget: int) -> Any:
+        return client.chat(planning_messages(PROBE_MISSION), schema=plan_json_schema(),
+                           stream=True, options={'num_predict': budget})
+
+    think = getattr(client, 'think', None)
+    result = first = ask(MAX_PLAN_TOKENS)
+    if getattr(client, 'think', None) != think:
+        # The client learned how this model's thinking is set (a level, not off): measure
+        # again with the setting every plan will use.
+        result = first = ask(MAX_PLAN_TOKENS)
+    if first.cut_off:  # once more with a larger budget, as the planner does
+        result = ask(RETRY_PLAN_TOKENS)
     try:
         plan = parse_plan(result.text)
     except PlanError as exc:
+        if result.cut_off:
+            return FAIL, (f'{result.cut_off_message()} (second try, after the first was cut at '
+                          f'{first.token_limit} tokens)'), result
         return FAIL, (f'the model did not produce a valid plan under the JSON schema: {exc}; '
                       f'reply was {result.text[:120]!r}'), result
     text = plan.to_json()
     text = text if len(text) <= 120 else text[:117] + '...'
+    if first.cut_off:
+        return WARN, (f'first reply: {first.cut_off_message()}; the retry with '
+                      f'{result.limit_param} {result.token_limit} parsed: {text}. Every such '
+                      f'plan costs two calls'), result
     return OK, f'schema-constrained plan parsed: {text}', result
+
+
+def _thinking_text(m: Any) -> str:
+    if not m.thinking_count:
+        return ''
+    secs = f' in {m.thinking_duration_s:.1f} s' if m.thinking_duration_s is not None else ''
+    return f'; thinking {m.thinking_count} tokens{secs} before the answer'
 
 
 def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
     m = result.metrics
     if m.tokens_per_s is None:
         return WARN, 'the server reported no token counts; decode speed unknown'
+    source = ' (server)' if m.speed_source == 'server' else ' (wall clock: the server gave none)'
+    prompt = ''
+    if m.prompt_eval_duration_s is not None:
+        count = f'{m.prompt_eval_count} tokens in ' if m.prompt_eval_count else ''
+        prompt = f'; prompt evaluation {count}{m.prompt_eval_duration_s:.2f} s'
+    figures = (f'warm decode {m.tokens_per_s:.1f} tok/s{source} ({m.eval_count} tokens)'
+               f'{prompt}{_thinking_text(m)}')
     if min_tps is not None and m.tokens_per_s < min_tps:
-        return WARN, (f'warm decode {m.tokens_per_s:.1f} tok/s is below min_tokens_per_s '
-                      f'{min_tps:g}: plans will be slow. Check GPU offload (ollama ps), power '
-                      f'mode (MAXN) and jetson_clocks')
-    return OK, f'warm decode {m.tokens_per_s:.1f} tok/s ({m.eval_count} tokens)'
+        return WARN, (f'{figures}: below min_tokens_per_s {min_tps:g}, plans will be slow. '
+                      f'Check GPU offload (ollama ps), power mode (MAXN) and jetson_clocks')
+    return OK, figures
 
 
-def _generation_checks(runner: _Runner, client: Any, min_tokens_per_s: float | None) -> None:
-    """The checks every backend shares: a schema-constrained plan, then its decode speed."""
+def plan_seconds(m: Any) -> tuple[float, float | None]:
+    """(how long this call took, about how long a full-size plan would take) for metrics.
+
+    The server's own times where it gave them (prompt evaluation and decoding), else the
+    wall clock; whichever is longer is what the operator waits. A full-size plan is
+    everything before the answer (prompt, thinking), then MAX_PLAN_TOKENS at the measured
+    decode speed (None without a speed).
+    """
+    server = (m.prompt_eval_duration_s or 0.0) + (m.eval_duration_s or 0.0)
+    took = max(m.total_s or 0.0, server)
+    if not m.tokens_per_s:
+        return took, None
+    before = (m.prompt_eval_duration_s or 0.0) + (m.thinking_duration_s or 0.0)
+    return took, max(before, m.ttft_s or 0.0) + MAX_PLAN_TOKENS / m.tokens_per_s
+
+
+def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
+    """Whether a plan fits the mission budget (llm_timeout_s), thinking included."""
+    m = result.metrics
+    took, worst = plan_seconds(m)
+    if not budget_s:
+        return OK, f'the probe plan took {took:.1f} s'
+    thought = _thinking_text(m)
+    if took > budget_s:
+        return FAIL, (f'too slow for the mission budget: the probe plan took {took:.1f} s'
+                      f'{thought}, over llm_timeout_s {budget_s:g} s. Use a faster model, '
+                      f'switch its thinking off, or raise llm_timeout_s')
+    if worst is not None and worst > budget_s:
+        return WARN, (f'too slow for the mission budget: the probe plan took {took:.1f} s'
+                      f'{thought}; a {MAX_PLAN_TOKENS}-token plan would take about '
+                      f'{worst:.0f} s, over llm_timeout_s {budget_s:g} s. Long missions will '
+                      f'time out: use a faster model or raise llm_timeout_s')
+    return OK, (f'the probe plan took {took:.1f} s{thought}; a {MAX_PLAN_TOKENS}-token plan '
+                f'fits llm_timeout_s {budget_s:g} s')
+
+
+def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | None,
+                      after_plan: tuple[tuple[str, Callable[[], tuple[Severity, str]]], ...] = ()
+                      ) -> None:
+    """The checks every backend shares.
+
+    A schema-constrained plan, its decode speed, and whether a plan fits the mission budget.
+    """
     result: list[Any] = []
 
     def structured() -> tuple[str, str]:
-        level, message, reply = _structured_output(client.chat)
+        level, message, reply = _structured_output(client)
         result.append(reply)
         return level, message
 
     runner.run('structured_output', structured)
+    for name, check in after_plan:  # a backend's checks that need a generated reply first
+        runner.run(name, check)
     runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
-
-
-def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
-                    on_check: Callable[[CheckResult], None] | None = None
-                    ) -> ValidationReport:
-    """Reachable -> model present -> load -> GPU residency -> context -> structured -> speed.
-
-    ``min_tokens_per_s``: the decode-speed floor (the agent's parameter); None reports the
-    speed without judging it.
-    """
-    runner = _Runner(on_check)
-    state: dict[str, Any] = {}
-    model, host = client.model, client.host
-
-    def reachable() -> tuple[str, str]:
-        state['version'] = client.version()
-        return OK, f'Ollama {state["version"]} at {host}'
-
-    def present() -> tuple[str, str]:
-        names = [m.get('name') or m.get('model') for m in client.tags()]
-        if any(same_model(n, model) for n in names if n):
-            return OK, f'{model} is pulled'
-        pulled = ', '.join(sorted(n for n in names if n)) or 'none'
-        return FAIL, (f'model {model!r} is not pulled on {host} (pulled: {pulled}). '
-                      f'Fix: ollama pull {model}')
-
-    def load() -> tuple[str, str]:
-        metrics = client.load()
-        secs = metrics.load_duration_s
-        took = f'{secs:.1f} s' if secs is not None else f'{metrics.total_s:.1f} s (wall)'
-        return OK, f'{model} loaded in {took}, keep_alive {client.keep_alive}'
-
-    def residency() -> tuple[str, str]:
-        entry = find_loaded(client.ps(), model)
-        if entry is None:
-            return WARN, f'{model} is not listed by /api/ps after loading (unloaded at once?)'
-        state['ps'] = entry
-        if entry.cpu_pct == 0:
-            return OK, f'100% on GPU ({entry.size_vram / GIB:.1f} GiB in VRAM)'
-        return WARN, (f'{entry.offload_summary()}: decode will be several times slower. On a '
-                      f'Jetson the usual cause is page cache: '
-                      f'{offload_advice(state.get("version"))}; otherwise free GPU memory '
-                      f'(other models, smaller num_ctx)')
-
-    def context() -> tuple[str, str]:
-        asked = client.options['num_ctx']
-        loaded = state['ps'].context_length if state.get('ps') else None
-        if loaded is None:
-            return OK, f'num_ctx {asked} requested (server does not report context_length)'
-        if int(loaded) != int(asked):
-            return WARN, (f'model loaded with context {loaded}, not the num_ctx {asked} asked '
-                          f'for: a larger context costs memory and speed. Unload it '
-                          f'(ollama stop {model}) so it reloads with num_ctx {asked}')
-        return OK, f'context length {loaded} as requested'
-
-    runner.run('reachable', reachable)
-    runner.run('model_present', present)
-    runner.run('load', load)
-    runner.run('gpu_residency', residency)
-    runner.run('context', context)
-    _generation_checks(runner, client, min_tokens_per_s)
-    return ValidationReport('ollama', host, model, runner.checks)
-
-
-def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float | None = None,
-                    on_check: Callable[[CheckResult], None] | None = None
-                    ) -> ValidationReport:
-    """Reachable (models listed) -> model listed -> structured output -> speed."""
-    runner = _Runner(on_check)
-    state: dict[str, Any] = {}
-
-    def reachable() -> tuple[str, str]:
-        state['models'] = client.models()
-        return OK, f'{client.base_url} lists {len(state["models"])} model(s)'
-
-    def listed() -> tuple[str, str]:
-        if client.model in state['models'] or not state['models']:
-            return OK, f'{client.model} is served'
-        return FAIL, (f'model {client.model!r} is not served by {client.base_url} (served: '
-                      f'{", ".join(state["models"][:10])}); set openai_model')
-
-    runner.run('reachable', reachable)
-    runner.run('model_present', listed)
-    _generation_checks(runner, client, min_tokens_per_s)
-    return ValidationReport('openai', client.base_url, client.model, runner.checks)
+    runner.run('plan_latency', lambda: _plan_latency(result[0], getattr(client, 'timeout_s',
+                                                                        None)))

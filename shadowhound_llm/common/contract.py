@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Everything the package speaks on its topics, defined once (see docs/INTERFACE.md).
 
-Plain Python (pydantic, no ROS): mission states, the structured mission request,
-``mission_status`` and ``llm_metrics`` bodies, and the one severity scale shared by backend
-checks, the degradation detector and ``/diagnostics``. Every node, tool, test and the
-dashboard reads and writes these JSON bodies through the models here, never by hand.
+Plain Python (pydantic, no ROS): mission states and the reason codes of their ends, the
+structured mission request, ``mission_status`` and ``llm_metrics`` bodies, the one severity
+scale shared by backend checks, the degradation detector and ``/diagnostics``, and the
+``/diagnostics`` names and value keys that other programs read. Every node, tool, test and
+the dashboard reads and writes these JSON bodies through the models here, never by hand,
+and decides on codes and keys, never on the wording of a message.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import json
 import time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, ValidationError
 
 __all__ = [
-    'LLMMetrics', 'MissionRequest', 'MissionState', 'MissionStatus', 'PlannerChoice',
-    'RequestError', 'Severity', 'TERMINAL_STATES', 'parse_command',
+    'DiagKey', 'DiagTask', 'LLMMetrics', 'MissionRequest', 'MissionState', 'MissionStatus',
+    'PlannerChoice', 'Reason', 'RequestError', 'Severity', 'TERMINAL_STATES', 'parse_command',
 ]
 
 
@@ -47,6 +49,46 @@ TERMINAL_STATES = frozenset({MissionState.SUCCEEDED, MissionState.FAILED,
                              MissionState.CANCELLED, MissionState.REJECTED})
 
 PlannerChoice = Literal['auto', 'rules', 'llm']
+
+
+class Reason(str, Enum):
+    """Why a mission ended other than succeeded: ``reason`` in its terminal mission_status.
+
+    The code is for programs (robot_test, the dashboard, a fleet manager): they decide on it,
+    never on the wording of ``message``, which is for people and may change. Like nav2's
+    ``error_code`` beside ``error_msg``. A succeeded mission has no reason (null).
+    """
+
+    # rejected: nothing moved
+    MALFORMED = 'malformed'              # a structured request that is not valid
+    EMPTY_TEXT = 'empty_text'            # blank mission text
+    TEXT_TOO_LONG = 'text_too_long'      # over max_mission_chars
+    RULES_CANNOT_PARSE = 'rules_cannot_parse'  # planner 'rules' and the rules do not parse it
+    NO_LLM = 'no_llm'                    # needs a language model and none is configured
+    LLM_VALIDATING = 'llm_validating'    # the backend is still being validated
+    LLM_UNUSABLE = 'llm_unusable'        # the backend failed its validation
+    ENVELOPE = 'envelope'                # the plan leaves the safety envelope (also failed)
+    ROBOT_MODE = 'robot_mode'            # go2_states: the GO2 is in a mode it cannot walk in
+    # failed: the robot was stopped
+    PLANNING_FAILED = 'planning_failed'  # no valid plan from the LLM (error, timeout, junk)
+    TIMEOUT = 'timeout'                  # over max_mission_duration_s
+    STALLED = 'stalled'                  # no progress for stall_timeout_s
+    NO_ODOM = 'no_odom'                  # motion without any odometry
+    ODOM_LOST = 'odom_lost'              # odometry older than odom_timeout_s
+    ODOM_JUMP = 'odom_jump'              # odometry moved faster than the robot can
+    ODOM_DELAY = 'odom_delay'            # odometry far later than odom_latency_s assumed
+    NO_HOME = 'no_home'                  # return_home before any odometry
+    NO_CAMERA_FRAME = 'no_camera_frame'  # photo without a frame within photo_timeout_s
+    PHOTO_NOT_SAVED = 'photo_not_saved'  # photo folder full or not writable
+    INTERNAL_ERROR = 'internal_error'    # a bug: the message has the exception
+    # cancelled: the robot was stopped
+    OPERATOR_STOP = 'operator_stop'      # a stop command ("stop", "halt", ...)
+    MISSION_CANCEL = 'mission_cancel'    # a message on mission_cancel
+    PREEMPTED = 'preempted'              # a newer mission took over
+    SHUTDOWN = 'shutdown'                # the agent is shutting down
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class Severity(IntEnum):
@@ -195,10 +237,17 @@ class MissionStatus(_Body):
     step: int | None = None
     message: str = ''
     stamp: float = Field(default_factory=time.time)
+    reason: str | None = None
     planner: str | None = None
     home: dict[str, float] | None = None
     photo: str | None = None
     dry_run: bool | None = None
+
+    @field_validator('reason', mode='before')
+    @classmethod
+    def _code(cls, value: Any) -> Any:
+        """A Reason is kept as its plain code (unknown codes from newer agents are kept)."""
+        return value.value if isinstance(value, Reason) else value
 
     @classmethod
     def _optional_fields(cls) -> tuple[str, ...]:
@@ -230,11 +279,89 @@ class LLMMetrics(_Body):
     error: str | None = None
     robot: str | None = None
     mission_id: str | None = None
+    # Reasoning models: tokens and seconds spent thinking before the answer (part of
+    # eval_count and of the latency the operator waits through).
+    thinking_count: int | None = None
+    thinking_duration_s: float | None = None
+    # 'server' when the speed figures are the server's own, 'wall' when measured here.
+    speed_source: str | None = None
+    done_reason: str | None = None   # 'stop', or 'length' for a reply cut at its token limit
 
     @classmethod
     def _optional_fields(cls) -> tuple[str, ...]:
-        return ('error', 'robot', 'mission_id')
+        return ('error', 'robot', 'mission_id', 'thinking_count', 'thinking_duration_s',
+                'speed_source', 'done_reason')
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's llm_metrics JSON body."""
         return self.to_dict()
+
+
+class DiagTask:
+    """Names of the /diagnostics statuses other programs read (after the node prefix).
+
+    A status is named ``[namespace/]node: Task``; match with ``name.endswith(task)``.
+    """
+
+    AGENT_BACKEND = 'mission_agent: Backend'
+    AGENT_MISSION = 'mission_agent: Mission'
+    AGENT_BRIDGE = 'mission_agent: Bridge'
+    GPU = 'gpu_monitor: GPU'
+    MEMORY = 'gpu_monitor: Memory'
+    THERMAL = 'gpu_monitor: Thermal'
+    POWER = 'gpu_monitor: Power'
+    THROUGHPUT = 'gpu_monitor: LLM throughput'
+    OLLAMA_MODELS = 'gpu_monitor: Ollama models'
+
+    @staticmethod
+    def short(task: str) -> str:
+        """The task part of a name: 'Memory' for 'gpu_monitor: Memory'."""
+        return task.split(': ', 1)[1]
+
+
+class DiagKey:
+    """/diagnostics value keys that programs read: the tasks write them, tools parse them.
+
+    Values are strings (diagnostic_msgs/KeyValue); numbers are plain decimals, 'n/a' when
+    unknown. Labels an operator reads in rqt, defined here once so that no reader spells
+    them again.
+    """
+
+    # mission_agent: Backend
+    PLANNER = 'planner'
+    BACKEND_STATE = 'state'            # none | validating | ready | failed
+    VALIDATED = 'validated'            # yes | no (...) | pending | failed
+    # mission_agent: Mission
+    RUNNING = 'running'
+    PLANNING = 'planning'
+    LAST = 'last'
+    LAST_REASON = 'last reason'        # the Reason code of the last mission's end ('' if none)
+    ODOM_AGE_S = 'odom age [s]'
+    GOVERNOR_CLAMPS = 'governor clamps'
+    MAX_LINEAR_MPS = 'max linear [m/s]'
+    MAX_ANGULAR_RPS = 'max angular [rad/s]'
+    # mission_agent: Bridge
+    CMD_VEL_SUBSCRIBERS = 'cmd_vel subscribers'  # message types, comma-separated
+    OTHER_CMD_VEL_PUBLISHERS = 'other cmd_vel publishers'
+    ODOM_RATE_HZ = 'odom rate [Hz]'
+    ODOM_MAX_GAP_S = 'odom largest gap [s]'
+    ODOM_DELAY_S = 'odom delay [s]'
+    STOP = 'stop'
+    GO2_MODE = 'go2 mode'
+    # gpu_monitor: Memory
+    MEM_USED_MIB = 'used [MiB]'
+    MEM_TOTAL_MIB = 'total [MiB]'
+    GPU_SHARE_MIB = 'GPU share [MiB]'
+    OLLAMA_VRAM_GIB = 'ollama VRAM [GiB]'
+    # gpu_monitor: Thermal: one key per sensor, '<sensor> [°C]'
+    TEMP_SUFFIX = ' [°C]'
+    # gpu_monitor: LLM throughput
+    CURRENT_TPS = 'current tokens/s'
+    BASELINE_TPS = 'baseline tokens/s'
+    ROOFLINE_TPS = 'roofline tokens/s'
+    ROOFLINE_PLACED_TPS = 'roofline as placed tokens/s'
+
+    @staticmethod
+    def temperature(sensor: str) -> str:
+        """The Thermal key of one sensor."""
+        return f'{sensor}{DiagKey.TEMP_SUFFIX}'

@@ -10,7 +10,8 @@ the scheme is optional (http); without a scheme the port defaults to 11434, with
 addresses go in brackets (a bare IPv6 address is accepted too). Two deliberate
 differences: an unspecified address (``0.0.0.0``, ``::``), which a server binds to, is
 reached as loopback; and an invalid port is an error here, where Ollama would silently
-use the default.
+use the default. Quotes around the whole value (``"1.2.3.4:11434"``, as a service file or
+a shell may leave them) are stripped, as Ollama strips them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class HostError(ValueError):
 
 def parse_host(text: str, default_port: int = OLLAMA_PORT) -> str:
     """A normalised base URL (``scheme://host:port[/path]``) for an Ollama-style address."""
-    raw = (text or '').strip()
+    raw = (text or '').strip().strip('"\'').strip()
     if not raw:
         return f'http://127.0.0.1:{default_port}'
     scheme, sep, rest = raw.partition('://')

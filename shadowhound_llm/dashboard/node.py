@@ -17,6 +17,7 @@ import base64
 import io
 import os
 from pathlib import Path
+import re
 import time
 from typing import Any
 import uuid
@@ -27,6 +28,13 @@ from rclpy.parameter_client import AsyncParameterClient
 
 from ..common.camera import ImageFrame
 from ..common.contract import PlannerChoice
+from ..common.mission_link import (
+    ClientEvent,
+    DiagnosticsReceived,
+    MetricsReceived,
+    PoseReceived,
+    StatusReceived,
+)
 from ..nodes import conversions as conv
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import (
@@ -38,7 +46,7 @@ from ..nodes.ros_common import (
 )
 from .config import DashboardConfig, TOKEN_ENV
 from .server import create_app, HttpServer, Hub
-from .state import DashboardState, safe_photo_name
+from .state import DashboardState, PageEvent, safe_photo_name
 
 POSE_PERIOD_S = 0.1
 AGENT_PARAMS_PERIOD_S = 2.0
@@ -68,7 +76,7 @@ class DashboardNode(Node):
         self.state.limits['photo_dir'] = cfg.photo_dir
         self.hub = Hub()
         self.client = MissionClient(self, diagnostics=True, camera=True, trajectory_len=2)
-        self.client.add_listener(self._on_item)
+        self.client.add_listener(self._on_event)
         self.create_subscription(Twist, 'cmd_vel', self._on_cmd, CMD_VEL_QOS)
         self.create_timer(POSE_PERIOD_S, self._push_pose)
         self.create_timer(1.0 / cfg.camera_max_hz, self._push_frame)
@@ -95,37 +103,42 @@ class DashboardNode(Node):
         return self.server.url if self.server is not None else ''
 
     def _redact(self, text: str) -> str:
+        """The message with the token, where it appears as a whole word, as <token>.
+
+        Only whole words: a short token ("a") would otherwise turn every "a" of the message
+        into <token>, garbling it and telling the token's letters. A token of one or two
+        characters is no secret and is not looked for.
+        """
         raw = getattr(self, '_parameter_overrides', {}).get('token')
         for secret in (getattr(raw, 'value', None), os.environ.get(TOKEN_ENV)):
-            if secret not in (None, ''):
-                text = text.replace(str(secret), '<token>')
+            if secret is not None and len(str(secret)) >= 3:
+                text = re.sub(rf'(?<!\w){re.escape(str(secret))}(?!\w)', '<token>', text)
         return text
 
     # ---- ROS side -----------------------------------------------------------------------
-    def _on_item(self, kind: str, item: Any) -> None:
-        now = time.monotonic()
-        if kind == 'status':
-            for event in self.state.on_status(item):
-                self.hub.publish(*event)
-        elif kind == 'odom':
-            self.state.on_pose(item, now)
-        elif kind == 'diagnostics':
-            for event in self.state.on_diagnostics(item, now):
-                self.hub.publish(*event)
-            self.hub.publish('llm', self.state.llm_reference())
-        elif kind == 'metrics':
-            self.hub.publish(*self.state.on_metrics(item, now))
+    def _on_event(self, event: ClientEvent) -> None:
+        if isinstance(event, StatusReceived):
+            for page_event in self.state.on_status(event.status):
+                self.hub.publish(page_event)
+        elif isinstance(event, PoseReceived):
+            self.state.on_pose(event.pose, event.time)
+        elif isinstance(event, DiagnosticsReceived):
+            for page_event in self.state.on_diagnostics(event.statuses, event.time):
+                self.hub.publish(page_event)
+            self.hub.publish(PageEvent('llm', self.state.llm_reference()))
+        elif isinstance(event, MetricsReceived):
+            self.hub.publish(self.state.on_metrics(event.metrics, event.time))
 
     def _on_cmd(self, msg: Twist) -> None:
         cmd = conv.twist_from_msg(msg)
         event = self.state.on_cmd(cmd.linear, cmd.lateral, cmd.angular, time.monotonic())
         if event is not None:
-            self.hub.publish(*event)
+            self.hub.publish(event)
 
     def _push_pose(self) -> None:
         event = self.state.pose_event(time.monotonic())
         if event is not None:
-            self.hub.publish(*event)
+            self.hub.publish(event)
 
     def _push_frame(self) -> None:
         frame = self.client.frame
@@ -138,7 +151,7 @@ class DashboardNode(Node):
             self.get_logger().warning(f'camera frame not shown: {exc}',
                                       throttle_duration_sec=30.0)
             return
-        self.hub.publish(*self.state.set_frame(data, width, height, time.time()))
+        self.hub.publish(self.state.set_frame(data, width, height, time.time()))
 
     def _poll_agent_params(self) -> None:
         now = time.monotonic()
@@ -163,7 +176,7 @@ class DashboardNode(Node):
         source = f'{self.config.agent_node} max_goto_radius_m'
         event = self.state.set_limits(radius, source, photo_dir or self.config.photo_dir)
         if event is not None:
-            self.hub.publish(*event)
+            self.hub.publish(event)
 
     # ---- what the HTTP side calls (DashboardBackend) ------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import uvicorn
 
 from ..common.hosts import is_loopback
+from .state import PageEvent
 
 STATIC_DIR = Path(__file__).resolve().parent / 'static'
 HEARTBEAT_S = 10.0
@@ -150,13 +151,13 @@ class Hub:
         with self._lock:
             return len(self._queues)
 
-    def publish(self, kind: str, data: Any) -> None:
+    def publish(self, event: PageEvent) -> None:
         """Queue an event for every page (thread-safe; serialised once)."""
         with self._lock:
             targets = list(self._queues.items())
         if not targets:
             return
-        text = format_sse(kind, data)
+        text = format_sse(event.kind, event.data)
         for queue, loop in targets:
             try:
                 loop.call_soon_threadsafe(_offer, queue, text)
@@ -238,12 +239,14 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         return _error(401, 'this dashboard needs its access token: enter it on the page',
                       **{'WWW-Authenticate': 'Bearer'})
 
-    async def write_guard(request: Request) -> Response | None:
+    async def write_guard(request: Request, json_body: bool = True) -> Response | None:
         refused = unauthorized(request)
         if refused is not None:
             return refused
         if not origin_ok(request.headers.get('origin'), request.headers.get('host')):
             return _error(403, 'cross-site request refused')
+        if not json_body:  # stop and cancel read no body: any POST that passed the checks
+            return None
         if request.headers.get('content-type', '').split(';')[0].strip() != 'application/json':
             return _error(415, 'send JSON (Content-Type: application/json)')
         return None
@@ -301,7 +304,7 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         return JSONResponse({'id': mission_id, 'agents': backend.agent_count()})
 
     async def stop(request: Request) -> Response:
-        refused = await write_guard(request)
+        refused = await write_guard(request, json_body=False)
         if refused is not None:
             return refused
         sent = time.time()
@@ -309,7 +312,7 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         return JSONResponse({'id': mission_id, 'sent': sent, 'agents': backend.agent_count()})
 
     async def cancel(request: Request) -> Response:
-        refused = await write_guard(request)
+        refused = await write_guard(request, json_body=False)
         if refused is not None:
             return refused
         backend.cancel()

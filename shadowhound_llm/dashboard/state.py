@@ -3,10 +3,10 @@
 """What the dashboard page shows, in plain Python (no ROS, no HTTP).
 
 ``DashboardState`` is fed by the node (mission statuses, poses, commanded velocity,
-/diagnostics, llm_metrics) and answers with events for the page: small JSON-ready dicts,
-each idempotent (a page that sees one twice, or sees it after the snapshot that already
-holds it, shows the same thing). Every method is thread-safe: the ROS executor writes, the
-HTTP server's event loop reads snapshots.
+/diagnostics, llm_metrics) and answers with events for the page (``PageEvent``: a name and
+JSON-ready data), each idempotent (a page that sees one twice, or sees it after the snapshot
+that already holds it, shows the same thing). Every method is thread-safe: the ROS executor
+writes, the HTTP server's event loop reads snapshots.
 """
 
 from __future__ import annotations
@@ -18,16 +18,29 @@ import re
 import threading
 from typing import Any
 
-from ..common.contract import LLMMetrics, MissionStatus, Severity, TERMINAL_STATES
+from ..common.contract import (
+    DiagKey,
+    DiagTask,
+    LLMMetrics,
+    MissionStatus,
+    Severity,
+    TERMINAL_STATES,
+)
 from ..common.geometry import Pose2D
 from ..planning.rules.planner import is_stop_command
-
-Event = tuple[str, dict[str, Any]]
 
 TRAIL_STEP_M = 0.02  # a trail point every 2 cm or 3 degrees: 5000 points cover 100 m
 TRAIL_STEP_RAD = math.radians(3.0)
 SPEED_WINDOW_S = 0.2
 PHOTO_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.(?:png|jpe?g)$')
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    """One event for the page (a Server-Sent Event): its name and its JSON-ready data."""
+
+    kind: str  # missions, photos, pose, cmd, diagnostics, gpu, metric, llm, limits, frame
+    data: dict[str, Any]
 
 
 @dataclass
@@ -37,6 +50,7 @@ class MissionView:
     mission_id: str
     text: str
     state: str = 'received'
+    reason: str | None = None  # the code of a failed, cancelled or rejected end
     planner: str | None = None
     plan: dict[str, Any] | None = None
     step: int | None = None
@@ -77,7 +91,8 @@ class MissionView:
     def as_dict(self, home: Pose2D | None) -> dict[str, Any]:
         """JSON-ready view."""
         return {'id': self.mission_id, 'text': self.text, 'state': self.state,
-                'planner': self.planner, 'plan': self.plan, 'step': self.step,
+                'reason': self.reason, 'planner': self.planner, 'plan': self.plan,
+                'step': self.step,
                 'messages': list(self.messages), 'started': self.started,
                 'updated': self.updated, 'seconds': round(max(0.0, self.updated - self.started),
                                                           2),
@@ -116,7 +131,7 @@ class DashboardState:
         self.frame: dict[str, Any] | None = None
 
     # ---- missions -----------------------------------------------------------------------
-    def on_status(self, status: MissionStatus) -> list[Event]:
+    def on_status(self, status: MissionStatus) -> list[PageEvent]:
         """A mission_status arrived: the mission's new view (and a new photo, if any)."""
         with self._lock:
             view = self.missions.get(status.mission_id)
@@ -126,6 +141,7 @@ class DashboardState:
                                    stop_request=is_stop_command(status.text))
                 self.missions[status.mission_id] = view
             view.state, view.updated = status.state.value, status.stamp
+            view.reason = status.reason if status.terminal else None
             view.text = status.text or view.text
             view.planner = status.planner or view.planner
             view.plan = status.plan if status.plan is not None else view.plan
@@ -139,20 +155,20 @@ class DashboardState:
                 self.home = Pose2D(float(status.home.get('x', 0.0)),
                                    float(status.home.get('y', 0.0)),
                                    math.radians(float(status.home.get('yaw_deg', 0.0))))
-            events: list[Event] = []
+            events: list[PageEvent] = []
             name = _photo_name(status.photo)
             if name and view.photo != status.photo:
                 view.photo = status.photo
                 self.photos.append({'name': name, 'mission_id': view.mission_id,
                                     'stamp': status.stamp})
-                events.append(('photos', {'photos': list(self.photos)}))
+                events.append(PageEvent('photos', {'photos': list(self.photos)}))
             # The newest mission is current; a late status of an older one does not take over,
             # and a stop request never hides the mission it stopped.
             if not view.stop_request and (is_new or self.current_id is None
                                           or not view.terminal):
                 self.current_id = view.mission_id
             self._trim_missions()
-            events.insert(0, ('missions', self._missions_event()))
+            events.insert(0, PageEvent('missions', self._missions_event()))
             return events
 
     def _trim_missions(self) -> None:
@@ -195,7 +211,7 @@ class DashboardState:
             (t0, x0, y0), (t1, x1, y1) = recent[0], recent[-1]
             return math.hypot(x1 - x0, y1 - y0) / (t1 - t0)
 
-    def pose_event(self, now: float) -> Event | None:
+    def pose_event(self, now: float) -> PageEvent | None:
         """The pose, speed and new trail points since the last call (None when unchanged)."""
         with self._lock:
             if self.pose is None:
@@ -207,11 +223,11 @@ class DashboardState:
             if not new_points and key == self._pushed_pose:
                 return None
             self._trail_pushed, self._pushed_pose = self.trail_end, key
-            return 'pose', {'pose': pose, 'speed_mps': speed, 'trail_from': start,
-                            'trail': new_points}
+            return PageEvent('pose', {'pose': pose, 'speed_mps': speed, 'trail_from': start,
+                                      'trail': new_points})
 
     def on_cmd(self, linear_mps: float, lateral_mps: float, angular_rps: float,
-               now: float, min_period_s: float = 0.2) -> Event | None:
+               now: float, min_period_s: float = 0.2) -> PageEvent | None:
         """A cmd_vel seen: an event when it turns zero or non-zero, else at most every 0.2 s."""
         with self._lock:
             zero = linear_mps == 0.0 and lateral_mps == 0.0 and angular_rps == 0.0
@@ -224,20 +240,20 @@ class DashboardState:
                 self.cmd['pushed'] = previous.get('pushed', -1e9)
                 return None
             self.cmd['pushed'] = now
-            return 'cmd', _public_cmd(self.cmd)
+            return PageEvent('cmd', _public_cmd(self.cmd))
 
     # ---- health -------------------------------------------------------------------------
-    def on_diagnostics(self, statuses: list[dict[str, Any]], now: float) -> list[Event]:
+    def on_diagnostics(self, statuses: list[dict[str, Any]], now: float) -> list[PageEvent]:
         """A DiagnosticArray (as plain dicts): the rows it changed, and the GPU figures."""
         with self._lock:
             for status in statuses:
                 self.diagnostics[status['name']] = (now, status)
-            events: list[Event] = [('diagnostics', {'rows': [
+            events: list[PageEvent] = [PageEvent('diagnostics', {'rows': [
                 self._row(status, 0.0) for status in statuses]})]
             sample = gpu_sample(statuses, now)
             if sample is not None:
                 self.gpu.append(sample)
-                events.append(('gpu', sample))
+                events.append(PageEvent('gpu', sample))
             return events
 
     def _row(self, status: dict[str, Any], age_s: float) -> dict[str, Any]:
@@ -254,7 +270,7 @@ class DashboardState:
             return [self._row(status, now - seen)
                     for _, (seen, status) in sorted(self.diagnostics.items())]
 
-    def on_metrics(self, metrics: LLMMetrics, now: float) -> Event:
+    def on_metrics(self, metrics: LLMMetrics, now: float) -> PageEvent:
         """One llm_metrics message: a point of the tokens/s chart."""
         with self._lock:
             self._metric_seq += 1
@@ -263,7 +279,7 @@ class DashboardState:
                      'tokens_per_s': _finite(metrics.tokens_per_s),
                      'ttft_s': _finite(metrics.ttft_s), 'total_s': _finite(metrics.total_s)}
             self.metrics.append(point)
-            return 'metric', point
+            return PageEvent('metric', point)
 
     def llm_reference(self) -> dict[str, float | None]:
         """Baseline and roofline tokens/s, from the 'LLM throughput' diagnostics values."""
@@ -271,7 +287,8 @@ class DashboardState:
             return llm_reference([s for _, s in self.diagnostics.values()])
 
     # ---- limits, camera, photos ---------------------------------------------------------
-    def set_limits(self, geofence_radius_m: float, source: str, photo_dir: str) -> Event | None:
+    def set_limits(self, geofence_radius_m: float, source: str,
+                   photo_dir: str) -> PageEvent | None:
         """The geofence radius and photo folder (from the agent's parameters); event if new."""
         with self._lock:
             new = {'geofence_radius_m': geofence_radius_m, 'source': source,
@@ -279,13 +296,13 @@ class DashboardState:
             if new == self.limits:
                 return None
             self.limits = new
-            return 'limits', dict(new)
+            return PageEvent('limits', dict(new))
 
-    def set_frame(self, data_url: str, width: int, height: int, stamp: float) -> Event:
+    def set_frame(self, data_url: str, width: int, height: int, stamp: float) -> PageEvent:
         """The newest camera frame, already encoded for the page."""
         with self._lock:
             self.frame = {'src': data_url, 'width': width, 'height': height, 'time': stamp}
-            return 'frame', dict(self.frame)
+            return PageEvent('frame', dict(self.frame))
 
     # ---- snapshot -----------------------------------------------------------------------
     def snapshot(self, now: float) -> dict[str, Any]:
@@ -310,12 +327,14 @@ def gpu_sample(statuses: list[dict[str, Any]], now: float) -> dict[str, Any] | N
     sample: dict[str, Any] = {'time': now}
     for status in statuses:
         values = status.get('values') or {}
-        if status['name'].endswith(': Memory'):
-            used = _float(values.get('GPU share [MiB]')) or _float(values.get('used [MiB]'))
-            sample.update(mem_used_mib=used, mem_total_mib=_float(values.get('total [MiB]')),
-                          ram_used_mib=_float(values.get('used [MiB]')))
-        elif status['name'].endswith(': Thermal'):
-            temps = [t for k, v in values.items() if k.endswith('[°C]')
+        if status['name'].endswith(DiagTask.MEMORY):
+            ram = _float(values.get(DiagKey.MEM_USED_MIB))
+            used = _float(values.get(DiagKey.GPU_SHARE_MIB)) or ram
+            sample.update(mem_used_mib=used,
+                          mem_total_mib=_float(values.get(DiagKey.MEM_TOTAL_MIB)),
+                          ram_used_mib=ram)
+        elif status['name'].endswith(DiagTask.THERMAL):
+            temps = [t for k, v in values.items() if k.endswith(DiagKey.TEMP_SUFFIX)
                      and (t := _float(v)) is not None]
             sample['temp_c'] = max(temps) if temps else None
     return sample if len(sample) > 1 else None
@@ -325,14 +344,15 @@ def llm_reference(statuses: list[dict[str, Any]]) -> dict[str, float | None]:
     """Baseline tokens/s and, when the monitor gives one, the roofline (bandwidth bound)."""
     out: dict[str, float | None] = {'baseline_tokens_per_s': None, 'roofline_tokens_per_s': None}
     for status in statuses:
-        if not status['name'].endswith(': LLM throughput'):
+        if not status['name'].endswith(DiagTask.THROUGHPUT):
             continue
-        for key, value in (status.get('values') or {}).items():
-            name = key.lower()
-            if 'baseline' in name and 'tokens/s' in name:
-                out['baseline_tokens_per_s'] = _float(value)
-            elif 'roofline' in name:
-                out['roofline_tokens_per_s'] = _float(value)
+        values = status.get('values') or {}
+        if DiagKey.BASELINE_TPS in values:
+            out['baseline_tokens_per_s'] = _float(values[DiagKey.BASELINE_TPS])
+        # the bound as the model is placed now (part on the CPU), else the GPU bound
+        roofline = values.get(DiagKey.ROOFLINE_PLACED_TPS, values.get(DiagKey.ROOFLINE_TPS))
+        if roofline is not None:
+            out['roofline_tokens_per_s'] = _float(roofline)
     return out
 
 

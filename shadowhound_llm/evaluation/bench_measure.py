@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..backends import BackendError, OllamaClient
 from ..backends.models import find_loaded
+from ..backends.validation import plan_seconds
 from ..common.params import AgentConfig
 from ..health.degradation import Evidence, explain
 from ..health.roofline import Bandwidth, roofline_for
@@ -41,6 +42,9 @@ class Settings:
     bandwidth: Bandwidth | None = None
     cpu_bandwidth_gbs: float = 50.0
     reload_check: bool = False
+    # The agent's budget for one plan (llm_timeout_s): a model whose full-size plan would
+    # take longer is reported too slow for it.
+    mission_budget_s: float = AgentConfig.llm_timeout_s
 
 
 class Progress:
@@ -134,7 +138,10 @@ def run_corpus(client: Any, missions: list[CorpusMission], progress: Progress
         if m is not None:
             speeds += [m.tokens_per_s] if m.tokens_per_s else []
             latencies += [m.total_s] if m.total_s is not None else []
+        cut_off = bool(m is not None and m.done_reason == 'length')
         rows.append({'text': mission.text, 'category': mission.category, 'score': score.score,
+                     'cut_off': cut_off,
+                     'thinking_tokens': m.thinking_count if m else None,
                      'json_ok': score.json_ok, 'schema_ok': score.schema_ok,
                      'reply': reply[:2000], 'error': error, 'notes': score.notes[:2],
                      'tokens_per_s': m.tokens_per_s if m else None,
@@ -143,33 +150,53 @@ def run_corpus(client: Any, missions: list[CorpusMission], progress: Progress
                       + (f'{m.tokens_per_s:.1f} tok/s' if m and m.tokens_per_s else error[:60]))
     out = quality_figures(missions, replies, scores)
     out.update({'missions': len(missions), 'tokens_per_s': summary(speeds),
+                'cut_off': sum(r['cut_off'] for r in rows),
                 'latency_s': summary(latencies), 'latencies_s': latencies, 'rows': rows})
     return out
 
 
 def warm_decode(client: Any, repeats: int, progress: Progress) -> dict[str, Any]:
-    """Decode, prompt speed and time to first token over ``repeats`` warm calls."""
-    decode, prompt, ttft = [], [], []
+    """Decode, prompt speed, time to first token and thinking over ``repeats`` warm calls.
+
+    Thinking tokens and seconds are reported apart: a reasoning model pays them as latency
+    before its answer, though they decode at the same speed. ``speed_source`` says whether
+    the figures are the server's ('server') or measured here ('wall').
+    """
+    decode, prompt, ttft, think_n, think_s, sources, plan_s = [], [], [], [], [], set(), []
     for i in range(repeats):
         m = client.chat(planning_messages(SPEED_PROMPT), schema=plan_json_schema(), stream=True,
                         options={'num_predict': MAX_PLAN_TOKENS}).metrics
         if m.tokens_per_s:
             decode.append(m.tokens_per_s)
+            sources.add(m.speed_source or 'wall')
         if m.prompt_eval_count and m.prompt_eval_duration_s:
             prompt.append(m.prompt_eval_count / m.prompt_eval_duration_s)
         if m.ttft_s is not None:
             ttft.append(m.ttft_s)
+        think_n.append(m.thinking_count or 0)
+        think_s.append(m.thinking_duration_s or 0.0)
+        full = plan_seconds(m)[1]
+        if full is not None:
+            plan_s.append(full)
         progress.step(f'  warm decode {i + 1}/{repeats}: '
-                      + (f'{m.tokens_per_s:.1f} tok/s' if m.tokens_per_s else 'no figure'))
+                      + (f'{m.tokens_per_s:.1f} tok/s' if m.tokens_per_s else 'no figure')
+                      + (f', thinking {m.thinking_count} tokens' if m.thinking_count else ''))
     return {'tokens_per_s': summary(decode), 'samples': decode,
-            'prompt_tokens_per_s': summary(prompt), 'ttft_s': summary(ttft)}
+            'prompt_tokens_per_s': summary(prompt), 'ttft_s': summary(ttft),
+            'thinking_tokens': summary(think_n), 'thinking_s': summary(think_s),
+            'full_plan_s': summary(plan_s),
+            'speed_source': 'server' if sources == {'server'} else ('wall' if sources else None)}
 
 
 def cold_load(client: OllamaClient) -> dict[str, Any]:
-    """Unload, then load through the API: the server's load time and the wall time."""
+    """Unload, then load through the API: the server's load time and the wall time.
+
+    The loading request is the first chat (one token), whose reply carries the server's
+    ``load_duration``; Ollama's load-only reply has none.
+    """
     client.unload()
     start = time.monotonic()
-    metrics = client.load()
+    metrics = client.load(messages=planning_messages(SPEED_PROMPT))
     return {'load_s': metrics.load_duration_s, 'load_wall_s': time.monotonic() - start}
 
 
@@ -198,6 +225,11 @@ def measure_model(client: Any, phase: str, settings: Settings, progress: Progres
         out['decode'] = warm_decode(client, settings.repeats, progress)
         median = out['decode']['tokens_per_s']['median']
         out['tokens_per_s_median'] = median
+        full = out['decode']['full_plan_s']['median']
+        if full is not None and full > settings.mission_budget_s:
+            out['too_slow'] = (f'too slow for the mission budget: a {MAX_PLAN_TOKENS}-token '
+                               f'plan takes about {full:.0f} s (thinking included), over '
+                               f'llm_timeout_s {settings.mission_budget_s:g} s')
         if ollama:
             roof = roofline_for(entry, settings.bandwidth, settings.cpu_bandwidth_gbs)
             out['roofline'] = roof.as_dict(median) if roof is not None else None

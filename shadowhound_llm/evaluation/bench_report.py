@@ -34,7 +34,8 @@ def table(results: dict[str, Any]) -> str:
     """The per-model Markdown table (baseline, every model, final)."""
     runs = results['runs']
     accuracy = any(_get(r, 'corpus', 'accuracy') is not None for r in runs)
-    head = ['phase', 'model', 'load [s]', 'GPU [%]', 'decode [tok/s]', 'roofline [tok/s]',
+    head = ['phase', 'model', 'load [s]', 'GPU [%]', 'decode [tok/s]', 'thinking [tok]',
+            'thinking [s]', 'roofline [tok/s]',
             'efficiency', 'prompt [tok/s]', 'TTFT [s]', 'latency p50/p90 [s]', 'JSON [%]',
             'schema [%]', 'quality']
     if accuracy:
@@ -51,8 +52,15 @@ def table(results: dict[str, Any]) -> str:
         placed = _get(r, 'roofline', 'bound_as_placed_tokens_per_s')
         if placed is not None and _f(placed) != bound:
             bound += f' ({_f(placed)} as placed)'
-        cells = [r['phase'], r['model'], _f(r.get('load_s'), '.2f'), _f(r.get('gpu_pct'), 'd'),
-                 _f(r.get('tokens_per_s_median')), bound,
+        decode = _f(r.get('tokens_per_s_median'))
+        if _get(r, 'decode', 'speed_source') == 'wall':
+            decode += ' (wall)'
+        load = _f(r.get('load_s'), '.2f')
+        if r.get('load_s') is None and r.get('load_wall_s') is not None:
+            load = _f(r.get('load_wall_s'), '.2f') + ' (wall)'
+        cells = [r['phase'], r['model'], load, _f(r.get('gpu_pct'), 'd'), decode,
+                 _f(_get(r, 'decode', 'thinking_tokens', 'median'), '.0f'),
+                 _f(_get(r, 'decode', 'thinking_s', 'median'), '.2f'), bound,
                  _f(eff * 100 if eff is not None else None, '.0f', '%'),
                  _f(_get(r, 'decode', 'prompt_tokens_per_s', 'median'), '.0f'),
                  _f(_get(r, 'decode', 'ttft_s', 'median'), '.3f'),

@@ -16,9 +16,10 @@ heard), plain functions compute:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 import math
-from typing import Sequence
+import time
+from typing import Any, Sequence
 
 from ..common.geometry import wrap_angle
 from ..common.params import AgentConfig
@@ -106,3 +107,78 @@ def recommend(figures: BridgeFigures, config: AgentConfig = DEFAULTS) -> dict[st
             out['stop_mode'] = (f'keep  (the robot went {figures.travel_after_stop_m:.2f} m '
                                 f'after a stop)')
     return out
+
+
+BRIDGE_SAMPLE_S = 3.0  # odometry watched at rest this long
+BRIDGE_WALK_S = 1.5  # the walk that is stopped, after this long
+
+
+def _fmt(value: float | None, digits: int) -> str:
+    return 'n/a' if value is None else f'{value:.{digits}f}'
+
+
+def measure_bridge(runner: Any, res: Any) -> None:
+    """Phase 1's bridge checks, added to ``res`` (the robot test runner's engine drives it).
+
+    Odometry timing at rest always; with ``runner.allow_motion`` a 10 deg turn (response)
+    and a walk stopped after ``BRIDGE_WALK_S`` (travel after the stop). Then the recommended
+    parameters, printed and in the checks; the figures go to ``res.figures['bridge']``.
+    """
+    from .robot_test_cases import CheckRecord
+
+    client = runner.client
+    figs = BridgeFigures()
+    t0 = time.monotonic()
+    client.wait(lambda: runner.abort_reason, BRIDGE_SAMPLE_S)  # odometry at rest
+    figs.odom_rate_hz, figs.odom_max_gap_s = odom_timing(list(client.trajectory), t0,
+                                                         time.monotonic())
+    res.checks.append(CheckRecord(
+        'odometry rate', 'info', f'{_fmt(figs.odom_rate_hz, 1)} Hz',
+        detail=f'largest gap {_fmt(figs.odom_max_gap_s, 2)} s over {BRIDGE_SAMPLE_S:g} s at '
+               f'rest'))
+    if not getattr(runner, 'allow_motion', False):
+        res.checks.append(CheckRecord('bridge response and stop', 'skipped',
+                                      detail='needs --allow-motion (a 10 deg turn and a short '
+                                             'walk stopped after 1.5 s)'))
+    elif not runner.abort_reason:
+        since = time.monotonic()
+        runner.run_mission(1, 2, 'turn left 10 degrees', 'rules', False, 2)
+        figs.response_s = response_time(_cmd_tuples(client), list(client.trajectory), since)
+        res.checks.append(CheckRecord('command -> motion', 'info',
+                                      f'{_fmt(figs.response_s, 2)} s',
+                                      detail='first cmd_vel of a 10 deg turn to the first '
+                                             'odometry showing it'))
+        _walk_and_stop(runner, figs)
+        res.checks.append(CheckRecord(
+            'travel after stop', 'info', f'{_fmt(figs.travel_after_stop_m, 3)} m',
+            f'<= {STOP_TRAVEL_OK_M:g} m', f'stop sent at {_fmt(figs.stop_speed_mps, 2)} m/s'))
+    res.figures['bridge'] = asdict(figs)
+    for name, value in recommend(figs).items():
+        res.checks.append(CheckRecord(f'recommended {name}', 'info', value.split()[0],
+                                      detail=' '.join(value.split()[1:])))
+        runner.say(f'[phase 1] recommended {name}: {value}')
+
+
+def _cmd_tuples(client: Any) -> list[tuple[float, float, float, float]]:
+    return [(c.time, c.linear, c.lateral, c.angular) for c in list(client.cmds)]
+
+
+def _walk_and_stop(runner: Any, figs: BridgeFigures) -> None:
+    client = runner.client
+    mission_id = client.send('move forward 1 meter', planner='rules')
+    runner._sent.add(mission_id)
+
+    def walked() -> bool:
+        moving = [c for c in _cmd_tuples(client) if c[1] > 0.005]
+        return bool(runner.abort_reason or client.terminal_of(mission_id) or (
+            moving and time.monotonic() - moving[0][0] >= BRIDGE_WALK_S))
+    client.wait(walked, 10.0)
+    if runner.abort_reason or client.terminal_of(mission_id):
+        return
+    cmds = _cmd_tuples(client)
+    figs.stop_speed_mps = cmds[-1][1] if cmds else None
+    stop_sent = time.monotonic()
+    client.stop()
+    runner._settle(timeout=6.0, still_s=0.5)
+    figs.travel_after_stop_m = travel_after_stop(list(client.trajectory), stop_sent,
+                                                 figs.response_s or 0.0)

@@ -348,6 +348,7 @@ class MissionRecord:
     mission_id: str = ''
     state: str = 'not sent'
     message: str = ''
+    reason: str = ''  # the terminal status's code (failed, cancelled, rejected)
     planner: str = ''
     plan: dict[str, Any] | None = None
     seconds: float | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import statistics
 
 from ..backends.models import LoadedModel, offload_advice
-from ..common.contract import Severity
+from ..common.contract import DiagKey, Severity
 from .roofline import (
     DEFAULT_CPU_BANDWIDTH_GBS,
     DEFAULT_ERROR_FRACTION,
@@ -137,7 +137,7 @@ class DegradationDetector:
         evidence = evidence or Evidence()
         history = self.models[model]
         current = statistics.median(history.recent)
-        values = {'model': model, 'current tokens/s': f'{current:.1f}',
+        values = {'model': model, DiagKey.CURRENT_TPS: f'{current:.1f}',
                   'calls': str(history.count)}
         level, head = OK, f'{model}: {current:.1f} tok/s'
         roof, why = self.roofline(evidence)
@@ -156,7 +156,7 @@ class DegradationDetector:
                       f'calls)')
         else:
             ratio = current / base
-            values.update({'baseline tokens/s': f'{base:.1f}', 'ratio': f'{ratio:.2f}'})
+            values.update({DiagKey.BASELINE_TPS: f'{base:.1f}', 'ratio': f'{ratio:.2f}'})
             if ratio >= self.warn_ratio:
                 clause = f'{ratio:.0%} of baseline {base:.1f}'
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..backends.models import find_loaded, GIB, LoadedModel
-from ..common.contract import Severity
+from ..common.contract import DiagKey, Severity
 from .degradation import DegradationDetector, Evidence
 from .telemetry import Telemetry
 
@@ -77,7 +77,7 @@ def memory_task(state: MonitorState) -> DiagStatus:
     values = []
     vram = sum(m.size_vram for m in state.ollama_models or [])
     if state.ollama_models is not None:
-        values.append(('ollama VRAM [GiB]', f'{vram / GIB:.2f}'))
+        values.append((DiagKey.OLLAMA_VRAM_GIB, f'{vram / GIB:.2f}'))
     t = state.telemetry
     if t is None or t.mem_total_mib is None:
         status = _no_telemetry('Memory', state)
@@ -86,8 +86,9 @@ def memory_task(state: MonitorState) -> DiagStatus:
             status.message += f'; Ollama holds {vram / GIB:.1f} GiB in VRAM (/api/ps)'
         return status
     ratio = (t.mem_used_mib or 0.0) / t.mem_total_mib
-    values = [('used [MiB]', f'{t.mem_used_mib:.0f}'), ('total [MiB]', f'{t.mem_total_mib:.0f}'),
-              ('GPU share [MiB]', _fmt(t.gpu_mem_used_mib, '.0f'))] + values
+    values = [(DiagKey.MEM_USED_MIB, f'{t.mem_used_mib:.0f}'),
+              (DiagKey.MEM_TOTAL_MIB, f'{t.mem_total_mib:.0f}'),
+              (DiagKey.GPU_SHARE_MIB, _fmt(t.gpu_mem_used_mib, '.0f'))] + values
     message = f'{t.mem_used_mib / 1024:.1f} of {t.mem_total_mib / 1024:.1f} GiB used ({ratio:.0%})'
     if ratio >= MEMORY_WARN_RATIO:
         return DiagStatus('Memory', WARN, f'memory nearly full: {message} — the next model '
@@ -100,7 +101,8 @@ def thermal_task(state: MonitorState) -> DiagStatus:
     t = state.telemetry
     if t is None:
         return _no_telemetry('Thermal', state)
-    values = [(f'{name} [°C]', f'{temp:.1f}') for name, temp in sorted(t.temps_c.items())]
+    values = [(DiagKey.temperature(name), f'{temp:.1f}')
+              for name, temp in sorted(t.temps_c.items())]
     hottest = t.max_temp_c
     thermal = [r for r in t.throttle if 'thermal' in r.lower()]
     if hottest is None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backends.models import LoadedModel
-from ..common.contract import Severity
+from ..common.contract import DiagKey, Severity
 
 GB = 1e9
 DEFAULT_CPU_BANDWIDTH_GBS = 50.0
@@ -145,12 +145,12 @@ class Roofline:
 
     def values(self, tokens_per_s: float | None = None) -> dict[str, str]:
         """Key/value strings for diagnostics and reports."""
-        out = {'roofline tokens/s': f'{self.gpu_bound_tokens_per_s:.1f}',
+        out = {DiagKey.ROOFLINE_TPS: f'{self.gpu_bound_tokens_per_s:.1f}',
                'memory bandwidth [GB/s]': f'{self.bandwidth.gbs:g}',
                'bandwidth source': self.bandwidth.source,
                'model size [GB]': f'{self.size_bytes / GB:.2f}'}
         if self.cpu_bytes:
-            out['roofline as placed tokens/s'] = f'{self.bound_tokens_per_s:.1f}'
+            out[DiagKey.ROOFLINE_PLACED_TPS] = f'{self.bound_tokens_per_s:.1f}'
         if tokens_per_s is not None:
             out['efficiency [%]'] = f'{100 * self.efficiency(tokens_per_s):.0f}'
         return out

@@ -23,6 +23,7 @@ from typing import Any, Callable
 import uuid
 
 from ..backends import ChatBackend, CheckResult, make_backend, validate_backend
+from ..backends.registry import backend_params
 from ..common.camera import LatestFrame
 from ..common.contract import (
     LLMMetrics,
@@ -30,6 +31,7 @@ from ..common.contract import (
     MissionState,
     MissionStatus,
     parse_command,
+    Reason,
     RequestError,
     Severity,
 )
@@ -43,7 +45,7 @@ from ..planning.actions import MOTION_TYPES, Plan
 from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..planning.rules.planner import is_stop_command, plan_from_rules
 from .bridge_check import go2_mode_problem
-from .diagnostics import backend_task, mission_task
+from .diagnostics import AgentSnapshot, backend_task, mission_task
 from .events import (
     ActionPlanned,
     AgentOutput,
@@ -63,11 +65,9 @@ __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
 STOP_PLAN = {'actions': [{'type': 'stop'}]}
 RULES_HELP = ('the rule planner understands simple commands such as "move forward 1 m", '
               '"turn left 90 degrees", "go to x=2, y=1", "take a photo", "return home"')
-# Parameters that need new backend clients (and a new validation) when they change.
-BACKEND_PARAMS = frozenset({
-    'backend', 'fallback_backend', 'ollama_host', 'model', 'keep_alive', 'num_ctx',
-    'temperature', 'llm_timeout_s', 'openai_base_url', 'openai_model',
-    'openai_response_format'})
+# Parameters that need new backend clients (and a new validation) when they change: the
+# registry's (each backend lists the parameters it reads).
+BACKEND_PARAMS = backend_params()
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
 # Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
 # is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
@@ -142,6 +142,7 @@ class AgentCore:
         # Only the start-up validation ends the node; after a parameter change it reports.
         self._exit_on_failure = True
         self.last_outcome = 'no mission yet'
+        self.last_reason = ''
         self.backend_note = ''
         self.backend_error = ''
         self.backends: list[ChatBackend] = []
@@ -204,7 +205,7 @@ class AgentCore:
         self.go2_mode = mode
         problem = go2_mode_problem(mode)
         if problem and self._moving_step():
-            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped')
+            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped', Reason.ROBOT_MODE)
         return out
 
     def _moving_step(self) -> bool:
@@ -222,7 +223,8 @@ class AgentCore:
             mission_id = _echoed_id(data) or new_mission_id()
             text = _clipped(data, MAX_ECHOED_CHARS)
             self._status(out, mission_id, MissionState.RECEIVED, text, message='received')
-            self._status(out, mission_id, MissionState.REJECTED, text, message=str(exc))
+            self._status(out, mission_id, MissionState.REJECTED, text, message=str(exc),
+                         reason=Reason.MALFORMED)
             return out
         mission_id = request.id or new_mission_id()
         text = request.text
@@ -232,17 +234,19 @@ class AgentCore:
                      dry_run=request.dry_run or None)
         if is_stop_command(text) and not request.dry_run:
             self.halt(out, MissionState.CANCELLED,
-                      f'stopped by operator ("{text.strip()}"); robot stopped')
+                      f'stopped by operator ("{text.strip()}"); robot stopped',
+                      Reason.OPERATOR_STOP)
             self._status(out, mission_id, MissionState.SUCCEEDED, text, plan=STOP_PLAN, step=0,
                          message='robot stopped')
             return out
         problem = self._text_problem(text)
         if problem:
-            self._status(out, mission_id, MissionState.REJECTED, shown, message=problem)
+            self._status(out, mission_id, MissionState.REJECTED, shown, message=problem[1],
+                         reason=problem[0])
             return out
         if not request.dry_run and self.busy:
             self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '
-                                                   f'robot stopped')
+                                                   f'robot stopped', Reason.PREEMPTED)
         rules_plan = plan_from_rules(text, self.config) if request.planner != 'llm' else None
         if self._must_wait_for_odom(request, rules_plan):
             self._waiting = _Waiting(mission_id, request, rules_plan,
@@ -258,7 +262,8 @@ class AgentCore:
         """mission_cancel: end whatever runs or plans, and stop."""
         out = AgentOutput()
         out.log('info', 'mission_cancel received: stopping')
-        self.halt(out, MissionState.CANCELLED, 'cancelled on mission_cancel; robot stopped')
+        self.halt(out, MissionState.CANCELLED, 'cancelled on mission_cancel; robot stopped',
+                  Reason.MISSION_CANCEL)
         return out
 
     def tick(self, now: float) -> AgentOutput:
@@ -269,10 +274,11 @@ class AgentCore:
         pending = self._stop_repeats
         problem = go2_mode_problem(self.go2_mode)
         if problem and self._moving_step():  # a streamed motion step while the GO2 sits
-            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped')
+            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped', Reason.ROBOT_MODE)
         if self.estimator.surprise:  # a much longer odometry delay, found while walking
             if self._moving_step():
-                self.halt(out, MissionState.FAILED, f'{self.estimator.surprise}; robot stopped')
+                self.halt(out, MissionState.FAILED, f'{self.estimator.surprise}; robot stopped',
+                          Reason.ODOM_DELAY)
             self.estimator.settle()
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         if pending and self._stop_repeats == pending:  # no new command this tick: repeat
@@ -350,11 +356,12 @@ class AgentCore:
         if request.planner == 'rules':
             self._status(out, mission_id, MissionState.REJECTED, text,
                          message=f'the rule planner cannot parse this mission (planner: rules); '
-                                 f'{RULES_HELP}')
+                                 f'{RULES_HELP}', reason=Reason.RULES_CANNOT_PARSE)
             return
-        reason = self._llm_unavailable()
-        if reason:
-            self._status(out, mission_id, MissionState.REJECTED, text, message=reason)
+        unavailable = self._llm_unavailable()
+        if unavailable:
+            self._status(out, mission_id, MissionState.REJECTED, text, message=unavailable[1],
+                         reason=unavailable[0])
             return
         job = PlanningJob(mission_id, text, self._envelope_cursor(), self._post, request.dry_run)
         self._jobs[mission_id] = job
@@ -362,24 +369,26 @@ class AgentCore:
                      message=f'planning with {self.llm_name}', dry_run=request.dry_run or None)
         self._workers.submit(self._plan_job, job)
 
-    def _llm_unavailable(self) -> str:
+    def _llm_unavailable(self) -> tuple[Reason, str] | None:
         if self.llm is None:
-            return ('this mission needs a language model, and no LLM backend is configured '
-                    f'(backend=none); {RULES_HELP}')
+            return Reason.NO_LLM, ('this mission needs a language model, and no LLM backend is '
+                                   f'configured (backend=none); {RULES_HELP}')
         if self.backend_state == BackendState.VALIDATING:
-            return (f'backend validation in progress ({self.llm_name}); try again shortly '
-                    f'— {RULES_HELP}')
+            return Reason.LLM_VALIDATING, (f'backend validation in progress ({self.llm_name}); '
+                                           f'try again shortly — {RULES_HELP}')
         if self.backend_state == BackendState.FAILED:
-            return (f'LLM backend not usable ({self.backend_error}); {RULES_HELP}')
-        return ''
+            return Reason.LLM_UNUSABLE, (f'LLM backend not usable ({self.backend_error}); '
+                                         f'{RULES_HELP}')
+        return None
 
-    def _text_problem(self, text: str) -> str:
+    def _text_problem(self, text: str) -> tuple[Reason, str] | None:
         if not text.strip():
-            return 'empty mission text'
+            return Reason.EMPTY_TEXT, 'empty mission text'
         if len(text) > self.config.max_mission_chars:
-            return (f'mission text is {len(text)} characters; the limit is '
-                    f'{self.config.max_mission_chars} (max_mission_chars)')
-        return ''
+            return Reason.TEXT_TOO_LONG, (f'mission text is {len(text)} characters; the limit '
+                                          f'is {self.config.max_mission_chars} '
+                                          f'(max_mission_chars)')
+        return None
 
     def _envelope_cursor(self) -> EnvelopeCursor:
         """The envelope, walking from the robot's pose now, with the geofence around home."""
@@ -393,7 +402,7 @@ class AgentCore:
         except EnvelopeViolation as exc:
             self._status(out, mission_id, MissionState.REJECTED, request.text,
                          plan=plan.to_dict(), message=f'outside the safety envelope: {exc}',
-                         planner=planner)
+                         planner=planner, reason=Reason.ENVELOPE)
             return
         if request.dry_run:
             self._dry_run_result(out, mission_id, request.text, plan, planner)
@@ -411,7 +420,7 @@ class AgentCore:
         problem = go2_mode_problem(self.go2_mode)
         if problem and any(a.type in MOTION_TYPES for a in actions):
             self._status(out, mission_id, MissionState.REJECTED, text, message=problem,
-                         planner=planner)
+                         planner=planner, reason=Reason.ROBOT_MODE)
             return
         extra: dict[str, Any] = {'planner': planner}
         if self.runner.home is not None:
@@ -422,18 +431,20 @@ class AgentCore:
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         out.restart_timer = True
 
-    def halt(self, out: AgentOutput, state: MissionState, reason: str) -> None:
+    def halt(self, out: AgentOutput, state: MissionState, message: str, reason: Reason) -> None:
         """The single stop path: end what runs, plans or waits, and command a zero Twist."""
         running = self.runner.mission.mission_id if self.runner.mission else None
         for job in list(self._jobs.values()):
             job.cancelled.set()
             if job.mission_id != running:  # a streamed mission ends once, by the runner
-                self._status(out, job.mission_id, state, job.text, message=reason)
+                self._status(out, job.mission_id, state, job.text, message=message,
+                             reason=reason)
         self._jobs.clear()
         if self._waiting is not None:
             waiting, self._waiting = self._waiting, None
-            self._status(out, waiting.mission_id, state, waiting.request.text, message=reason)
-        self._emit(out, self.runner.abort(state, reason))
+            self._status(out, waiting.mission_id, state, waiting.request.text, message=message,
+                         reason=reason)
+        self._emit(out, self.runner.abort(state, message, reason))
 
     def _on_planner_event(self, out: AgentOutput, event: PlannerEvent, now: float) -> None:
         job = self._jobs[event.mission_id]
@@ -458,10 +469,11 @@ class AgentCore:
             self._end_job(event.mission_id)
             if running:
                 self._emit(out, self.runner.abort(MissionState.FAILED,
-                                                    f'{event.message}; robot stopped'))
+                                                    f'{event.message}; robot stopped',
+                                                    event.reason))
             else:
                 self._status(out, job.mission_id, event.state, job.text, message=event.message,
-                             planner=event.backend or None)
+                             planner=event.backend or None, reason=event.reason)
                 self._command(out, ZERO)
 
     def _end_job(self, mission_id: str) -> None:
@@ -517,12 +529,14 @@ class AgentCore:
         except EnvelopeViolation as exc:
             state = MissionState.FAILED if job.handed_over else MissionState.REJECTED
             self._post(PlanFailed(job.mission_id, state, f'outside the safety envelope: {exc}',
-                                  job.backend))
+                                  Reason.ENVELOPE, job.backend))
         except PlanningFailed as exc:
-            self._post(PlanFailed(job.mission_id, MissionState.FAILED, str(exc), job.backend))
+            self._post(PlanFailed(job.mission_id, MissionState.FAILED, str(exc),
+                                  Reason.PLANNING_FAILED, job.backend))
         except Exception as exc:  # never let a worker die silently
             self._post(PlanFailed(job.mission_id, MissionState.FAILED,
-                                  f'planner error: {type(exc).__name__}: {exc}', job.backend))
+                                  f'planner error: {type(exc).__name__}: {exc}',
+                                  Reason.INTERNAL_ERROR, job.backend))
 
     def _validate_backends(self, generation: int, backends: list[ChatBackend]) -> None:
         reports = []
@@ -591,6 +605,7 @@ class AgentCore:
         out.statuses.append(status)
         if status.terminal:
             self.last_outcome = f'{status.mission_id} {status.state}: {status.message}'
+            self.last_reason = status.reason or ''
             # A mission that ended (a fault mid-execution, say) must not be restarted by the
             # rest of its plan still streaming in: end its planning too.
             self._end_job(status.mission_id)
@@ -614,12 +629,12 @@ class AgentCore:
         self.governor.max_angular = config.max_angular_speed
         self.limits = Limits.from_config(config)
         self.runner.reconfigure(config)
-        if changed & BACKEND_PARAMS:
+        if changed & backend_params():
             self._exit_on_failure = False
             self._install_backends([make_backend(k, config) for k in config.llm_backends])
             if self.llm is not None:
                 self._validate()
-            what = ', '.join(sorted(changed & BACKEND_PARAMS))
+            what = ', '.join(sorted(changed & backend_params()))
             out.log('info', f'backend settings changed ({what}): '
                             f'{"re-validating " + self.llm_name if self.llm else "rules only"}')
         elif self.llm is not None and 'max_actions' in changed:
@@ -630,7 +645,24 @@ class AgentCore:
     # ---- diagnostics ---------------------------------------------------------------------
     def diagnostics(self, now: float) -> list[DiagStatus]:
         """The agent's own statuses: Backend and Mission (tasks in diagnostics.py)."""
-        return [backend_task(self), mission_task(self, now)]
+        snap = self.snapshot(now)
+        return [backend_task(snap), mission_task(snap)]
+
+    def snapshot(self, now: float) -> AgentSnapshot:
+        """What the diagnostics show, copied out now (frozen: safe to keep or hand over)."""
+        m = self.runner.mission
+        received = self.odom_received
+        return AgentSnapshot(
+            llm_name=self.llm_name, has_llm=self.llm is not None,
+            backend_state=self.backend_state, backend_error=self.backend_error,
+            backend_note=self.backend_note, validated=self.validated,
+            running=m.mission_id if m else None, step=m.index + 1 if m else 0,
+            steps=len(m.actions) if m else 0, planning=tuple(self.planning),
+            last_outcome=self.last_outcome, last_reason=self.last_reason,
+            odom_age_s=now - received if received is not None else None,
+            governor_clamps=self.governor.clamp_count,
+            max_linear_mps=self.config.max_linear_speed,
+            max_angular_rps=self.config.max_angular_speed)
 
     @property
     def odom_received(self) -> float | None:
@@ -651,7 +683,8 @@ class AgentCore:
     def shutdown(self) -> AgentOutput:
         """On SIGINT/SIGTERM: end the mission; the output always carries a zero Twist."""
         out = AgentOutput()
-        self.halt(out, MissionState.CANCELLED, 'agent shutting down; robot stopped')
+        self.halt(out, MissionState.CANCELLED, 'agent shutting down; robot stopped',
+                  Reason.SHUTDOWN)
         self._workers.shutdown(wait=False, cancel_futures=True)
         return out
 

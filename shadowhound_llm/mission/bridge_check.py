@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..common.contract import Severity
+from ..common.contract import DiagKey, DiagTask, Severity
 from ..health.gpu_diagnostics import DiagStatus
 
 TWIST_TYPE = 'geometry_msgs/msg/Twist'
@@ -30,6 +30,7 @@ MIN_ODOM_HZ = 5.0
 MAX_ODOM_DELAY_S = 1.0
 
 # go2_states ``mode``: the modes in which the GO2 takes Move requests (walks).
+TASK = DiagTask.short(DiagTask.AGENT_BRIDGE)
 GO2_WALKING_MODES = {0: 'idle stand', 1: 'balance stand', 3: 'locomotion'}
 GO2_MODE_NAMES = {**GO2_WALKING_MODES, 5: 'lie down', 6: 'joint lock', 7: 'damping',
                   10: 'sit'}
@@ -93,15 +94,15 @@ def bridge_task(facts: BridgeFacts) -> DiagStatus:
     """mission_agent: Bridge."""
     f = facts
     values = [
-        ('cmd_vel subscribers', ', '.join(f.cmd_vel_subscriber_types) or 'none'),
-        ('other cmd_vel publishers', ', '.join(f.other_cmd_vel_publishers) or 'none'),
-        ('odom rate [Hz]', f'{f.odom_rate_hz:.1f}' if f.odom_rate_hz is not None else 'none'),
-        ('odom largest gap [s]', f'{f.odom_max_gap_s:.2f}' if f.odom_max_gap_s is not None
+        (DiagKey.CMD_VEL_SUBSCRIBERS, ', '.join(f.cmd_vel_subscriber_types) or 'none'),
+        (DiagKey.OTHER_CMD_VEL_PUBLISHERS, ', '.join(f.other_cmd_vel_publishers) or 'none'),
+        (DiagKey.ODOM_RATE_HZ, f'{f.odom_rate_hz:.1f}' if f.odom_rate_hz is not None else 'none'),
+        (DiagKey.ODOM_MAX_GAP_S, f'{f.odom_max_gap_s:.2f}' if f.odom_max_gap_s is not None
          else '-'),
-        ('odom delay [s]', f'{f.odom_delay_s:.2f}' if f.odom_delay_s is not None
+        (DiagKey.ODOM_DELAY_S, f'{f.odom_delay_s:.2f}' if f.odom_delay_s is not None
          else 'not measured yet (measured while moving)'),
-        ('stop', f.stop),
-        ('go2 mode', go2_mode_name(f.go2_mode) if f.go2_mode is not None else f.go2_states)]
+        (DiagKey.STOP, f.stop),
+        (DiagKey.GO2_MODE, go2_mode_name(f.go2_mode) if f.go2_mode is not None else f.go2_states)]
     errors, warnings = [], []
     if not f.cmd_vel_subscriber_types:
         errors.append("nothing subscribes to 'cmd_vel': is twist_mux / the GO2 bridge running "
@@ -133,9 +134,9 @@ def bridge_task(facts: BridgeFacts) -> DiagStatus:
     if problem:
         warnings.append(problem)
     if errors:
-        return DiagStatus('Bridge', Severity.ERROR, '; '.join(errors + warnings), values)
+        return DiagStatus(TASK, Severity.ERROR, '; '.join(errors + warnings), values)
     if warnings:
-        return DiagStatus('Bridge', Severity.WARN, '; '.join(warnings), values)
+        return DiagStatus(TASK, Severity.WARN, '; '.join(warnings), values)
     rate = f'{f.odom_rate_hz:.0f} Hz' if f.odom_rate_hz is not None else '-'
-    return DiagStatus('Bridge', Severity.OK, f'cmd_vel subscribed as Twist; odom at {rate}',
+    return DiagStatus(TASK, Severity.OK, f'cmd_vel subscribed as Twist; odom at {rate}',
                       values)

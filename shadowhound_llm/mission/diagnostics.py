@@ -1,68 +1,93 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""The agent's diagnostic tasks (diagnostic_updater style): plain functions, core -> status.
+"""The agent's diagnostic tasks (diagnostic_updater style): plain functions, snapshot -> status.
 
 ``mission_agent: Backend`` says whether the LLM backend was validated and is usable;
 ``mission_agent: Mission`` what runs, the odometry's age, the limits in force and the
-governor's clamp count (a clamp means a bug upstream).
+governor's clamp count (a clamp means a bug upstream). The tasks read an ``AgentSnapshot``:
+frozen values the core copies out at one instant, never the core itself.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from ..common.contract import Severity
+from ..common.contract import DiagKey, Severity
 from ..health.gpu_diagnostics import DiagStatus
 from .events import BackendState
 
 
-def validated_word(core: Any) -> str:
+@dataclass(frozen=True)
+class AgentSnapshot:
+    """What the agent's diagnostics show, copied from the core at one instant."""
+
+    llm_name: str                  # 'ollama:phi4:14b -> openai:gpt-4o-mini', '' without LLM
+    has_llm: bool
+    backend_state: BackendState
+    backend_error: str = ''
+    backend_note: str = ''
+    validated: bool = False        # a start-up validation was started
+    running: str | None = None     # id of the executing mission
+    step: int = 0                  # its step, from 1
+    steps: int = 0                 # its actions so far
+    planning: tuple[str, ...] = ()
+    last_outcome: str = 'no mission yet'
+    last_reason: str = ''          # the Reason code of the last mission's end
+    odom_age_s: float | None = None
+    governor_clamps: int = 0
+    max_linear_mps: float = 0.0
+    max_angular_rps: float = 0.0
+
+
+def validated_word(snap: AgentSnapshot) -> str:
     """Whether the backend in use was validated: 'yes', 'no (...)', 'pending', 'failed'."""
-    if core.llm is None:
+    if not snap.has_llm:
         return 'no (no LLM backend)'
-    if core.backend_state == BackendState.VALIDATING:
+    if snap.backend_state == BackendState.VALIDATING:
         return 'pending'
-    if core.backend_state == BackendState.FAILED:
+    if snap.backend_state == BackendState.FAILED:
         return 'failed'
-    return 'yes' if core.validated else 'no (validate_on_startup false)'
+    return 'yes' if snap.validated else 'no (validate_on_startup false)'
 
 
-def backend_task(core: Any) -> DiagStatus:
+def backend_task(snap: AgentSnapshot) -> DiagStatus:
     """mission_agent: Backend."""
-    name = core.llm_name
-    values = [('planner', 'rules' + (f' + {name}' if core.llm else '')),
-              ('state', core.backend_state.value), ('validated', validated_word(core))]
-    if core.llm is None:
-        return DiagStatus('Backend', Severity.OK, 'rule planner only (backend=none)', values)
-    if core.backend_state == BackendState.VALIDATING:
-        return DiagStatus('Backend', Severity.WARN, f'validating {name}', values)
-    if core.backend_state == BackendState.FAILED:
-        return DiagStatus('Backend', Severity.ERROR, f'{name} not usable: {core.backend_error}',
+    name = snap.llm_name
+    values = [(DiagKey.PLANNER, 'rules' + (f' + {name}' if snap.has_llm else '')),
+              (DiagKey.BACKEND_STATE, snap.backend_state.value),
+              (DiagKey.VALIDATED, validated_word(snap))]
+    task = 'Backend'
+    if not snap.has_llm:
+        return DiagStatus(task, Severity.OK, 'rule planner only (backend=none)', values)
+    if snap.backend_state == BackendState.VALIDATING:
+        return DiagStatus(task, Severity.WARN, f'validating {name}', values)
+    if snap.backend_state == BackendState.FAILED:
+        return DiagStatus(task, Severity.ERROR, f'{name} not usable: {snap.backend_error}',
                           values)
-    if core.backend_note:
-        return DiagStatus('Backend', Severity.WARN,
-                          f'{name} usable with warnings: {core.backend_note}', values)
-    return DiagStatus('Backend', Severity.OK, f'{name} ready', values)
+    if snap.backend_note:
+        return DiagStatus(task, Severity.WARN,
+                          f'{name} usable with warnings: {snap.backend_note}', values)
+    return DiagStatus(task, Severity.OK, f'{name} ready', values)
 
 
-def mission_task(core: Any, now: float) -> DiagStatus:
+def mission_task(snap: AgentSnapshot) -> DiagStatus:
     """mission_agent: Mission."""
-    m = core.runner.mission
-    odom_age = now - core.odom_received if core.odom_received is not None else None
-    clamps = core.governor.clamp_count
-    values = [('running', m.mission_id if m else 'none'),
-              ('planning', ', '.join(core.planning) or 'none'), ('last', core.last_outcome),
-              ('odom age [s]', f'{odom_age:.2f}' if odom_age is not None else 'never'),
-              ('governor clamps', str(clamps)),
-              ('max linear [m/s]', f'{core.config.max_linear_speed:g}'),
-              ('max angular [rad/s]', f'{core.config.max_angular_speed:g}')]
+    age, clamps = snap.odom_age_s, snap.governor_clamps
+    values = [(DiagKey.RUNNING, snap.running or 'none'),
+              (DiagKey.PLANNING, ', '.join(snap.planning) or 'none'),
+              (DiagKey.LAST, snap.last_outcome), (DiagKey.LAST_REASON, snap.last_reason),
+              (DiagKey.ODOM_AGE_S, f'{age:.2f}' if age is not None else 'never'),
+              (DiagKey.GOVERNOR_CLAMPS, str(clamps)),
+              (DiagKey.MAX_LINEAR_MPS, f'{snap.max_linear_mps:g}'),
+              (DiagKey.MAX_ANGULAR_RPS, f'{snap.max_angular_rps:g}')]
+    task = 'Mission'
     if clamps:
-        return DiagStatus('Mission', Severity.WARN, f'{clamps} velocity command(s) clamped by '
-                                                    f'the governor: a controller bug', values)
-    if odom_age is None:
-        return DiagStatus('Mission', Severity.WARN, "no odometry on 'odom': motion is refused",
+        return DiagStatus(task, Severity.WARN, f'{clamps} velocity command(s) clamped by the '
+                                               f'governor: a controller bug', values)
+    if age is None:
+        return DiagStatus(task, Severity.WARN, "no odometry on 'odom': motion is refused",
                           values)
-    if m is not None:
-        return DiagStatus('Mission', Severity.OK, f'executing {m.mission_id}: step '
-                                                  f'{m.index + 1}/{len(m.actions)}', values)
-    return DiagStatus('Mission', Severity.OK, f'idle; last: {core.last_outcome}', values)
+    if snap.running is not None:
+        return DiagStatus(task, Severity.OK, f'executing {snap.running}: step '
+                                             f'{snap.step}/{snap.steps}', values)
+    return DiagStatus(task, Severity.OK, f'idle; last: {snap.last_outcome}', values)

@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any, Union
 
 from ..backends.validation import CheckResult, ValidationReport
-from ..common.contract import LLMMetrics, MissionState, MissionStatus
+from ..common.contract import LLMMetrics, MissionState, MissionStatus, Reason
 from ..motion.control import Twist2D
 from ..planning.actions import Plan
 
@@ -49,12 +49,14 @@ class PlanComplete:
 class PlanFailed:
     """Planning ended without a usable plan; ``state`` is failed or rejected.
 
-    ``backend``: the LLM backend whose plan was refused (or the first one asked).
+    ``reason``: the code of the terminal status; ``backend``: the LLM backend whose plan
+    was refused (or the first one asked).
     """
 
     mission_id: str
     state: MissionState
     message: str
+    reason: Reason
     backend: str = ''
 
 

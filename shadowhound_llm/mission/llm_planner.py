@@ -16,7 +16,12 @@ import pydantic_core
 
 from ..backends.base import BackendError, ChatBackend, LLMMetrics
 from ..planning.actions import parse_plan, Plan, plan_json_schema, PlanError, validate_action
-from ..planning.prompt import MAX_PLAN_TOKENS, planning_messages, repair_messages
+from ..planning.prompt import (
+    MAX_PLAN_TOKENS,
+    planning_messages,
+    repair_messages,
+    RETRY_PLAN_TOKENS,
+)
 
 
 class PlanningFailed(RuntimeError):
@@ -119,35 +124,76 @@ class LLMPlanner:
                 sink.hand_over(validate_action(raw), backend.name)  # PlanError: stops it
 
         reply = ''
+        budget = MAX_PLAN_TOKENS
         try:
             result = self._call(backend, planning_messages(text), on_text, cancel, report)
             reply = result.text
+            if result.cut_off:
+                result, parser = self._retry_cut_off(backend, text, result, sink, cancel,
+                                                     report)
+                reply, budget = result.text, RETRY_PLAN_TOKENS
             plan = parse_plan(reply)
         except PlanError as exc:
             if sink is not None and sink.handed_over:
                 raise PlanningFailed(f'the plan turned invalid while streaming: {exc}',
                                      started=True) from None
-            plan = self._repair(backend, text, reply or parser.text, str(exc), cancel, report)
+            plan = self._repair(backend, text, reply or parser.text, str(exc), cancel, report,
+                                budget)
         if sink is not None:
             for action in plan.actions[sink.handed_over:]:
                 sink.hand_over(action, backend.name)
         return plan
 
+    def _retry_cut_off(self, backend: ChatBackend, text: str, cut: Any,
+                       sink: ActionSink | None, cancel: threading.Event,
+                       report: Callable[[LLMMetrics], None] | None
+                       ) -> tuple[Any, StreamingPlanParser]:
+        """A reply cut at its token limit: ask once more with a larger budget, or say why not.
+
+        Returns the new reply (its plan not yet parsed) and the parser that streamed it.
+        """
+        who = f'{backend.name} ({backend.model})'
+        if sink is not None and sink.handed_over:
+            raise PlanningFailed(f'{who}: {cut.cut_off_message()}; not retried, because '
+                                 f'{sink.handed_over} action(s) were already handed to the '
+                                 f'robot', started=True)
+        parser = StreamingPlanParser()
+
+        def on_text(piece: str) -> None:
+            if sink is None:
+                parser.text += piece
+                return
+            for raw in parser.feed(piece):
+                sink.hand_over(validate_action(raw), backend.name)
+
+        result = self._call(backend, planning_messages(text), on_text, cancel, report,
+                            RETRY_PLAN_TOKENS)
+        if result.cut_off:
+            raise PlanningFailed(f'{who}: invalid plan: {result.cut_off_message()} (second '
+                                 f'try, after the first was cut at '
+                                 f'{cut.token_limit or MAX_PLAN_TOKENS} tokens)',
+                                 started=bool(sink is not None and sink.handed_over))
+        return result, parser
+
     def _repair(self, backend: ChatBackend, text: str, bad: str, error: str,
-                cancel: threading.Event, report: Callable[[LLMMetrics], None] | None) -> Plan:
-        result = self._call(backend, repair_messages(text, bad, error), None, cancel, report)
+                cancel: threading.Event, report: Callable[[LLMMetrics], None] | None,
+                budget: int = MAX_PLAN_TOKENS) -> Plan:
+        result = self._call(backend, repair_messages(text, bad, error), None, cancel, report,
+                            budget)
         try:
             return parse_plan(result.text)
         except PlanError as exc:
+            cut = f' ({result.cut_off_message()})' if result.cut_off else ''
             raise PlanningFailed(f'{backend.name} ({backend.model}) gave no valid plan after '
-                                 f'one repair attempt: {exc}') from None
+                                 f'one repair attempt: {exc}{cut}') from None
 
     def _call(self, backend: ChatBackend, messages: list[dict[str, str]],
               on_text: Callable[[str], None] | None, cancel: threading.Event,
-              report: Callable[[LLMMetrics], None] | None) -> Any:
+              report: Callable[[LLMMetrics], None] | None,
+              budget: int = MAX_PLAN_TOKENS) -> Any:
         try:
             result = backend.chat(messages, schema=self.schema, stream=True, on_text=on_text,
-                                  options={'num_predict': MAX_PLAN_TOKENS}, cancel=cancel)
+                                  options={'num_predict': budget}, cancel=cancel)
         except Exception as exc:  # backend failure, cancellation, or a sink's veto
             if report is not None:
                 report(LLMMetrics(backend=backend.name, model=backend.model, ok=False,

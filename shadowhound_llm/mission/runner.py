@@ -23,7 +23,7 @@ from pathlib import Path
 import time
 from typing import Any, Protocol
 
-from ..common.contract import MissionState, MissionStatus
+from ..common.contract import MissionState, MissionStatus, Reason
 from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import AgentConfig
 from ..motion.control import (
@@ -80,7 +80,11 @@ class TickOutput:
 
 
 class StepFailed(RuntimeError):
-    """A step that cannot complete; the message names the fault."""
+    """A step that cannot complete; the message names the fault, ``reason`` codes it."""
+
+    def __init__(self, message: str, reason: Reason) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -148,12 +152,12 @@ class MissionRunner:
         if self.mission is not None:
             self.mission.plan_closed = True
 
-    def abort(self, state: MissionState, message: str) -> TickOutput:
+    def abort(self, state: MissionState, message: str, reason: Reason) -> TickOutput:
         """End the running mission now (cancelled or failed) and command a stop."""
         self._moving = False
         if self.mission is None:
             return TickOutput(cmd=ZERO)
-        event = self._status(state, message)
+        event = self._status(state, message, reason)
         self.mission = None
         return TickOutput(cmd=ZERO, events=[event])
 
@@ -166,14 +170,15 @@ class MissionRunner:
             return TickOutput()
         if now - mission.started > self.config.max_mission_duration_s:
             return self.abort(MissionState.FAILED, f'mission exceeded max_mission_duration_s '
-                                        f'({self.config.max_mission_duration_s:.0f} s); stopped')
+                                        f'({self.config.max_mission_duration_s:.0f} s); stopped',
+                              Reason.TIMEOUT)
         events: list[MissionStatus] = []
         try:
             cmd = self._advance(mission, now, odom, events)
         except StepFailed as exc:
             out = self.abort(MissionState.FAILED, f'step {mission.index + 1} '
                                        f'({action_summary(mission.actions[mission.index])}) '
-                                       f'failed: {exc}; robot stopped')
+                                       f'failed: {exc}; robot stopped', exc.reason)
             out.events[:0] = events
             return out
         if self.mission is None:  # finished this tick
@@ -215,12 +220,14 @@ class MissionRunner:
             mission.index += 1
         return ZERO
 
-    def _status(self, state: MissionState, message: str) -> MissionStatus:
+    def _status(self, state: MissionState, message: str,
+                reason: Reason | None = None) -> MissionStatus:
         m = self.mission
         assert m is not None
         step = min(m.index, len(m.actions) - 1) if m.actions else None
         return MissionStatus(mission_id=m.mission_id, state=state, text=m.text,
-                             plan=m.plan_dict(), step=step, message=message, **m.extra)
+                             plan=m.plan_dict(), step=step, message=message, reason=reason,
+                             **m.extra)
 
 
 class _Step:
@@ -276,10 +283,11 @@ class _Step:
         cfg = self.ex.config
         if odom is None:
             raise StepFailed("no odometry received on 'odom' (is the GO2 bridge running?); "
-                             'refusing to move without feedback (allow_open_loop is false)')
+                             'refusing to move without feedback (allow_open_loop is false)',
+                             Reason.NO_ODOM)
         if odom.age_s > cfg.odom_timeout_s:
             raise StepFailed(f'odometry lost: last odom {odom.age_s:.2f} s ago '
-                             f'(odom_timeout_s {cfg.odom_timeout_s:.2f} s)')
+                             f'(odom_timeout_s {cfg.odom_timeout_s:.2f} s)', Reason.ODOM_LOST)
         self._check_jump(now, odom.pose)
         if self.controllers is None:
             self.controllers = self._build(odom.pose)
@@ -308,18 +316,19 @@ class _Step:
         turned = abs(wrap_angle(pose.yaw - last[0].yaw))
         if moved > ODOM_JUMP_M + 2.0 * cfg.max_linear_speed * dt:
             raise StepFailed(f'odometry jumped {moved:.2f} m in {dt:.2f} s, faster than the '
-                             f'robot can move: refusing to steer toward it')
+                             f'robot can move: refusing to steer toward it', Reason.ODOM_JUMP)
         if turned > ODOM_JUMP_RAD + 2.0 * cfg.max_angular_speed * dt:
             raise StepFailed(f'odometry heading jumped {math.degrees(turned):.0f} deg in '
                              f'{dt:.2f} s, faster than the robot can turn: refusing to steer '
-                             f'toward it')
+                             f'toward it', Reason.ODOM_JUMP)
 
     def _check_progress(self, now: float, remaining: float) -> None:
         if remaining < self._best - STALL_PROGRESS:
             self._best, self._best_time = remaining, now
         elif now - self._best_time > self.ex.config.stall_timeout_s:
             raise StepFailed(f'no progress for {self.ex.config.stall_timeout_s:.1f} s '
-                             f'({remaining:.2f} left): blocked, slipping or not obeying cmd_vel')
+                             f'({remaining:.2f} left): blocked, slipping or not obeying cmd_vel',
+                             Reason.STALLED)
 
     def _build(self, pose: Pose2D) -> list[Any]:
         lim, a = self.ex.limits, self.action
@@ -339,7 +348,7 @@ class _Step:
             return [GotoController(lim, pose, *self.target, speed_mps=a.speed_mps)]
         home = self.ex.home
         if home is None:
-            raise StepFailed('home pose unknown: no odometry received yet')
+            raise StepFailed('home pose unknown: no odometry received yet', Reason.NO_HOME)
         return [GotoController(lim, pose, home.x, home.y, speed_mps=a.speed_mps),
                 FaceController(lim, pose, home.yaw)]
 
@@ -352,19 +361,20 @@ class _Step:
             if used_mb >= cfg.max_photo_dir_mb:
                 raise StepFailed(f'{folder} already holds {used_mb:.1f} MB, the limit is '
                                  f'{cfg.max_photo_dir_mb:g} MB (max_photo_dir_mb); photo not '
-                                 f'saved')
+                                 f'saved', Reason.PHOTO_NOT_SAVED)
             stamp = time.strftime('%Y%m%d_%H%M%S')
             path = folder / f'photo_{stamp}_{int(now * 1000) % 1000:03d}.png'
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 frame.save_png(path)
             except (OSError, ValueError) as exc:
-                raise StepFailed(f'could not save the photo to {folder}: {exc}') from None
+                raise StepFailed(f'could not save the photo to {folder}: {exc}',
+                                 Reason.PHOTO_NOT_SAVED) from None
             self.note, self.finished = f'photo saved: {path}', True
             self.ex.mission.extra['photo'] = str(path)
         elif now - self.started > cfg.photo_timeout_s:
             raise StepFailed(f"no camera frame on 'camera/image_raw' within "
-                             f'{cfg.photo_timeout_s:.1f} s')
+                             f'{cfg.photo_timeout_s:.1f} s', Reason.NO_CAMERA_FRAME)
 
 
 def _folder_mb(folder: Path) -> float:
@@ -378,5 +388,5 @@ def _folder_mb(folder: Path) -> float:
     except FileNotFoundError:
         return 0.0
     except OSError as exc:
-        raise StepFailed(f'cannot read {folder}: {exc}') from None
+        raise StepFailed(f'cannot read {folder}: {exc}', Reason.PHOTO_NOT_SAVED) from None
     return total / 1e6

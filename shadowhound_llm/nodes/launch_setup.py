@@ -29,17 +29,18 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from ..backends.registry import BACKEND_CHOICES
-from ..common.hosts import HostError, is_loopback, parse_host, parse_url
+from ..backends.registry import backend_choices, BACKENDS, launch_overrides
+from ..common.hosts import HostError, is_loopback, parse_host
+from ..common.params import AgentConfig
 
 PACKAGE = 'shadowhound_llm'
 AGGREGATOR_PACKAGE = 'diagnostic_aggregator'
 AGGREGATOR_NODE = 'analyzers'  # aggregator_node names itself "analyzers"
 TOKEN_ENV = 'SHADOWHOUND_DASHBOARD_TOKEN'
 LOG_LEVELS = ('debug', 'info', 'warn', 'error', 'fatal')
-# mission_agent parameters a launch argument may override (only when the argument is given).
-AGENT_OVERRIDES = ('model', 'ollama_host', 'backend', 'fallback_backend', 'openai_base_url',
-                   'openai_model')
+# mission_agent parameters a launch argument may override (only when the argument is given):
+# the backend choice and each registered backend's own (its registry entry's launch_args).
+AGENT_OVERRIDES = launch_overrides()
 
 
 class LaunchPlanError(ValueError):
@@ -55,17 +56,19 @@ class Argument:
     description: str
 
 
-ARGUMENTS: tuple[Argument, ...] = (
-    Argument('model', '', 'LLM model for planning; empty: the params file decides (phi4:14b)'),
-    Argument('ollama_host', '', 'Ollama server as OLLAMA_HOST takes it (192.168.1.20:11434, '
-             ':11434, http://host); empty: your params_file, else $OLLAMA_HOST, else '
-             'localhost:11434'),
-    Argument('backend', '', 'ollama | openai | none; empty: the params file decides'),
-    Argument('fallback_backend', '', 'backend tried when the primary fails; empty: the params '
-             'file decides'),
-    Argument('openai_base_url', '', 'OpenAI-compatible server for backend:=openai (vLLM, '
-             'llama.cpp server), e.g. http://192.168.1.20:8000/v1; empty: the params file'),
-    Argument('openai_model', '', 'model name on that server; empty: the params file decides'),
+def backend_arguments() -> tuple[Argument, ...]:
+    """The launch arguments of the backend choice and of every registered backend."""
+    out = [Argument('backend', '', f'{" | ".join(backend_choices())}; empty: the params file '
+                    f'decides'),
+           Argument('fallback_backend', '', 'backend tried when the primary fails; empty: the '
+                    'params file decides')]
+    for backend in BACKENDS.values():
+        out += [Argument(name, '', description) for name, description in backend.launch_args
+                if name not in {a.name for a in out}]
+    return tuple(out)
+
+
+_OTHER_ARGUMENTS: tuple[Argument, ...] = (
     Argument('params_file', '', 'mission_agent parameters; empty: config/mission_agent.yaml'),
     Argument('gpu_monitor_params_file', '', 'gpu_monitor parameters; empty: '
              'config/gpu_monitor.yaml'),
@@ -85,6 +88,14 @@ ARGUMENTS: tuple[Argument, ...] = (
     Argument('log_level', 'info', 'log level of every node: debug | info | warn | error | '
              'fatal'),
 )
+
+
+def launch_arguments() -> tuple[Argument, ...]:
+    """Every launch argument: the backends' (from the registry), then the rest."""
+    return backend_arguments() + _OTHER_ARGUMENTS
+
+
+ARGUMENTS: tuple[Argument, ...] = launch_arguments()
 DEFAULTS = {a.name: a.default for a in ARGUMENTS}
 DEFAULT_FILES = {  # node -> (argument naming its params file, default file in config/)
     'mission_agent': ('params_file', 'mission_agent.yaml'),
@@ -137,11 +148,12 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
     """
     env = os.environ if environ is None else environ
     installed = installed or package_installed
-    unknown = sorted(set(args) - set(DEFAULTS))
+    defaults = {a.name: a.default for a in launch_arguments()}
+    unknown = sorted(set(args) - set(defaults))
     if unknown:
         raise LaunchPlanError(f'unknown launch argument(s): '
                               f'{", ".join(_with_suggestion(name) for name in unknown)}')
-    a = {**DEFAULTS, **{k: str(v).strip() for k, v in args.items()}}
+    a = {**defaults, **{k: str(v).strip() for k, v in args.items()}}
     namespace = normalise_namespace(a['namespace'], 'namespace:=')
     ros_args = ('--log-level', _log_level(a['log_level']))
     config_dir = Path(config_dir)
@@ -180,18 +192,25 @@ def _agent_overrides(a: Mapping[str, str], file_values: Mapping[str, Any],
                      env: Mapping[str, str]) -> tuple[dict[str, Any], str]:
     """Overrides for the given arguments, and the Ollama URL the agent will use."""
     overrides: dict[str, Any] = {}
-    for name in ('model', 'backend', 'fallback_backend', 'openai_model'):
-        if a[name]:
-            overrides[name] = a[name]
-    if a['openai_base_url']:
-        try:
-            overrides['openai_base_url'] = parse_url(a['openai_base_url'])
-        except HostError as exc:
-            raise LaunchPlanError(f'openai_base_url:=: {exc}') from None
+    hosts = {b.host_param: b for b in BACKENDS.values()}
+    for name in launch_overrides():
+        if not a.get(name) or name == 'ollama_host':  # Ollama's host: below ($OLLAMA_HOST)
+            continue
+        if name in hosts:
+            try:
+                overrides[name] = hosts[name].normalise_host(a[name])
+            except HostError as exc:
+                raise LaunchPlanError(f'{name}:=: {exc}') from None
+        else:
+            try:  # typed as the parameter is (a launch argument is always a string)
+                overrides[name] = getattr(AgentConfig.from_mapping({name: a[name]}), name)
+            except ValueError as exc:
+                raise LaunchPlanError(f'{name}:={a[name]!r}: {exc}') from None
+    choices = backend_choices()
     for name in ('backend', 'fallback_backend'):
-        if name in overrides and overrides[name] not in BACKEND_CHOICES:
+        if name in overrides and overrides[name] not in choices:
             raise LaunchPlanError(f'{name}:={overrides[name]!r}: use one of '
-                                  f'{", ".join(BACKEND_CHOICES)}')
+                                  f'{", ".join(choices)}')
     from_file = not a['ollama_host'] and a['params_file'] and 'ollama_host' in file_values
     if a['ollama_host']:
         source, raw = 'ollama_host:=', a['ollama_host']
@@ -259,7 +278,8 @@ def _dashboard(a: Mapping[str, str], namespace: str, ros_args: tuple[str, ...],
 
 # ---- arguments --------------------------------------------------------------------------
 def _with_suggestion(name: str) -> str:
-    close = difflib.get_close_matches(name, list(DEFAULTS), n=1, cutoff=0.7)
+    close = difflib.get_close_matches(name, [a.name for a in launch_arguments()], n=1,
+                                      cutoff=0.7)
     return f'{name} (did you mean {close[0]}?)' if close else name
 
 
@@ -270,7 +290,7 @@ def unknown_argument_warnings(configurations: Mapping[str, str]) -> list[str]:
     (``namspace:=robot1``) would silently do nothing. Under launch they are warnings, not
     errors: a parent launch file that includes this one may hold configurations of its own.
     """
-    unknown = sorted(set(configurations) - set(DEFAULTS))
+    unknown = sorted(set(configurations) - {a.name for a in launch_arguments()})
     return [f'{_with_suggestion(name)} is not an argument of mission.launch.py: ignored '
             f'(`ros2 launch shadowhound_llm mission.launch.py -s` lists them)'
             for name in unknown]

@@ -1,20 +1,30 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Small rclpy helpers shared by the nodes: parameter declaration, QoS, the run loop."""
+"""Small rclpy helpers shared by the nodes and tools: parameters, QoS, the run loops.
+
+``run_node`` runs a node executable; ``tool_session`` starts rclpy for a command-line tool.
+"""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import fields
+import difflib
+import os
+import re
 import signal
 import sys
 import threading
+import time
 from typing import Any, Callable, Iterator, TypeVar
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 import rclpy
+from rclpy._rclpy_pybind11 import RCLError
+from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 
@@ -39,7 +49,11 @@ def declare_dataclass_params(node: Node, config_cls: type[T],
     """Declare every field of a parameter dataclass (with its description) and read it back.
 
     ``checks``: further problems beside the dataclass's own (the backend registry's).
+    An integer given for a floating-point parameter (``-p max_linear_speed:=1``) is taken as
+    that number, at start-up and at run time; a parameter given at start-up that the node
+    does not have (a misspelling) is reported with the closest name.
     """
+    _accept_integers_for_floats(node, config_cls)
     values = {}
     for f in fields(config_cls):
         meta = f.metadata
@@ -55,6 +69,7 @@ def declare_dataclass_params(node: Node, config_cls: type[T],
             values[f.name] = node.declare_parameter(f.name, f.default, descriptor).value
         except Exception as exc:  # rclpy raises several types for out-of-range or wrong type
             raise ConfigError(f'parameter {f.name}: {exc}') from None
+    _report_unknown_overrides(node, config_cls)
     try:
         config = config_cls.from_mapping(values)
     except ValueError as exc:
@@ -64,6 +79,47 @@ def declare_dataclass_params(node: Node, config_cls: type[T],
     if problems:
         raise ConfigError('; '.join(problems))
     return config
+
+
+# Parameters every rclpy node has, beside the ones the node declares.
+_ROS_OWN_PARAMETERS = ('use_sim_time', 'start_type_description_service')
+
+
+def _accept_integers_for_floats(node: Node, config_cls: type) -> None:
+    """Widen INTEGER values of DOUBLE parameters (overrides now, ``param set`` later).
+
+    rclpy types a parameter by its default and refuses ``1`` for a parameter declared as
+    ``0.5``; an operator means 1.0.
+    """
+    floats = {f.name for f in fields(config_cls) if isinstance(f.default, float)}
+    overrides = getattr(node, '_parameter_overrides', {})
+    for name in floats & set(overrides):
+        if overrides[name].type_ == Parameter.Type.INTEGER:
+            overrides[name] = Parameter(name, Parameter.Type.DOUBLE, float(overrides[name].value))
+
+    def widen(params: list[Parameter]) -> list[Parameter]:
+        return [Parameter(p.name, Parameter.Type.DOUBLE, float(p.value))
+                if p.name in floats and p.type_ == Parameter.Type.INTEGER else p
+                for p in params]
+    node.add_pre_set_parameters_callback(widen)
+
+
+def _report_unknown_overrides(node: Node, config_cls: type) -> None:
+    """Warn about start-up parameters the node does not have (they would do nothing)."""
+    known = [f.name for f in fields(config_cls)]
+    for name in sorted(getattr(node, '_parameter_overrides', {})):
+        if name in known or name in _ROS_OWN_PARAMETERS or name.startswith('qos_overrides.'):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
+        node.get_logger().warning(
+            f'unknown parameter {name!r} ignored'
+            + (f' (did you mean {close[0]!r}?)' if close else '')
+            + f'; `--help` lists the parameters of {node.get_name()}')
+
+
+def _rcl_reason(exc: Exception) -> str:
+    """Rcl's error without the C source locations (", at /project/src/...")."""
+    return re.sub(r',? at /\S+:\d+', '', str(exc)).replace('failed to initialize rcl: ', '')
 
 
 def node_usage(executable: str, config_cls: type, summary: str) -> str:
@@ -108,7 +164,12 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
     if usage and wants_help(args):
         print(usage)
         return 0
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    except RCLError as exc:
+        print(f'[ERROR] the --ros-args could not be read: {_rcl_reason(exc)}. A value YAML '
+              f"reads otherwise needs quotes, e.g. -p host:=\"'::'\"", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: Any) -> None:
@@ -171,6 +232,51 @@ def spinning(node: Node) -> Iterator[SingleThreadedExecutor]:
         thread.join(timeout=5.0)
 
 
+class ToolSession:
+    """rclpy for a command-line tool: its own context, its nodes, one executor thread."""
+
+    def __init__(self, context: Context, executor: SingleThreadedExecutor) -> None:
+        self.context = context
+        self.executor = executor
+        self.nodes: list[Node] = []
+
+    def node(self, name: str, namespace: str | None = None) -> Node:
+        """A new node in this session, spinning from now on."""
+        node = Node(name, namespace=namespace or None, context=self.context)
+        self.nodes.append(node)
+        self.executor.add_node(node)
+        return node
+
+
+@contextmanager
+def tool_session(args: list[str] | None = None,
+                 domain_id: int | None = None) -> Iterator[ToolSession]:
+    """Start rclpy for a tool (``robot_test``, ``mission``, the demo, the fleet); end it after.
+
+    No rclpy signal handlers: Ctrl-C must leave ROS up long enough for the tool to stop the
+    robot (the tool handles KeyboardInterrupt or SIGINT itself). ``args`` are ROS arguments
+    (``['prog', '--ros-args', ...]``), ``domain_id`` a ROS_DOMAIN_ID other than the
+    environment's. Nodes made with ``session.node()`` spin on one background thread; on the
+    way out the executor stops and the thread is joined before the nodes are destroyed (a
+    thread still inside spin when the process exits makes it abort), then the context ends.
+    """
+    context = Context()
+    rclpy.init(args=args, context=context, domain_id=domain_id,
+               signal_handler_options=SignalHandlerOptions.NO)
+    executor = SingleThreadedExecutor(context=context)
+    thread = threading.Thread(target=executor.spin, name='ros-spin', daemon=True)
+    session = ToolSession(context, executor)
+    thread.start()
+    try:
+        yield session
+    finally:
+        executor.shutdown(timeout_sec=5.0)
+        thread.join(timeout=5.0)
+        for node in session.nodes:
+            node.destroy_node()
+        context.try_shutdown()
+
+
 def config_change(config: T, params: list[Any],
                   checks: Callable[[T], list[str]] | None = None) -> tuple[T | None, str]:
     """The config with ``ros2 param set`` values applied, or (None, the reason it is refused).
@@ -215,3 +321,31 @@ def log_line(logger: Any, level: str, text: str) -> None:
         logger.error(text)
     else:
         logger.fatal(text)
+
+
+def nodes_on_domain(domain_id: int, wait_s: float = 1.0) -> list[str]:
+    """The ROS nodes that other processes run on ``domain_id``, as discovery finds them.
+
+    A probe node joins the domain for ``wait_s`` (discovery over shared memory takes a few
+    hundred milliseconds) and lists everyone else. Call it with the DDS environment already
+    set (``common.local_dds.apply_local_dds``).
+    """
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain_id,
+               signal_handler_options=SignalHandlerOptions.NO)
+    probe_name = f'domain_probe_{os.getpid()}'
+    seen: set[str] = set()
+    try:
+        probe = rclpy.create_node(probe_name, context=context)
+        try:
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                for name, namespace in probe.get_node_names_and_namespaces():
+                    if name != probe_name:
+                        seen.add(f'{namespace.rstrip("/")}/{name}')
+                time.sleep(0.05)
+        finally:
+            probe.destroy_node()
+    finally:
+        rclpy.shutdown(context=context)
+    return sorted(seen)

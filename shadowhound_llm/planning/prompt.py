@@ -19,6 +19,9 @@ from ..common.params import AgentConfig
 from .actions import Drive, Goto, Move, Photo, Plan, Rotate, Say
 
 MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
+# The one retry of a reply cut at MAX_PLAN_TOKENS gets this budget (room for a reasoning
+# model's thinking, which counts against the limit too).
+RETRY_PLAN_TOKENS = 4 * MAX_PLAN_TOKENS
 
 # The rules, with the speed words filled in from the parameter defaults by _build().
 RULES = """\
@@ -42,7 +45,7 @@ ACTION is one of ([...] marks an optional field: leave it out unless the mission
 Rules:
 - Fewest actions. Metres and degrees: 100 cm = 1 m, 1 ft = 0.3048 m, 1 in = 0.0254 m,
 1 rad = 57.3 deg, a quarter turn = 90. "turn left"/"turn right" with no angle = 90 degrees;
-"turn around" = 180.
+"turn around" = 180. A turn or circle with no side given is + (counter-clockwise).
 - A speed only when the mission gives one: "slowly" = speed_mps {slow_mps:g} or speed_dps
 {slow_dps:g}; "fast" = speed_mps {fast_mps:g} or speed_dps {fast_dps:g}; else the number asked for.
 Never change a number to fit a limit: the robot checks its limits itself.

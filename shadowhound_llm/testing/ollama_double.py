@@ -6,6 +6,17 @@ It behaves as Ollama's API does (routes, NDJSON streaming, metrics in nanosecond
 bodies and status codes, errors after streaming began) and is scripted per test through
 plain attributes: which models are pulled, how much of each lands in VRAM, what the model
 replies, how fast, and how it fails. Used by the tests and the benchmarks.
+
+It follows the documented protocol where servers differ, selected by ``Script.version``:
+before 0.5.0 ``format`` is a string only (a schema object is a 400 from Go's decoder);
+before 0.9.0 ``think`` is ignored and a reasoning model's thoughts come inside the content
+between think tags, later in ``message.thinking``; before 0.10.0 ``/api/ps`` has no
+``context_length``. Load and unload replies carry no metrics (the chat that loads a model
+reports ``load_duration``); a reply stopped by ``num_predict`` / ``max_tokens`` ends with
+``done_reason``/``finish_reason`` "length"; unknown paths answer ``404 page not found``.
+The ``/v1`` side streams a first role-only delta, adds llama.cpp-style ``timings`` when
+``Script.v1_timings`` is set, and sends ``usage`` in a stream only when
+``stream_options.include_usage`` asks for it.
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ from typing import Any, AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 import uvicorn
 
@@ -27,6 +38,13 @@ GIB = 1024 ** 3
 RUNNER_DIED = ('model runner has unexpectedly stopped, this may be due to resource limitations '
                'or an internal error, check ollama server logs for details')
 DEFAULT_REPLY = '{"actions":[{"type":"move","distance_m":1.0}]}'
+# First server versions with a behaviour the double switches on.
+SCHEMA_FORMAT_SINCE = (0, 5, 0)
+THINK_SINCE = (0, 9, 0)
+PS_CONTEXT_SINCE = (0, 10, 0)
+# Share of a model's reasoning produced at each thinking level (levels-only models).
+LEVEL_SHARE = {'low': 0.25, 'medium': 0.5, 'high': 1.0}
+NOT_FOUND = '404 page not found'
 
 
 @dataclass
@@ -45,6 +63,11 @@ class ModelSpec:
     load_duration_s: float | None = None
     load_error: str | None = None       # this model fails to load (500 with this message)
     digest: str | None = None           # /api/tags and /api/ps digest
+    capabilities: tuple[str, ...] = ('completion',)   # /api/show (+ 'thinking' below)
+    # A reasoning model: the thoughts it writes before each answer (None: it does not think).
+    thinking: str | None = None
+    # Takes only thinking levels (gpt-oss): think true/false is ignored, it thinks at medium.
+    think_levels_only: bool = False
 
 
 @dataclass
@@ -73,6 +96,8 @@ class Script:
     # /v1 routes answer 401 unless "Authorization: Bearer <this>"; the error echoes the key
     # received, as some servers do (a client must scrub it from every message).
     require_api_key: str | None = None
+    v1_timings: bool = False            # /v1 replies carry llama.cpp's "timings" object
+    v1_reasoning_field: str = 'reasoning_content'   # llama.cpp's name; Ollama's is "reasoning"
     # The Thor story: after an unload, the next load lands partly on the CPU and decodes
     # slower, e.g. {'vram_fraction': 0.4, 'tokens_per_s': 5.0}. A model with its own
     # tokens_per_s gets the new speed itself; otherwise the Script's speed changes.
@@ -106,6 +131,15 @@ def _lookup(table: dict[str, Any], mission: str | None) -> Any:
     return None
 
 
+def _version_tuple(text: str) -> tuple[int, ...]:
+    nums = []
+    for part in text.split('-')[0].split('.')[:3]:
+        if not part.isdigit():
+            break
+        nums.append(int(part))
+    return tuple(nums)
+
+
 def _tokens(text: str) -> list[str]:
     """Split text into ~token pieces (4 characters) the way a stream would deliver them."""
     return [text[i:i + 4] for i in range(0, len(text), 4)] or ['']
@@ -136,7 +170,7 @@ class OllamaDouble:
             Route('/api/generate', self._generate, methods=['POST']),
             Route('/v1/models', self._v1_models, methods=['GET']),
             Route('/v1/chat/completions', self._v1_chat, methods=['POST']),
-        ])
+        ], exception_handlers={404: self._not_found, 405: self._not_found})
 
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> OllamaDouble:
@@ -172,6 +206,58 @@ class OllamaDouble:
         return [b for p, b in self.requests if p == path and b is not None]
 
     # ---- helpers --------------------------------------------------------------------------
+    async def _not_found(self, request: Request, exc: Exception) -> Response:
+        """Ollama's router answers an unknown path (or method) with a plain-text 404."""
+        self.requests.append((request.url.path, None))
+        return PlainTextResponse(NOT_FOUND, status_code=404)
+
+    def _older_than(self, version: tuple[int, ...]) -> bool:
+        have = _version_tuple(self.script.version)
+        return bool(have) and have < version
+
+    def _thinking(self, spec: ModelSpec, think: Any) -> tuple[str, str | None]:
+        """(the reasoning this request gets, where it goes: 'field', 'tags' or None)."""
+        if not spec.thinking:
+            return '', None
+        if self._older_than(THINK_SINCE):
+            return spec.thinking, 'tags'
+        if spec.think_levels_only:
+            level = think if think in LEVEL_SHARE else 'medium'
+        elif think is False:
+            return '', None
+        else:
+            level = 'high'
+        words = spec.thinking.split(' ')
+        return ' '.join(words[:max(1, round(len(words) * LEVEL_SHARE[level]))]), 'field'
+
+    @staticmethod
+    def _cut(thinking: list[str], answer: list[str], limit: Any
+             ) -> tuple[list[str], list[str], str]:
+        """Stop at the token limit (thinking counts too): the pieces and the done reason."""
+        try:
+            limit = int(limit)
+        except (TypeError, ValueError):
+            limit = -1
+        if limit <= 0 or len(thinking) + len(answer) <= limit:
+            return thinking, answer, 'stop'
+        thinking = thinking[:limit]
+        return thinking, answer[:limit - len(thinking)], 'length'
+
+    def _pieces(self, spec: ModelSpec, body: dict[str, Any], think: Any, limit: Any
+                ) -> tuple[list[tuple[str, str]], str, int]:
+        """The reply as (kind, token) pairs, the done reason and the thinking token count.
+
+        ``kind`` is 'thinking' or 'content'.
+        """
+        thought, where = self._thinking(spec, think)
+        answer = self._reply_text(body)
+        if where == 'tags':
+            answer, thought = f'<think>{thought}</think>\n\n{answer}', ''
+        thinking = _tokens(thought) if thought else []
+        thinking, content, reason = self._cut(thinking, _tokens(answer), limit)
+        return ([('thinking', t) for t in thinking] + [('content', t) for t in content],
+                reason, len(thinking))
+
     @staticmethod
     def _error(status: int, message: str) -> JSONResponse:
         return JSONResponse({'error': message}, status_code=status)
@@ -235,8 +321,12 @@ class OllamaDouble:
             return reply.pop(0) if len(reply) > 1 else reply[0]
         return reply
 
-    def _check_format(self, body: dict[str, Any]) -> JSONResponse | None:
+    def _check_format(self, body: dict[str, Any], field_name: str) -> JSONResponse | None:
         fmt = body.get('format')
+        if isinstance(fmt, dict) and self._older_than(SCHEMA_FORMAT_SINCE):
+            kind = 'ChatRequest' if field_name == 'message' else 'GenerateRequest'
+            return self._error(400, f'json: cannot unmarshal object into Go struct field '
+                                    f'{kind}.format of type string')
         if fmt is None or fmt == 'json' or isinstance(fmt, dict):
             return None
         return self._error(400, f'invalid format: "{fmt}"; expected "json" or a valid JSON '
@@ -252,21 +342,20 @@ class OllamaDouble:
         return JSONResponse({'models': [{
             'name': m.name, 'model': m.name, 'modified_at': '2026-11-01T10:00:00Z',
             'size': m.size, 'digest': m.digest or f'sha256:{abs(hash(m.name)):064x}'[:71],
-            'details': {'format': 'gguf', 'family': m.family,
-                        'parameter_size': m.parameter_size,
-                        'quantization_level': 'Q4_K_M'}} for m in self.script.models.values()]})
+            'details': _details(m)} for m in self.script.models.values()]})
 
     async def _ps(self, request: Request) -> Response:
         self.requests.append(('/api/ps', None))
         models = []
         for name, state in self.loaded.items():
             spec = self.script.models[name]
-            models.append({'name': name, 'model': name, 'size': spec.size,
-                           'size_vram': int(spec.size * spec.vram_fraction),
-                           'digest': spec.digest or 'sha256:0',
-                           'details': {'family': spec.family},
-                           'expires_at': '2318-01-01T00:00:00Z',
-                           'context_length': state['context_length']})
+            entry = {'name': name, 'model': name, 'size': spec.size,
+                     'size_vram': int(spec.size * spec.vram_fraction),
+                     'digest': spec.digest or 'sha256:0', 'details': _details(spec),
+                     'expires_at': '2318-01-01T00:00:00Z'}
+            if not self._older_than(PS_CONTEXT_SINCE):
+                entry['context_length'] = state['context_length']
+            models.append(entry)
         return JSONResponse({'models': models})
 
     async def _show(self, request: Request) -> Response:
@@ -276,10 +365,13 @@ class OllamaDouble:
         spec = self._find(str(body.get('model') or body.get('name') or ''))
         if spec is None:
             return self._error(404, f"model '{body.get('model')}' not found")
+        capabilities = list(spec.capabilities)
+        if spec.thinking and 'thinking' not in capabilities:
+            capabilities.append('thinking')
         return JSONResponse({'modelfile': '', 'parameters': '', 'template': '{{ .Prompt }}',
-                             'details': {'family': spec.family},
+                             'details': _details(spec),
                              'model_info': {f'{spec.family}.context_length': spec.context_max},
-                             'capabilities': ['completion']})
+                             'capabilities': capabilities})
 
     async def _generate(self, request: Request) -> Response:
         return await self._complete(request, 'response')
@@ -297,9 +389,13 @@ class OllamaDouble:
         spec = self._find(str(name))
         if spec is None:
             return self._error(404, f"model '{name}' not found")
-        bad = self._check_format(body)
+        bad = self._check_format(body, field_name)
         if bad is not None:
             return bad
+        think = body.get('think')
+        if think not in (None, False) and not spec.thinking \
+                and not self._older_than(THINK_SINCE):
+            return self._error(400, f'"{spec.name}" does not support thinking')
         if self.script.status_override:
             return self._error(*self.script.status_override)
         load_s, err = self._load(spec, body)
@@ -313,10 +409,11 @@ class OllamaDouble:
                      'done_reason': 'unload' if unloading else 'load'}
             if field_name == 'response':
                 reply['response'] = ''
-            if not unloading:
-                reply['load_duration'] = int(load_s * 1e9)
-            return JSONResponse(reply)
-        tokens = _tokens(self._reply_text(body))
+            else:
+                reply['message'] = {'role': 'assistant', 'content': ''}
+            return JSONResponse(reply)  # no metrics: the loading chat reports load_duration
+        pieces, done_reason, _ = self._pieces(spec, body, think,
+                                              (body.get('options') or {}).get('num_predict'))
         mission = mission_text(body)
         # The mission's own speed, else the model's, else the script's.
         tps = (_lookup(self.script.mission_tokens_per_s, mission) or spec.tokens_per_s
@@ -324,20 +421,21 @@ class OllamaDouble:
         stall = _lookup(self.script.mission_stalls, mission)
         prompt_tokens = sum(len(m.get('content', '')) for m in body.get('messages') or []) // 4
         prompt_tps = spec.prompt_tokens_per_s or self.script.prompt_tokens_per_s
+        count = len(pieces)
         final = {
-            'model': spec.name, 'created_at': _now(), 'done': True, 'done_reason': 'stop',
-            'total_duration': int((load_s + len(tokens) / tps) * 1e9),
+            'model': spec.name, 'created_at': _now(), 'done': True, 'done_reason': done_reason,
+            'total_duration': int((load_s + count / tps) * 1e9),
             'load_duration': int(load_s * 1e9), 'prompt_eval_count': prompt_tokens,
             'prompt_eval_duration': int(prompt_tokens / prompt_tps * 1e9),
-            'eval_count': len(tokens),
-            'eval_duration': int(len(tokens) / tps * 1e9)}
+            'eval_count': count, 'eval_duration': int(count / tps * 1e9)}
         if body.get('stream', True) is False:
             await asyncio.sleep(self.script.stall_s + (stall[1] if stall else 0.0))
             if self.script.real_time:
-                await asyncio.sleep(len(tokens) / tps)
-            final[field_name] = _piece(field_name, ''.join(tokens))
+                await asyncio.sleep(count / tps)
+            _put(final, field_name, ''.join(t for k, t in pieces if k == 'content'),
+                 ''.join(t for k, t in pieces if k == 'thinking'))
             return JSONResponse(final)
-        return StreamingResponse(self._timed(self._stream(tokens, final, field_name, spec.name,
+        return StreamingResponse(self._timed(self._stream(pieces, final, field_name, spec.name,
                                                           stall, tps),
                                              request.url.path, time.perf_counter()),
                                  media_type='application/x-ndjson')
@@ -348,9 +446,9 @@ class OllamaDouble:
             yield chunk
         self.timings.append((path, start, time.perf_counter()))
 
-    async def _paced(self, tokens: list[str], with_error_line: bool = False,
+    async def _paced(self, tokens: list[Any], with_error_line: bool = False,
                      stall: tuple[int, float] | None = None, tps: float | None = None
-                     ) -> AsyncIterator[tuple[str, str | None]]:
+                     ) -> AsyncIterator[tuple[Any, str | None]]:
         """Tokens as the script paces and breaks them: (token, None) or ('', error text).
 
         ``stall`` (after n tokens, seconds) and ``tps`` are a mission's own settings.
@@ -375,17 +473,19 @@ class OllamaDouble:
                 await asyncio.sleep(1.0 / tps)
             yield token, None
 
-    async def _stream(self, tokens: list[str], final: dict[str, Any], field_name: str,
-                      model: str, stall: tuple[int, float] | None = None,
+    async def _stream(self, pieces: list[tuple[str, str]], final: dict[str, Any],
+                      field_name: str, model: str, stall: tuple[int, float] | None = None,
                       tps: float | None = None) -> AsyncIterator[bytes]:
-        async for token, error in self._paced(tokens, True, stall, tps):
+        async for piece, error in self._paced(pieces, True, stall, tps):
             if error is not None:
                 yield (json.dumps({'error': error}) + '\n').encode()
                 return
-            chunk = {'model': model, 'created_at': _now(), field_name: _piece(field_name, token),
-                     'done': False}
+            kind, token = piece
+            chunk = {'model': model, 'created_at': _now(), 'done': False}
+            _put(chunk, field_name, token if kind == 'content' else '',
+                 token if kind == 'thinking' else '')
             yield (json.dumps(chunk) + '\n').encode()
-        final[field_name] = _piece(field_name, '')
+        _put(final, field_name, '', '')
         yield (json.dumps(final) + '\n').encode()
 
     # ---- OpenAI-compatible side (as Ollama serves it under /v1) ---------------------------
@@ -431,31 +531,90 @@ class OllamaDouble:
                                            "tag 'json_schema' found using 'type' does not match "
                                            "any of the expected tags: 'text', 'json_object'",
                                            'type': 'internal_server_error'}}, status_code=500)
-        tokens = _tokens(self._reply_text(body))
-        usage = {'prompt_tokens': 50, 'completion_tokens': len(tokens),
-                 'total_tokens': 50 + len(tokens)}
+        pieces, finish, n_thinking = self._pieces(
+            spec, body, body.get('reasoning_effort'),
+            body.get('max_completion_tokens') or body.get('max_tokens'))
+        prompt_tokens = sum(len(str(m.get('content', ''))) for m in body.get('messages') or []) \
+            // 4
+        tps = spec.tokens_per_s or self.script.tokens_per_s
+        usage: dict[str, Any] = {'prompt_tokens': prompt_tokens,
+                                 'completion_tokens': len(pieces),
+                                 'total_tokens': prompt_tokens + len(pieces)}
+        if n_thinking:
+            usage['completion_tokens_details'] = {'reasoning_tokens': n_thinking}
+        extra: dict[str, Any] = {}
+        if self.script.v1_timings:
+            prompt_tps = spec.prompt_tokens_per_s or self.script.prompt_tokens_per_s
+            extra['timings'] = _timings(prompt_tokens, prompt_tps, len(pieces), tps)
         if not body.get('stream'):
             if self.script.real_time:
-                await asyncio.sleep(len(tokens) / self.script.tokens_per_s)
+                await asyncio.sleep(len(pieces) / tps)
+            message = {'role': 'assistant',
+                       'content': ''.join(t for k, t in pieces if k == 'content')}
+            if n_thinking:
+                message[self.script.v1_reasoning_field] = ''.join(
+                    t for k, t in pieces if k == 'thinking')
             return JSONResponse({'id': 'chatcmpl-1', 'object': 'chat.completion', 'choices': [
-                {'index': 0, 'message': {'role': 'assistant', 'content': ''.join(tokens)},
-                 'finish_reason': 'stop'}], 'usage': usage})
-        return StreamingResponse(self._sse(tokens, usage), media_type='text/event-stream')
+                {'index': 0, 'message': message, 'finish_reason': finish}], 'usage': usage,
+                **extra})
+        wants_usage = bool((body.get('stream_options') or {}).get('include_usage'))
+        return StreamingResponse(self._sse(pieces, finish, usage if wants_usage else None,
+                                           extra, tps),
+                                 media_type='text/event-stream')
 
-    async def _sse(self, tokens: list[str], usage: dict[str, Any]) -> AsyncIterator[bytes]:
-        async for token, _ in self._paced(tokens):
-            event = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
-                {'index': 0, 'delta': {'content': token}, 'finish_reason': None}]}
-            yield f'data: {json.dumps(event)}\n\n'.encode()
-        done = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
-            {'index': 0, 'delta': {}, 'finish_reason': 'stop'}]}
-        yield f'data: {json.dumps(done)}\n\n'.encode()
-        yield f'data: {json.dumps({"choices": [], "usage": usage})}\n\n'.encode()
+    async def _sse(self, pieces: list[tuple[str, str]], finish: str,
+                   usage: dict[str, Any] | None, extra: dict[str, Any], tps: float
+                   ) -> AsyncIterator[bytes]:
+        def event(delta: dict[str, Any], reason: str | None = None) -> bytes:
+            body = {'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'choices': [
+                {'index': 0, 'delta': delta, 'finish_reason': reason}]}
+            if reason is not None:
+                body.update(extra)
+            return f'data: {json.dumps(body)}\n\n'.encode()
+
+        yield event({'role': 'assistant', 'content': None})
+        async for piece, _ in self._paced(pieces, tps=tps):
+            kind, token = piece
+            yield event({self.script.v1_reasoning_field: token} if kind == 'thinking'
+                        else {'content': token})
+        yield event({}, finish)
+        if usage is not None:
+            yield f'data: {json.dumps({"choices": [], "usage": usage})}\n\n'.encode()
         yield b'data: [DONE]\n\n'
 
 
-def _piece(field_name: str, text: str) -> Any:
-    return {'role': 'assistant', 'content': text} if field_name == 'message' else text
+def _details(spec: ModelSpec) -> dict[str, Any]:
+    """A model's ``details`` object, as /api/tags, /api/ps and /api/show give it."""
+    return {'parent_model': '', 'format': 'gguf', 'family': spec.family,
+            'families': [spec.family], 'parameter_size': spec.parameter_size,
+            'quantization_level': 'Q4_K_M'}
+
+
+def _put(reply: dict[str, Any], field_name: str, content: str, thinking: str) -> None:
+    """Set a chunk's text: chat puts it in ``message``, generate at the top level.
+
+    The thinking field appears only when there is thinking.
+    """
+    if field_name == 'message':
+        reply['message'] = {'role': 'assistant', 'content': content}
+        if thinking:
+            reply['message']['thinking'] = thinking
+    else:
+        reply['response'] = content
+        if thinking:
+            reply['thinking'] = thinking
+
+
+def _timings(prompt_n: int, prompt_tps: float, predicted_n: int, tps: float) -> dict[str, Any]:
+    """llama.cpp's per-request timings (milliseconds and rates)."""
+    prompt_ms = prompt_n / prompt_tps * 1000.0
+    predicted_ms = predicted_n / tps * 1000.0
+    return {'prompt_n': prompt_n, 'prompt_ms': prompt_ms,
+            'prompt_per_token_ms': prompt_ms / prompt_n if prompt_n else 0.0,
+            'prompt_per_second': prompt_tps, 'predicted_n': predicted_n,
+            'predicted_ms': predicted_ms,
+            'predicted_per_token_ms': predicted_ms / predicted_n if predicted_n else 0.0,
+            'predicted_per_second': tps}
 
 
 def _now() -> str:

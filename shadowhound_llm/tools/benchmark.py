@@ -25,9 +25,9 @@ import socket
 import sys
 from typing import Any
 
-from ..backends import BACKEND_NAMES, BackendError, make_backend, OllamaClient
+from ..backends import backend_names, BackendError, make_backend, OllamaClient, spec
 from ..backends.models import find_loaded, same_model
-from ..backends.registry import config_for_backend
+from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
 from ..common.hosts import HostError
 from ..common.params import AgentConfig
 from ..evaluation.bench_measure import measure_model, Progress, Settings
@@ -43,7 +43,7 @@ FAILED = 'FINAL VERIFICATION FAILED'
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog='benchmark', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=BACKEND_NAMES, default='ollama')
+    parser.add_argument('--backend', choices=backend_names(), default='ollama')
     parser.add_argument('--host', default=None)
     parser.add_argument('--models', default=None,
                         help='comma-separated models; the first is the baseline and final')
@@ -56,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--corpus', default=None, help='mission corpus YAML (default: built-in)')
     parser.add_argument('--limit', type=int, default=0, help='only the first N missions')
     parser.add_argument('--timeout', type=float, default=120.0, help='seconds per LLM call')
+    parser.add_argument('--mission-budget', type=float, default=AgentConfig.llm_timeout_s,
+                        help="the agent's llm_timeout_s: a model whose full-size plan takes "
+                             'longer is reported too slow for it (default %(default)g s)')
     parser.add_argument('--reload-check', action='store_true',
                         help='ollama: per model, unload, reload and compare decode speed')
-    parser.add_argument('--response-format', choices=('json_schema', 'json_object'),
-                        default='json_schema')
+    add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     parser.add_argument('--telemetry', choices=('auto', 'jtop', 'nvml', 'none'), default='auto',
                         help='GPU telemetry for the board, bandwidth and clocks')
     parser.add_argument('--memory-bandwidth-gbs', type=float, default=0.0,
@@ -77,7 +79,7 @@ def _models(opts: argparse.Namespace) -> list[str]:
         raise ValueError('give --models or --model, not both')
     names = [m.strip() for m in (opts.models or opts.model or '').split(',') if m.strip()]
     if not names:
-        names = [getattr(AgentConfig(), 'model' if opts.backend == 'ollama' else 'openai_model')]
+        names = [spec(opts.backend).model_of(AgentConfig())]
     return names
 
 
@@ -170,14 +172,14 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
     def client_for(model: str) -> Any:
         config, _ = config_for_backend(opts.backend, opts.host, model,
                                        llm_timeout_s=opts.timeout,
-                                       openai_response_format=opts.response_format)
+                                       **cli_settings(opts.backend, opts))
         return make_backend(opts.backend, config)
 
     source = choose_source(opts.telemetry)
     start = _read(source)
     bandwidth = resolve_bandwidth(opts.memory_bandwidth_gbs, start[0])
     settings = Settings(missions, max(1, opts.repeats), bandwidth, opts.cpu_memory_bandwidth_gbs,
-                        opts.reload_check)
+                        opts.reload_check, opts.mission_budget)
     per_model = 1 + settings.repeats + len(missions)
     progress = Progress(per_model * len(models) + 1 + settings.repeats, log_to_stderr)
     first = client_for(models[0])
@@ -220,10 +222,13 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
         'parameters': {'models': models, 'repeats': settings.repeats,
                        'max_degradation': opts.max_degradation, 'limit': opts.limit,
                        'corpus': opts.corpus or 'built-in', 'timeout_s': opts.timeout,
+                       'mission_budget_s': opts.mission_budget,
                        'reload_check': opts.reload_check, 'telemetry': opts.telemetry,
                        'memory_bandwidth_gbs': opts.memory_bandwidth_gbs,
                        'cpu_memory_bandwidth_gbs': opts.cpu_memory_bandwidth_gbs,
-                       'response_format': opts.response_format},
+                       'response_format': opts.openai_response_format
+                       or AgentConfig.openai_response_format,
+                       **cli_settings(opts.backend, opts)},
         'hardware': {'hardware_id': start[0].hardware_id if start[0] else None,
                      'telemetry': start[0].source if start[0] else None,
                      'telemetry_error': start[1],
@@ -265,6 +270,7 @@ def _line(r: dict[str, Any]) -> str:
     return (f'{r["phase"]:8} {r["model"]}: {r["tokens_per_s_median"]:.1f} tok/s{bound}'
             + (f', GPU {r["gpu_pct"]}%' if r.get('gpu_pct') is not None else '')
             + (f', quality {quality:.1f}/100' if quality is not None else '')
+            + (f' — {r["too_slow"]}' if r.get('too_slow') else '')
             + (f' — {r["error"]}' if r.get('error') else ''))
 
 

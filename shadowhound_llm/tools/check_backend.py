@@ -11,8 +11,8 @@ import argparse
 import json
 import sys
 
-from ..backends import BACKEND_NAMES, make_backend, validate_backend
-from ..backends.registry import config_for_backend
+from ..backends import backend_names, make_backend, validate_backend
+from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
 from ..backends.validation import CheckResult
 from ..common.hosts import HostError
 from ..common.params import AgentConfig
@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = _Parser(prog='check_backend', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=BACKEND_NAMES, default='ollama')
+    parser.add_argument('--backend', choices=backend_names(), default='ollama')
     parser.add_argument('--host', default=None,
                         help='server address as OLLAMA_HOST takes it, e.g. 192.168.1.20:11434 '
                              '(default: $OLLAMA_HOST or 127.0.0.1:11434; for openai: the '
@@ -38,11 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--strict', action='store_true', help='treat warnings as failures')
     parser.add_argument('--timeout', type=float, default=60.0,
                         help='seconds allowed for each LLM call (default 60)')
-    parser.add_argument('--num-ctx', type=int, default=AgentConfig.num_ctx)
-    parser.add_argument('--keep-alive', default=AgentConfig.keep_alive)
     parser.add_argument('--min-tokens-per-s', type=float, default=AgentConfig.min_tokens_per_s)
-    parser.add_argument('--response-format', choices=('json_schema', 'json_object'),
-                        default='json_schema', help='openai backend: structured output style')
+    add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     return parser
 
 
@@ -61,8 +58,7 @@ def main(args: list[str] | None = None) -> int:
     try:
         config, host = config_for_backend(
             opts.backend, opts.host, opts.model, llm_timeout_s=opts.timeout,
-            num_ctx=opts.num_ctx, keep_alive=opts.keep_alive,
-            openai_response_format=opts.response_format)
+            **cli_settings(opts.backend, opts))
     except HostError as exc:
         print(f'check_backend: error: {exc}', file=sys.stderr)
         return 2

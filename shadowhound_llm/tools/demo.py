@@ -18,10 +18,13 @@ from contextlib import ExitStack
 from dataclasses import replace
 import os
 from pathlib import Path
+import random
+import socket
 import subprocess
 import sys
 from typing import Any
 
+from ..common.contract import DiagKey, DiagTask
 from ..common.local_dds import apply_local_dds
 from ..common.processes import start_node, stop_node
 from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
@@ -83,17 +86,28 @@ def main(args: list[str] | None = None) -> int:
     parser.add_argument('--robots', type=int, default=1,
                         help='N > 1: N simulated GO2s and agents in namespaces robot1..N '
                              'sharing one LLM server, one mission each at once')
-    parser.add_argument('--dashboard-port', type=int, default=8080,
-                        help='port of the dashboard the demo starts (0: any free port)')
+    parser.add_argument('--dashboard-port', type=int, default=None,
+                        help='port of the dashboard the demo starts (default 8080; 0: any '
+                             'free port)')
     parser.add_argument('--no-dashboard', action='store_true', help='do not start the dashboard')
     opts = parser.parse_args(args)
     if opts.robots < 1:
         parser.error('--robots must be at least 1')
+    if opts.robots > 1 and opts.dashboard_port is not None:
+        parser.error('--dashboard-port: the demo with --robots N starts no dashboard')
+    port = 8080 if opts.dashboard_port is None else opts.dashboard_port
+    if opts.robots == 1 and not opts.no_dashboard and port and not port_free(port):
+        print(f'demo: port {port} is in use (another dashboard or demo?): give '
+              f'--dashboard-port N (0 picks a free one) or --no-dashboard', file=sys.stderr)
+        return 2
     out = Path(opts.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    env = apply_local_dds()
-    print(f'demo: DDS on shared memory only (ROS_DOMAIN_ID={env["ROS_DOMAIN_ID"]}); '
-          f'logs in {out}', flush=True)
+    exported = os.environ.get('ROS_DOMAIN_ID', '')
+    env = apply_local_dds(own_domain(exported))
+    print(f'demo: DDS on shared memory only, ROS_DOMAIN_ID={env["ROS_DOMAIN_ID"]} (a domain '
+          f'of its own: no other node on it'
+          + (f'; your ROS_DOMAIN_ID={exported} is left alone' if exported else '')
+          + f'); logs in {out}', flush=True)
     with ExitStack() as stack:
         if opts.no_llm:
             level = Level('rules', {'backend': 'none'}, 'LLM backend: none (--no-llm)')
@@ -117,7 +131,7 @@ def main(args: list[str] | None = None) -> int:
         if not opts.no_dashboard:
             from ..dashboard.process import start_dashboard
             procs['dashboard'], url, line = start_dashboard(
-                out / 'dashboard.log', env, opts.dashboard_port, photo_dir=str(out / 'photos'))
+                out / 'dashboard.log', env, port, photo_dir=str(out / 'photos'))
             print(f'demo: {line}' + (' — open it to watch the test plan' if url else ''),
                   flush=True)
         return _run(out, opts.timeout, level, procs, agent_params, env)
@@ -125,18 +139,14 @@ def main(args: list[str] | None = None) -> int:
 
 def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Popen],
          agent_params: dict[str, Any], env: dict[str, str]) -> int:
-    import rclpy
-    from rclpy.node import Node
-
-    from ..nodes.ros_common import spinning
+    from ..nodes.ros_common import tool_session
     from .robot_test import finish, RobotTest
 
-    rclpy.init()
-    node = Node('demo_robot_test')
     try:
-        policies, criteria, words = _policies(level.name, timeout)
-        tester = RobotTest(node, criteria=criteria, startup_timeout_s=180.0)
-        with spinning(node):
+        with tool_session() as ros:
+            policies, criteria, words = _policies(level.name, timeout)
+            tester = RobotTest(ros.node('demo_robot_test'), criteria=criteria,
+                               startup_timeout_s=180.0)
             if not tester.client.wait_ready(60.0):
                 print(f'demo: sim_robot or mission_agent did not come up within 60 s; see the '
                       f'logs in {out}', file=sys.stderr)
@@ -172,9 +182,36 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
             print(f'photo: {photos[-1]}')
         return code
     finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
         os.environ.pop('ROS_DOMAIN_ID', None)
+
+
+def port_free(port: int, host: str = '127.0.0.1') -> bool:
+    """True when a server could listen on host:port now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def own_domain(avoid: str = '', tries: int = 5) -> int:
+    """A ROS domain id (1..100) on which no other node runs, so the demo drives its own.
+
+    Another stack on the operator's exported ROS_DOMAIN_ID would otherwise take the demo's
+    missions, and its odometry would mix with the simulator's.
+    """
+    from ..nodes.ros_common import nodes_on_domain
+
+    apply_local_dds()  # shared memory only, before the first probe
+    candidates = [d for d in random.sample(range(1, 101), 100) if str(d) != avoid.strip()]
+    for domain in candidates[:tries]:
+        others = nodes_on_domain(domain)
+        if not others:
+            return domain
+        print(f'demo: ROS domain {domain} is in use ({", ".join(others[:3])}); trying another',
+              flush=True)
+    raise SystemExit(f'demo: no free ROS domain found in {tries} tries')
 
 
 def _policies(level: str, timeout: float) -> tuple[dict[int, PhasePolicy], Criteria, list[str]]:
@@ -188,8 +225,8 @@ def _policies(level: str, timeout: float) -> tuple[dict[int, PhasePolicy], Crite
 def _backend_validated(tester: Any, agent: subprocess.Popen, timeout: float = 180.0) -> bool:
     """Wait for the agent's own backend validation; False when it failed (the agent exits)."""
     def outcome() -> str | None:
-        diag = tester.client.latest_diagnostics('mission_agent: Backend')
-        state = diag['values'].get('state') if diag else None
+        diag = tester.client.latest_diagnostics(DiagTask.AGENT_BACKEND)
+        state = diag['values'].get(DiagKey.BACKEND_STATE) if diag else None
         if state == 'ready':
             return 'ready'
         if state == 'failed' or agent.poll() is not None:

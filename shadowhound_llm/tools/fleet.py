@@ -21,13 +21,13 @@ import math
 from pathlib import Path
 import subprocess
 import sys
-import threading
 import time
 from typing import Any, Callable
 
-from ..common.contract import MissionStatus, PlannerChoice
+from ..common.contract import PlannerChoice
 from ..common.hosts import HostError, parse_host
 from ..common.local_dds import apply_local_dds, local_dds_env
+from ..common.mission_link import MissionLink, MissionOutcome
 from ..common.processes import node_command, stop_node
 from .demo_backend import choose_backend
 
@@ -58,28 +58,8 @@ def start_namespaced(name: str, namespace: str, params: dict[str, Any] | None,
                             stderr=subprocess.STDOUT)
 
 
-@dataclass
-class FleetResult:
-    """How one robot's mission ended."""
-
-    robot: str
-    mission: str
-    final: MissionStatus | None
-    pose: Any = None  # Pose2D once odometry arrived
-
-    @property
-    def state(self) -> str:
-        """The terminal state, or 'timeout'."""
-        return self.final.state.value if self.final is not None else 'timeout'
-
-    @property
-    def succeeded(self) -> bool:
-        """True when the mission succeeded."""
-        return self.state == 'succeeded'
-
-
-def format_table(results: list[FleetResult], seconds: dict[str, float]) -> str:
-    """One row per robot: mission, final state, planner, seconds, end pose, message."""
+def format_table(results: list[MissionOutcome]) -> str:
+    """One row per robot: mission, final state, planner, agent seconds, end pose, message."""
     head = f'{"robot":<8} {"mission":<26} {"state":<10} {"planner":<8} {"s":>5}  ' \
            f'{"x":>6} {"y":>6} {"yaw":>6}  message'
     rows = [head, '-' * len(head)]
@@ -89,8 +69,8 @@ def format_table(results: list[FleetResult], seconds: dict[str, float]) -> str:
             if pose is not None else ('-', '-', '-')
         planner = (r.final.planner or '-') if r.final is not None else '-'
         message = r.final.message if r.final is not None else 'no final status'
-        rows.append(f'{r.robot:<8} {r.mission[:26]:<26} {r.state:<10} {planner:<8} '
-                    f'{seconds.get(r.robot, 0.0):5.1f}  {x:>6} {y:>6} {yaw:>6}  {message}')
+        rows.append(f'{r.robot:<8} {r.text[:26]:<26} {r.state:<10} {planner:<8} '
+                    f'{r.agent_seconds:5.1f}  {x:>6} {y:>6} {yaw:>6}  {message}')
     return '\n'.join(rows)
 
 
@@ -135,49 +115,37 @@ def run_fleet_demo(robots: int = 2, missions: list[str] | None = None,
 def _run_missions(names: list[str], missions: list[str], planner: PlannerChoice,
                   timeout: float, domain_id: int, printer: Callable[[str], None],
                   out: Path) -> int:
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.node import Node
-
     from ..nodes.mission_client import MissionClient
+    from ..nodes.ros_common import tool_session
 
-    context = rclpy.Context()
-    context.init(domain_id=domain_id)
-    robots = [_Robot(ns, text, Node('fleet_client', namespace=f'/{ns}', context=context))
-              for ns, text in zip(names, missions, strict=True)]
-    executor = SingleThreadedExecutor(context=context)
+    with tool_session(domain_id=domain_id) as ros:
+        robots = [_Robot(ns, text, MissionClient(ros.node('fleet_client', f'/{ns}')))
+                  for ns, text in zip(names, missions, strict=True)]
+        return _send_and_wait(robots, planner, timeout, printer, out)
+
+
+def _send_and_wait(robots: list[_Robot], planner: PlannerChoice, timeout: float,
+                   printer: Callable[[str], None], out: Path) -> int:
+    deadline = time.monotonic() + 30.0
     for robot in robots:
-        robot.client = MissionClient(robot.node)
-        executor.add_node(robot.node)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30.0
-        for robot in robots:
-            if not robot.client.wait_ready(max(0.1, deadline - time.monotonic())):
-                printer(f'fleet: {robot.ns} did not come up within 30 s; see '
-                        f'{out}/{robot.ns}_*.log')
-                return 1
-        time.sleep(0.3)  # the agents' first odometry and the status subscriptions settle
-        for robot in robots:  # all at once: the missions run concurrently
-            robot.mission_id = robot.client.send(robot.mission, planner=planner)
-        deadline = time.monotonic() + timeout
-        for robot in robots:
-            robot.client.wait_terminal(robot.mission_id, max(0.0, deadline - time.monotonic()))
-        time.sleep(0.3)  # the robots come to rest before their poses are read
-        results = [robot.result() for robot in robots]
-        printer('')
-        printer(format_table(results, {r.ns: r.seconds() for r in robots}))
-        ok = all(r.succeeded for r in results)
-        printer(f'\nresult: {sum(r.succeeded for r in results)}/{len(results)} missions '
-                f'succeeded' + ('' if ok else ' — SOME FAILED'))
-        return 0 if ok else 1
-    finally:
-        executor.shutdown(timeout_sec=5.0)
-        thread.join(timeout=5.0)  # the spin thread ends before its nodes are destroyed
-        for robot in robots:
-            robot.node.destroy_node()
-        context.try_shutdown()
+        if not robot.client.wait_ready(max(0.1, deadline - time.monotonic())):
+            printer(f'fleet: {robot.ns} did not come up within 30 s; see '
+                    f'{out}/{robot.ns}_*.log')
+            return 1
+    time.sleep(0.3)  # the agents' first odometry and the status subscriptions settle
+    for robot in robots:  # all at once: the missions run concurrently
+        robot.mission_id = robot.client.send(robot.mission, planner=planner)
+    deadline = time.monotonic() + timeout
+    for robot in robots:
+        robot.client.wait_terminal(robot.mission_id, max(0.0, deadline - time.monotonic()))
+    time.sleep(0.3)  # the robots come to rest before their poses are read
+    results = [robot.result() for robot in robots]
+    printer('')
+    printer(format_table(results))
+    ok = all(r.succeeded for r in results)
+    printer(f'\nresult: {sum(r.succeeded for r in results)}/{len(results)} missions '
+            f'succeeded' + ('' if ok else ' — SOME FAILED'))
+    return 0 if ok else 1
 
 
 @dataclass
@@ -186,19 +154,15 @@ class _Robot:
 
     ns: str
     mission: str
-    node: Any
-    client: Any = None
+    client: MissionLink
     mission_id: str = ''
 
-    def result(self) -> FleetResult:
+    def result(self) -> MissionOutcome:
         """How its mission ended and where it stands."""
-        return FleetResult(self.ns, self.mission, self.client.terminal_of(self.mission_id),
-                           self.client.pose)
-
-    def seconds(self) -> float:
-        """Received to terminal, by the agent's own clock."""
-        statuses = self.client.statuses_for(self.mission_id)
-        return statuses[-1].stamp - statuses[0].stamp if statuses else 0.0
+        client = self.client
+        return MissionOutcome(self.mission_id, self.mission, client.terminal_of(self.mission_id),
+                              client.statuses_for(self.mission_id), robot=self.ns,
+                              pose=client.pose)
 
 
 def main(args: list[str] | None = None) -> int:

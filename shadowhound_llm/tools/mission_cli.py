@@ -169,23 +169,13 @@ def main(args: list[str] | None = None) -> int:
 
 
 def _run(opts: argparse.Namespace, ros_args: list[str], interrupted: threading.Event) -> int:
-    import rclpy
-    from rclpy.node import Node
-    from rclpy.signals import SignalHandlerOptions
-
     from ..nodes.mission_client import MissionClient
-    from ..nodes.ros_common import spinning
+    from ..nodes.ros_common import tool_session
 
-    rclpy.init(args=['mission', *ros_args], signal_handler_options=SignalHandlerOptions.NO)
-    node = Node(f'mission_cli_{os.getpid()}', namespace=f'/{opts.namespace}' if opts.namespace
-                else None)
-    try:
-        client = MissionClient(node)
-        with spinning(node):
-            return _Session(opts, client, interrupted).run()
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    with tool_session(['mission', *ros_args]) as ros:
+        node = ros.node(f'mission_cli_{os.getpid()}',
+                        f'/{opts.namespace}' if opts.namespace else None)
+        return _Session(opts, MissionClient(node), interrupted).run()
 
 
 class _Session:

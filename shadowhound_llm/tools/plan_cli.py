@@ -12,7 +12,7 @@ import argparse
 from dataclasses import replace
 import sys
 
-from ..backends import BACKEND_CHOICES, make_backend, spec
+from ..backends import backend_choices, make_backend, spec
 from ..backends.base import LLMMetrics
 from ..backends.registry import backend_problems
 from ..common.params import AgentConfig, load_params_file
@@ -25,13 +25,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = argparse.ArgumentParser(prog='plan', description=__doc__.splitlines()[0])
     parser.add_argument('text', help='the mission, e.g. "move forward 1 meter"')
-    parser.add_argument('--backend', choices=BACKEND_CHOICES, default=None,
+    parser.add_argument('--backend', choices=backend_choices(), default=None,
                         help='LLM backend (default: the params file, else ollama)')
     parser.add_argument('--host', default=None, help='server URL ($OLLAMA_HOST by default)')
     parser.add_argument('--model', default=None, help='model name')
     parser.add_argument('--params-file', default=None,
                         help='mission_agent parameters YAML (limits, backend settings)')
     parser.add_argument('--timeout', type=float, default=None, help='llm_timeout_s override')
+    parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
+                        help='auto: the rule planner, else the LLM (as mission_agent); rules: '
+                             'the rule planner only; llm: the LLM for every mission')
     return parser
 
 
@@ -68,7 +71,13 @@ def main(args: list[str] | None = None) -> int:
     if problems:
         print(f'plan: error: {"; ".join(problems)}', file=sys.stderr)
         return 2
-    plan, planner = plan_from_rules(opts.text, config), 'rule planner'
+    plan, planner = None, 'rule planner'
+    if opts.planner != 'llm':
+        plan = plan_from_rules(opts.text, config)
+    if plan is None and opts.planner == 'rules':
+        print('plan: the rule planner has no plan for this mission (--planner rules)',
+              file=sys.stderr)
+        return 1
     if plan is None:
         if config.backend == 'none':
             print('plan: this mission needs a language model and --backend is none',
@@ -78,8 +87,14 @@ def main(args: list[str] | None = None) -> int:
 
         def report(m: LLMMetrics) -> None:
             if m.ok and m.tokens_per_s:
+                source = '' if m.speed_source == 'server' else ' (wall clock)'
+                thought = (f', thinking {m.thinking_count} tokens' if m.thinking_count
+                           else '')
+                cut = ', cut at its token limit' if m.done_reason == 'length' else ''
+                took = f', {m.total_s:.2f} s' if m.total_s is not None else ''
                 print(f'plan: {m.backend} {m.model}: {m.eval_count} tokens at '
-                      f'{m.tokens_per_s:.1f} tok/s, {m.total_s:.2f} s', file=sys.stderr)
+                      f'{m.tokens_per_s:.1f} tok/s{source}{took}{thought}{cut}',
+                      file=sys.stderr)
 
         try:
             plan, used = LLMPlanner([backend], config.max_actions, report).plan(opts.text)

@@ -29,7 +29,7 @@ from typing import Mapping, Sequence, TextIO
 
 from ..nodes.launch_setup import (
     agent_exit,
-    ARGUMENTS,
+    launch_arguments,
     LaunchPlan,
     LaunchPlanError,
     NodePlan,
@@ -44,12 +44,13 @@ _PR_SET_PDEATHSIG = 1
 
 def usage() -> str:
     """The --help text: every argument with its default and meaning."""
-    width = max(len(a.name) for a in ARGUMENTS)
+    arguments = launch_arguments()  # the registry's backends included
+    width = max(len(a.name) for a in arguments)
     lines = ['usage: python -m shadowhound_llm up [NAME:=VALUE ...]', '',
              'Runs what `ros2 launch shadowhound_llm mission.launch.py` runs, with the same',
              'arguments and defaults, without launch_ros. Ctrl-C or SIGTERM stops every node;',
              "up exits with mission_agent's status.", '', 'arguments (default):']
-    for a in ARGUMENTS:
+    for a in arguments:
         lines.append(f'  {a.name:<{width}}  ({a.default or "empty"}) {a.description}')
     return '\n'.join(lines)
 

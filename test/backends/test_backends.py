@@ -200,7 +200,7 @@ def test_healthy_server_passes_every_check(ollama):
     assert report.ok and not report.warnings
     assert [c.name for c in report.checks] == ['reachable', 'model_present', 'load',
                                                'gpu_residency', 'context', 'structured_output',
-                                               'decode_speed']
+                                               'reasoning', 'decode_speed', 'plan_latency']
 
 
 def test_missing_model_lists_what_is_pulled_and_the_pull_line(ollama):
@@ -249,7 +249,7 @@ def test_slow_decode_warns(ollama):
     ollama.script.tokens_per_s = 3.0
     report = validate_ollama(client(ollama), min_tokens_per_s=5.0)
     assert report.ok and levels(report)['decode_speed'] == 'warn'
-    assert '3.0 tok/s' in report.checks[-1].message
+    assert '3.0 tok/s' in next(c for c in report.checks if c.name == 'decode_speed').message
 
 
 def test_unreachable_fails_first_check():
@@ -342,3 +342,27 @@ def test_the_registry_refuses_unknown_backends_and_unparseable_hosts():
     assert ollama_host_problems(MonitorConfig()) == []
     assert ollama_host_problems(MonitorConfig(ollama_host='http://:::bad'))[0].startswith(
         'ollama_host: ')
+
+
+# ---- reasoning text apart from the answer --------------------------------------------------
+@pytest.mark.parametrize('pieces, thinking, answer', [
+    (['<think>', 'a plan', '</think>', '\n\n{"a"', ':1}'], 'a plan', '{"a":1}'),
+    (['<thi', 'nk>x</th', 'ink>{}'], 'x', '{}'),
+    (['  ', ' {"a":1}'], '', '   {"a":1}'),
+    (['<think>cut off while thinking'], 'cut off while thinking', ''),
+])
+def test_think_tags_are_split_from_the_answer_however_the_stream_cuts_them(pieces, thinking,
+                                                                            answer):
+    from shadowhound_llm.backends.base import ThinkSplitter
+    splitter, thought, said = ThinkSplitter(), '', ''
+    for piece in pieces:
+        t, a = splitter.feed(piece)
+        thought, said = thought + t, said + a
+    t, a = splitter.flush()
+    assert (thought + t, said + a) == (thinking, answer)
+
+
+def test_white_space_before_an_answer_is_not_counted_as_thinking(ollama):
+    ollama.script.reply = ' ' * 40 + '{"actions":[{"type":"stop"}]}'
+    m = client(ollama).chat(MESSAGES).metrics
+    assert m.thinking_count is None and m.thinking_duration_s is None

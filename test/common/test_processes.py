@@ -41,6 +41,23 @@ def test_invalid_parameters_exit_with_the_reason():
     assert 'cruise_linear_speed=0.3 m/s exceeds max_linear_speed=0.2 m/s' in out
 
 
+def test_integers_for_floats_are_taken_and_a_misspelled_parameter_is_named():
+    proc = start('sim_robot', max_linear_speed=1, max_linar_speed=0.1)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if 'simulated GO2' in line:
+                break
+        out = ''.join(lines)
+        assert proc.poll() is None, out  # integer 1 for a float parameter did not stop it
+        assert "unknown parameter 'max_linar_speed' ignored (did you mean " \
+               "'max_linear_speed'?)" in out
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 @pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
 def test_signal_while_moving_publishes_a_zero_twist(make_harness, sig):
     """The agent runs as its own process; the harness provides the robot and the probe."""

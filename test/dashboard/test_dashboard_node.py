@@ -51,6 +51,19 @@ def test_a_numeric_token_that_ros_parses_as_an_integer_is_refused_without_echoin
     assert '918273645546' not in proc.stdout + proc.stderr
 
 
+def test_a_short_token_is_refused_in_words_that_are_not_garbled():
+    proc = _run({'token': 'a'})
+    assert proc.returncode == 2
+    assert 'the token is too short: use at least 8 characters' in proc.stderr, proc.stderr
+
+
+def test_a_value_ros_cannot_parse_is_named_with_how_to_quote_it():
+    proc = _run({'host': '::'})
+    assert proc.returncode == 2
+    assert "Couldn't parse parameter override rule: '-p host:=::'" in proc.stderr
+    assert 'needs quotes' in proc.stderr and 'Traceback' not in proc.stderr
+
+
 @pytest.mark.parametrize('how', ['parameter', 'environment'])
 def test_the_token_never_appears_in_the_output(how, tmp_path):
     params = {'port': 0, **({'token': TOKEN} if how == 'parameter' else {})}

@@ -30,6 +30,7 @@ from shadowhound_llm.dashboard.state import (
     DashboardState,
     gpu_sample,
     llm_reference,
+    PageEvent,
     safe_photo_name,
 )
 
@@ -99,6 +100,11 @@ def test_photo_names_are_plain_file_names():
 
 
 # ---- state ----------------------------------------------------------------------------------
+def _pair(event: PageEvent) -> tuple[str, dict]:
+    assert isinstance(event, PageEvent)
+    return event.kind, event.data
+
+
 def test_mission_views_current_history_and_stop_requests():
     state = DashboardState(history_len=3)
     state.on_pose(Pose2D(0.0, 0.0, 0.0), 0.0)
@@ -107,8 +113,8 @@ def test_mission_views_current_history_and_stop_requests():
     state.on_status(_status('a', 'received'))
     state.on_status(_status('a', 'executing', plan=plan, step=0, planner='rules',
                             home={'x': 0.0, 'y': 0.0, 'yaw_deg': 0.0}, message='moving'))
-    kind, event = state.on_status(_status('a', 'executing', plan=plan, step=1,
-                                          message='moving'))[0]
+    kind, event = _pair(state.on_status(_status('a', 'executing', plan=plan, step=1,
+                                                message='moving'))[0])
     assert kind == 'missions'
     current = event['current']
     assert (current['id'], current['state'], current['step'], current['planner']) == \
@@ -119,20 +125,22 @@ def test_mission_views_current_history_and_stop_requests():
     # STOP while it runs: the cancelled mission stays current, the stop request goes to history
     state.on_status(_status('s', 'received', text='stop'))
     state.on_status(_status('a', 'cancelled', plan=plan, step=1, message='cancelled'))
-    _, event = state.on_status(_status('s', 'succeeded', text='stop'))[0]
+    event = state.on_status(_status('s', 'succeeded', text='stop'))[0].data
     assert event['current']['id'] == 'a' and event['current']['state'] == 'cancelled'
     assert [m['id'] for m in event['history']] == ['s', 'a']  # newest first
     for i in range(5):
         state.on_status(_status(f'm{i}', 'succeeded'))
-    _, event = state.on_status(_status('m9', 'failed'))[0]
+    event = state.on_status(_status('m9', 'failed', reason='stalled'))[0].data
     assert len(event['history']) == 3 and event['current']['id'] == 'm9'
+    assert event['current']['reason'] == 'stalled'  # the code, for the page to act on
+    assert event['history'][1]['reason'] is None  # m4 succeeded
 
 
 def test_goto_in_the_robot_frame_is_placed_from_the_pose_where_the_step_began():
     state = DashboardState()
     state.on_pose(Pose2D(1.0, 1.0, math.pi / 2), 0.0)
     plan = {'actions': [{'type': 'goto', 'x': 1.0, 'y': 0.0, 'frame': 'robot'}]}
-    _, event = state.on_status(_status('r', 'executing', plan=plan, step=0))[0]
+    event = state.on_status(_status('r', 'executing', plan=plan, step=0))[0].data
     target = event['current']['targets'][0]
     assert target['x'] == pytest.approx(1.0) and target['y'] == pytest.approx(2.0)
 
@@ -141,16 +149,16 @@ def test_photo_from_a_status_is_listed_by_file_name_only():
     state = DashboardState()
     events = state.on_status(_status('p', 'succeeded', text='Take a photo',
                                      photo='/home/op/.shadowhound/photos/photo_1.png'))
-    photos = dict(events)['photos']['photos']
+    photos = dict(map(_pair, events))['photos']['photos']
     assert [p['name'] for p in photos] == ['photo_1.png']
-    assert dict(events)['missions']['current']['photo'] == 'photo_1.png'
+    assert dict(map(_pair, events))['missions']['current']['photo'] == 'photo_1.png'
 
 
 def test_trail_grows_every_few_centimetres_and_pose_events_carry_only_new_points():
     state = DashboardState(trail_len=100)
     for i in range(101):  # 1 m in 1 cm steps over 2 s
         state.on_pose(Pose2D(i * 0.01, 0.0, 0.0), i * 0.02)
-    kind, event = state.pose_event(2.0)
+    kind, event = _pair(state.pose_event(2.0))
     assert kind == 'pose' and event['trail_from'] == 0
     assert 40 <= len(event['trail']) <= 55  # a point every 2 cm, not every odom message
     assert event['trail'][-1][0] == pytest.approx(1.0, abs=0.02)
@@ -158,7 +166,7 @@ def test_trail_grows_every_few_centimetres_and_pose_events_carry_only_new_points
     assert event['speed_mps'] == pytest.approx(0.5, abs=0.05)
     assert state.pose_event(2.0) is None  # nothing new
     state.on_pose(Pose2D(1.1, 0.0, 0.0), 2.1)
-    _, event = state.pose_event(2.1)
+    event = state.pose_event(2.1).data
     assert event['trail_from'] == len(state.trail) - 1 and len(event['trail']) == 1
     snap = state.snapshot(2.1)
     assert snap['trail_from'] + len(snap['trail']) == state.trail_end
@@ -168,9 +176,9 @@ def test_commanded_zero_is_pushed_at_once_and_motion_is_throttled():
     state = DashboardState()
     assert state.on_cmd(0.3, 0.0, 0.0, 0.00) is not None
     assert state.on_cmd(0.3, 0.0, 0.0, 0.05) is None  # same motion, within 0.2 s
-    kind, event = state.on_cmd(0.0, 0.0, 0.0, 0.06)
+    kind, event = _pair(state.on_cmd(0.0, 0.0, 0.0, 0.06))
     assert kind == 'cmd' and event['zero'] is True
-    assert state.on_cmd(0.3, 0.0, 0.1, 0.07)[1]['zero'] is False
+    assert state.on_cmd(0.3, 0.0, 0.1, 0.07).data['zero'] is False
 
 
 def test_diagnostics_rows_turn_stale_and_gpu_figures_are_read():
@@ -184,7 +192,7 @@ def test_diagnostics_rows_turn_stale_and_gpu_figures_are_read():
          'hardware_id': 'thor', 'values': {'baseline tokens/s': '15.2',
                                            'roofline tokens/s': '21.0'}},
     ]
-    events = dict(state.on_diagnostics(statuses, 10.0))
+    events = dict(map(_pair, state.on_diagnostics(statuses, 10.0)))
     assert [r['level'] for r in events['diagnostics']['rows']] == ['OK', 'WARN', 'OK']
     assert events['gpu']['mem_used_mib'] == 3072 and events['gpu']['temp_c'] == 86.0
     rows = {r['name']: r for r in state.diagnostic_rows(16.0)}
@@ -200,9 +208,9 @@ def test_diagnostics_rows_turn_stale_and_gpu_figures_are_read():
 def test_metrics_points_are_numbered_so_a_page_can_drop_duplicates():
     state = DashboardState()
     first = state.on_metrics(LLMMetrics(backend='ollama', model='phi4:14b', tokens_per_s=15.0),
-                             1.0)[1]
+                             1.0).data
     second = state.on_metrics(LLMMetrics(backend='ollama', model='phi4:14b',
-                                         tokens_per_s=float('nan')), 2.0)[1]
+                                         tokens_per_s=float('nan')), 2.0).data
     assert second['seq'] == first['seq'] + 1 and second['tokens_per_s'] is None
     json.dumps(state.snapshot(3.0), allow_nan=False)  # the page gets valid JSON only
 
@@ -279,6 +287,20 @@ def test_with_a_token_every_api_request_needs_it_and_the_page_shell_does_not(ser
     assert backend.sent == [('Move forward 1 meter', 'auto', False)] and backend.stops == 1
 
 
+def test_stop_and_cancel_take_any_post_that_passes_the_checks(served):
+    backend, _, url = served(TOKEN)
+    good = {'Authorization': f'Bearer {TOKEN}'}
+    with httpx.Client(base_url=url, timeout=5.0) as http:
+        assert http.post('/api/stop', headers=good).status_code == 200  # no body at all
+        assert http.post('/api/stop', content='stop', headers={
+            **good, 'Content-Type': 'text/plain'}).status_code == 200
+        assert http.post('/api/cancel', headers=good).status_code == 200
+        assert http.post('/api/stop').status_code == 401  # the token still counts
+        assert http.post('/api/stop', headers={**good, 'Origin': 'http://evil.example'}
+                         ).status_code == 403
+    assert backend.stops == 2 and backend.cancels == 1
+
+
 def test_mission_requests_are_checked_and_sent_as_data(served):
     backend, _, url = served()
     with httpx.Client(base_url=url, timeout=5.0) as http:
@@ -350,7 +372,7 @@ def test_events_stream_starts_with_a_snapshot_then_pushes(served):
     while hub.count == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert hub.count == 1, 'the page never connected'
-    hub.publish('cmd', {'zero': True})
+    hub.publish(PageEvent('cmd', {'zero': True}))
     assert got_push.wait(5.0), lines
     reader.join(2.0)
     assert lines[0] == 'event: snapshot'

@@ -16,7 +16,7 @@ import pytest
 
 from shadowhound_llm.backends.base import BackendError, LLMResult
 from shadowhound_llm.backends.validation import CheckResult, ValidationReport
-from shadowhound_llm.common.contract import LLMMetrics, MissionState, Severity
+from shadowhound_llm.common.contract import LLMMetrics, MissionState, Reason, Severity
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.mission.agent import AgentCore, BackendState
@@ -330,8 +330,10 @@ def test_plan_failure_mid_execution_fails_and_stops(make_core):
     c.submit(request('walk half a meter and then face left', id='f'))
     c.take(c.core.handle(ActionPlanned('f', Move(distance_m=0.5), 'ollama'), c.now))
     c.tick()
-    out = c.take(c.core.handle(PlanFailed('f', MissionState.FAILED, 'stream cut'), c.now))
+    out = c.take(c.core.handle(PlanFailed('f', MissionState.FAILED, 'stream cut',
+                                         Reason.PLANNING_FAILED), c.now))
     assert c.final('f').state == MissionState.FAILED and 'robot stopped' in c.final('f').message
+    assert c.final('f').reason == 'planning_failed'
     assert out.cmds[-1].is_zero()
 
 

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from shadowhound_llm.common.camera import ImageFrame
-from shadowhound_llm.common.contract import MissionState
+from shadowhound_llm.common.contract import MissionState, Reason
 from shadowhound_llm.common.geometry import Pose2D
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.mission.runner import MissionRunner, OdomSample
@@ -109,9 +109,10 @@ def test_abort_returns_zero_and_cancelled():
     loop.start({'type': 'move', 'distance_m': 2.0})
     for _ in range(10):
         loop.tick()
-    out = loop.ex.abort('cancelled', 'operator')
+    out = loop.ex.abort('cancelled', 'operator', Reason.MISSION_CANCEL)
     assert out.cmd == Twist2D(0.0, 0.0)
     assert out.events[0].state == 'cancelled'
+    assert out.events[0].reason == 'mission_cancel'
     assert not loop.ex.busy
 
 
@@ -335,7 +336,7 @@ def test_after_an_abort_a_standing_mission_publishes_nothing():
     e = _Exec()
     e.start({'type': 'move', 'distance_m': 1.0})
     assert not e.tick().cmd.is_zero()
-    assert e.ex.abort(MissionState.CANCELLED, 'x').cmd.is_zero()
+    assert e.ex.abort(MissionState.CANCELLED, 'x', Reason.MISSION_CANCEL).cmd.is_zero()
     e.start({'type': 'wait', 'seconds': 5.0})
     outs = [e.tick() for _ in range(3)]
     assert all(o.cmd is None for o in outs), 'standing still needs no stream of zeros'

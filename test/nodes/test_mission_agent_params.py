@@ -87,6 +87,15 @@ def test_an_out_of_range_value_is_refused_with_the_range_and_nothing_changes(
     assert max(c[1] for c in h.probe.cmds) <= 0.3 + 1e-9, 'cruise unchanged'
 
 
+def test_an_integer_for_a_floating_point_parameter_is_that_number(guarded):
+    h = guarded()
+    result, = set_params(h.probe, AGENT, max_angular_speed=2)
+    assert result.successful, result.reason
+    assert h.agent.config.max_angular_speed == 2.0
+    result, = set_params(h.probe, AGENT, max_linear_speed=4)  # still checked: range 0.01..3
+    assert not result.successful and h.agent.config.max_linear_speed == 0.5
+
+
 def test_a_value_of_the_wrong_type_is_refused(guarded):
     h = guarded()
     result, = set_params(h.probe, AGENT, max_linear_speed='fast')

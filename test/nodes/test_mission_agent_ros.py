@@ -142,19 +142,20 @@ def test_no_odometry_at_all_refuses_to_move(make_harness):
     assert all(c[1:] == (0.0, 0.0) for c in h.probe.cmds)
 
 
-@pytest.mark.parametrize('text, reason', [
-    ('', 'empty mission text'),
-    ('   ', 'empty mission text'),
-    ('move forward 1 m ' * 200, 'max_mission_chars'),
-    ('run forward 100 meters', 'outside the safety envelope'),
-    ('go to x=30, y=0', '30.0 m from home; the limit is 10.0 m'),
-    ('patrol a square', 'needs a language model'),
+@pytest.mark.parametrize('text, reason, code', [
+    ('', 'empty mission text', 'empty_text'),
+    ('   ', 'empty mission text', 'empty_text'),
+    ('move forward 1 m ' * 200, 'max_mission_chars', 'text_too_long'),
+    ('run forward 100 meters', 'outside the safety envelope', 'envelope'),
+    ('go to x=30, y=0', '30.0 m from home; the limit is 10.0 m', 'envelope'),
+    ('patrol a square', 'needs a language model', 'no_llm'),
 ])
-def test_bad_missions_are_rejected_and_the_next_one_works(make_harness, text, reason):
+def test_bad_missions_are_rejected_and_the_next_one_works(make_harness, text, reason, code):
     h = make_harness()
     final = h.run(text)
     assert final['state'] == 'rejected'
     assert reason in final['message']
+    assert final['reason'] == code  # the code travels on mission_status beside the words
     assert h.run('turn left 10 degrees')['state'] == 'succeeded'
 
 
@@ -163,6 +164,7 @@ def test_mission_duration_limit_fails_and_stops(make_harness):
     h = make_harness({'max_mission_duration_s': 5.0}, {'max_linear_speed': 0.1})
     final = h.run('move forward 1 m', timeout=10)
     assert final['state'] == 'failed' and 'max_mission_duration_s' in final['message']
+    assert final['reason'] == 'timeout'
     assert h.stopped(), f'last cmd_vel {h.probe.cmds[-1:]}'
 
 

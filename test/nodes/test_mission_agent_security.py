@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 import subprocess
 import threading
+from typing import Any
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -39,8 +40,17 @@ class Listener(Node):
         super().__init__('security_listener')
         self.client = MissionClient(self, diagnostics=True)
         self.seen: list[str] = []
-        self.client.add_listener(lambda kind, item: self.seen.append(
-            f'{kind}: {item.to_json() if hasattr(item, "to_json") else json.dumps(item)}'))
+        self.client.add_listener(lambda event: self.seen.append(_as_text(event)))
+
+
+def _as_text(event: Any) -> str:
+    """A received item as an operator would see it: 'kind: ' and its JSON body or data."""
+    for kind in ('status', 'metrics'):
+        item = getattr(event, kind, None)
+        if item is not None:
+            return f'{kind}: {item.to_json()}'
+    kind = 'diagnostics' if hasattr(event, 'statuses') else type(event).__name__
+    return f'{kind}: {json.dumps(getattr(event, "statuses", None))}'
 
 
 def test_the_openai_key_never_appears_in_logs_statuses_metrics_or_diagnostics(

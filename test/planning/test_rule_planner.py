@@ -91,6 +91,80 @@ def test_new_vocabulary_and_wordings(text, expected):
     assert actions(text) == expected
 
 
+@pytest.mark.parametrize('text, expected', [
+    # fillers before quantities and sides said as a direction
+    ('turn in a clockwise direction by 120 degrees', [{'type': 'rotate', 'angle_deg': -120.0}]),
+    ('rotate left by an angle of 30 degrees', [{'type': 'rotate', 'angle_deg': 30.0}]),
+    ('walk straight for a distance of 2 meters', [{'type': 'move', 'distance_m': 2.0}]),
+    ('back up for a duration of 3 seconds',
+     [{'type': 'drive', 'linear_mps': -0.3, 'seconds': 3.0}]),
+    ('go forward a total of 4 meters', [{'type': 'move', 'distance_m': 4.0}]),
+    ('move 2 meters to the front', [{'type': 'move', 'distance_m': 2.0}]),
+    ('move the robot 3 meters in a straight line', [{'type': 'move', 'distance_m': 3.0}]),
+    # speed and duration phrases, split by commas or before the verb
+    ('advance at a velocity of 0.4 meters per second for 6 seconds',
+     [{'type': 'drive', 'linear_mps': 0.4, 'seconds': 6.0}]),
+    ('keep going forward, maintaining a speed of 0.2 m/s, for 5 s',
+     [{'type': 'drive', 'linear_mps': 0.2, 'seconds': 5.0}]),
+    ('for 6 seconds, walk forward at 0.4 m/s',
+     [{'type': 'drive', 'linear_mps': 0.4, 'seconds': 6.0}]),
+    ('keep moving forward for 7 seconds', [{'type': 'drive', 'linear_mps': 0.3, 'seconds': 7.0}]),
+    ('move backwards 1 meter at a slow pace',
+     [{'type': 'move', 'distance_m': -1.0, 'speed_mps': 0.15}]),
+    # idioms
+    ('take a left', [{'type': 'rotate', 'angle_deg': 90.0}]),
+    ('come to a stop', [{'type': 'stop'}]),
+    ('do a u-turn', [{'type': 'rotate', 'angle_deg': 180.0}]),
+    ('spin yourself left by 45 degrees and drive 1 meter forward',
+     [{'type': 'rotate', 'angle_deg': 45.0}, {'type': 'move', 'distance_m': 1.0}]),
+    ('make a right turn and then advance 3 meters',
+     [{'type': 'rotate', 'angle_deg': -90.0}, {'type': 'move', 'distance_m': 3.0}]),
+    ('step back three quarters of a meter', [{'type': 'move', 'distance_m': -0.75}]),
+    # a step that borrows the verb before it says its own direction
+    ('strafe left 1 m, then right 1 m',
+     [{'type': 'move', 'distance_m': 1.0, 'direction': 'left'},
+      {'type': 'move', 'distance_m': 1.0, 'direction': 'right'}]),
+    ('go to coordinates 3, -4 and take a photo',
+     [{'type': 'goto', 'x': 3.0, 'y': -4.0}, {'type': 'photo'}]),
+    ('spin around 360 degrees', [{'type': 'rotate', 'angle_deg': 360.0}]),
+    ('forward 2 meters, backward 1 m',
+     [{'type': 'move', 'distance_m': 2.0}, {'type': 'move', 'distance_m': -1.0}]),
+    ('tell the robot to rotate with angular velocity 0.5 rad/s for 3 seconds',
+     [{'type': 'drive', 'angular_dps': 28.65, 'seconds': 3.0}]),
+])
+def test_unseen_combinations_of_known_parts(text, expected):
+    assert actions(text) == expected
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('spin 90 degrees', [{'type': 'rotate', 'angle_deg': 90.0}]),
+    ('rotate for 3 seconds', [{'type': 'drive', 'angular_dps': 34.4, 'seconds': 3.0}]),
+    ('walk in a circle of radius 1 meter',
+     [{'type': 'drive', 'linear_mps': 0.3, 'angular_dps': 17.19, 'seconds': 20.94}]),
+    ('spin 90 degrees clockwise', [{'type': 'rotate', 'angle_deg': -90.0}]),
+])
+def test_a_side_the_words_do_not_give_is_counter_clockwise(text, expected):
+    assert actions(text) == expected
+
+
+@pytest.mark.parametrize('text', [
+    'rotate clockwise',                 # a side, but no amount
+    'keep turning left',                # no end
+    'turn left at 30 degrees per second',  # 90 degrees, or turning on and on?
+    'move forward 1 m, then 2 m',       # the second step says no direction
+    'move forward 2 meters per second',  # a speed, no distance or time
+    'take a left at the door',
+    'move the robot arm forward 2 meters',
+    'go to 2, 3',                       # two numbers, nothing saying they are coordinates
+    'move forward 2 m 0.2 m/s and turn left 90 degrees',  # is the turn at 0.2 m/s too?
+    'go forward a distance of the hallway',  # a filler of a quantity with no number
+    'bring yourself to stop let the robot',
+    'turn around 90 degrees',            # around is a half or a full turn
+])
+def test_refuses_new_near_misses(text):
+    assert plan_from_rules(text) is None
+
+
 def test_speed_words_and_cruise_follow_the_configuration():
     config = AgentConfig(cruise_linear_speed=0.2, cruise_angular_speed=0.5,
                          slow_speed_fraction=0.25)
@@ -159,3 +233,23 @@ def test_stop_words(text):
                                   'move forward 1 m', ''])
 def test_not_stop_words(text):
     assert not is_stop_command(text)
+
+
+def test_salad_of_the_lexicons_phrases_never_crashes_and_mostly_defers():
+    """Random strings of the phrasings the lexicon normalises, with numbers and units."""
+    import random
+
+    from shadowhound_llm.planning.actions import parse_plan
+    from shadowhound_llm.planning.rules.words import LEXICON
+
+    pieces = [*sorted(LEXICON)[::7], *'forward left right 2 0.5 meters degrees s m/s , and '
+              'then turn move walk for at stop take a photo x = y ( ) -1'.split()]
+    rng = random.Random(21)
+    answered = 0
+    for _ in range(3000):
+        text = ' '.join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        plan = plan_from_rules(text)
+        if plan is not None:
+            answered += 1
+            parse_plan(plan.to_json())
+    assert answered < 150

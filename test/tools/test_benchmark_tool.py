@@ -98,7 +98,7 @@ def test_two_models_write_the_three_outputs_with_the_scripted_numbers(tmp_path, 
     assert results['parameters']['repeats'] == 2 and results['date'].startswith('20')
     assert results['verification']['baseline_tokens_per_s'] == pytest.approx(24.0)
     md = (out / 'results.md').read_text()
-    assert '| baseline | phi4:14b | 4.20 | 100 | 24.0 | 30.0 | 80% | 350 |' in md
+    assert '| baseline | phi4:14b | 4.20 | 100 | 24.0 | 0 | 0.00 | 30.0 | 80% | 350 |' in md
     assert '| model | qwen2.5-coder:32b | 9.80 | 80 | 6.5 |' in md
     assert 'final verification passed' in md
     for name in PLOTS:

@@ -237,6 +237,8 @@
     state.textContent = cur.state + (cur.dry_run ? ' (dry run)' : '');
     state.dataset.id = cur.id;
     state.dataset.state = cur.state;
+    state.dataset.reason = cur.reason || '';
+    state.title = cur.reason ? 'reason: ' + cur.reason : '';
     $('cur-text').textContent = cur.text;
     $('cur-planner').textContent = cur.planner ? 'planner: ' + cur.planner : '';
     $('cur-time').textContent = cur.seconds ? cur.seconds.toFixed(1) + ' s' : '';
@@ -262,6 +264,8 @@
       const outcome = el('td');
       const badge = el('span', 'state', m.state);
       badge.dataset.state = m.state;
+      badge.dataset.reason = m.reason || '';
+      if (m.reason) badge.title = 'reason: ' + m.reason;
       outcome.appendChild(badge);
       tr.appendChild(outcome);
       tr.appendChild(el('td', 'muted', fmt(m.seconds, 1)));

@@ -4,7 +4,7 @@
 
 A clause reader returns (action, position after it, kind) or None. ``kind`` tells the
 planner what the clause leaves open: 'bare_side' (a turn with no angle), 'unsided' (an angle
-with no side), 'back' (a bare "back"), 'stop', or ''. See ``rule_planner`` for what is read.
+with no side), 'back' (a bare "back"), 'stop', or ''. See ``planner`` for what is read.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import math
 from typing import Callable
 
 from ..actions import Drive, Goto, Move, Photo, ReturnHome, Rotate, Stop, Wait
-from .slots import SlotReader, Slots, TURN_NOUNS
+from .slots import SIDE_WORDS, SlotReader, Slots, TURN_NOUNS
 from .words import (
     ANGLE_UNITS,
     at,
     LENGTH_UNITS,
+    PhraseSet,
     read_number,
     read_quantity,
     read_signed,
@@ -31,6 +32,10 @@ Clause = tuple[object, int, str]
 _TRANSLATE_VERBS = {
     'move': None, 'go': None, 'walk': None, 'drive': None, 'travel': None, 'run': None,
     'proceed': None, 'head': None, 'trot': None, 'step': None, 'advance': 'forward',
+    'continue': None, 'march': None, 'navigate': None,
+    # a direction first, as in a list of steps: 'forward 1 m, back 50 cm'
+    'forward': 'forward', 'forwards': 'forward', 'backward': 'backward',
+    'backwards': 'backward',
     'reverse': 'backward', 'retreat': 'backward', 'back up': 'backward', 'back': 'backward',
     'strafe': 'sideways', 'sidestep': 'sideways', 'side step': 'sideways', 'shift': 'sideways',
     'slide': 'sideways',
@@ -39,12 +44,37 @@ _TRANSLATE_VERBS = {
 # ("walk left" too; "walk sideways to the left" is clear.)
 _LATERAL_VERBS = frozenset({'move', 'step', 'strafe', 'sidestep', 'side step', 'shift',
                             'slide'})
-_GO_VERBS = ('go', 'move', 'navigate', 'drive', 'walk', 'head', 'travel', 'proceed', 'run')
+_GO_VERBS = ('go', 'move', 'navigate', 'drive', 'walk', 'head', 'travel', 'proceed', 'run',
+             'goto')
+_ROTATE_VERBS = ('turn', 'rotate', 'spin', 'pivot', 'yaw')
+_PERFORM_VERBS = ('perform', 'do', 'make', 'execute', 'complete')
+_ARC_VERBS = ('walk', 'move', 'drive', 'go', 'run', 'travel', 'trot', 'make', 'do', 'trace')
+_HOME_VERBS = ('return', 'go', 'come', 'head', 'walk', 'drive', 'move', 'navigate', 'travel',
+               'run')
+_PHOTO_VERBS = ('take', 'snap', 'capture', 'grab', 'shoot')
+_WAIT_VERBS = ('wait', 'pause', 'hold', 'stay', 'stand still', 'hold still', 'stay still',
+               'stay put', 'remain still', 'stay here', 'wait here', 'wait there', 'hold on',
+               'hang on', 'stay where you are', 'remain where you are', 'stay in place',
+               'wait in place', 'remain in place', 'stand by', 'remain stationary',
+               'stay stationary', 'hold position', 'hold your position')
+_STOP_VERBS = ('stop', 'halt')
+_BACK_AGAIN_VERBS = ('go', 'come', 'walk', 'move')
 _HOME_PLACES = ('home', 'to where you started', *[
     f'to {a}{p}' for a in ('', 'the ', 'your ')
     for p in ('start', 'starting point', 'starting position', 'starting pose',
               'starting location', 'start point', 'start position', 'start location',
-              'beginning', 'home position', 'home')])
+              'beginning', 'home position', 'home', 'initial position', 'initial location',
+              'initial pose', 'initial point', 'original position', 'original location',
+              'starting spot', 'start spot')])
+
+
+_TRANSLATE_VERBS_SET = PhraseSet(*_TRANSLATE_VERBS)
+_ROTATE_VERBS_SET = PhraseSet(*_ROTATE_VERBS)
+_GO_VERBS_SET = PhraseSet(*_GO_VERBS)
+_HOME_VERBS_SET = PhraseSet(*_HOME_VERBS)
+_HOME_PLACES_SET = PhraseSet(*_HOME_PLACES)
+_WAIT_VERBS_SET = PhraseSet(*_WAIT_VERBS)
+_ARC_VERBS_SET = PhraseSet(*_ARC_VERBS)
 
 
 class ClauseReader(SlotReader):
@@ -52,9 +82,9 @@ class ClauseReader(SlotReader):
 
     def clause_translate(self, i: int) -> Clause | None:
         """'move forward 1 m', 'back up 50 cm', 'strafe left 1 m', 'reverse for 5 s'."""
-        s = Slots()
-        i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_TRANSLATE_VERBS)
+        s, start = Slots(), i
+        i = self.lead(i, s)
+        verb = read_words(self.toks, i, _TRANSLATE_VERBS_SET)
         if verb is None:
             return None
         implied = _TRANSLATE_VERBS[verb[0]]
@@ -62,8 +92,9 @@ class ClauseReader(SlotReader):
                       self.slot_speed, self.slot_sideways, self.slot_again)
         # A bare "back" after a turn may mean "return" (turn around and go back 2 m).
         kind = 'back' if 'back' in (verb[0], s.said_direction) else ''
-        if (s.distance_m is None) == (s.seconds is None):
-            return None
+        if (s.distance_m is None) == (s.seconds is None) or (self.elliptic and not s.direction):
+            return None  # an elliptic clause says its own direction: "then 2 m" defers
+        self.verb_at[start] = verb[0]
         direction = s.direction
         if implied == 'sideways':
             if direction not in ('left', 'right'):
@@ -99,7 +130,7 @@ class ClauseReader(SlotReader):
 
     def clause_back_again(self, i: int) -> Clause | None:
         """'(and) back again' after a straight move: the same move reversed."""
-        j = skip(self.toks, i, 'go', 'come', 'walk', 'move')
+        j = skip(self.toks, i, *_BACK_AGAIN_VERBS)
         if at(self.toks, j) != 'back':
             return None
         j = skip(self.toks, j + 1, 'again')
@@ -110,17 +141,21 @@ class ClauseReader(SlotReader):
 
     def clause_rotate(self, i: int) -> Clause | None:
         """'turn left 90 degrees', 'rotate 1.57 rad', 'turn around', 'turn left'."""
-        s = Slots()
-        i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'turn', 'rotate', 'spin', 'pivot')
+        s, start = Slots(), i
+        i = self.lead(i, s)
+        verb = read_words(self.toks, i, _ROTATE_VERBS_SET)
         if verb is None:
             return None
         j = self.fill(verb[1], s, self.slot_side, self.slot_angle, self.slot_seconds,
                       self.slot_speed, self.slot_in_place, self.slot_around, self.slot_again)
-        if s.around:
-            if verb[0] != 'turn' or s.angle_deg is not None:
+        if self.elliptic and s.side is None:
+            return None  # an elliptic turn says its own side: "then 45 degrees" defers
+        self.verb_at[start] = verb[0]
+        if s.around:  # 'turn around' is 180; 'spin around 360 degrees' says how far
+            if s.angle_deg is None and verb[0] == 'turn':
+                s.angle_deg = 180.0
+            elif s.angle_deg not in (180.0, 360.0):
                 return None
-            s.angle_deg = 180.0
         return self._rotation(s, j, bare_ok=verb[0] != 'spin')
 
     def _rotation(self, s: Slots, j: int, bare_ok: bool) -> Clause | None:
@@ -128,26 +163,25 @@ class ClauseReader(SlotReader):
         if speed is False or (s.angle_deg is not None and s.seconds is not None):
             return None
         extra = {'speed_dps': speed} if speed else {}
+        kind = 'unsided' if s.side is None else ''
+        side = 1 if s.side is None else s.side  # no side said: counter-clockwise (REP-103)
         if s.seconds is not None:
-            if s.side is None:
-                return None
             w = speed or self.cruise()[1]
-            return Drive(angular_dps=s.side * w, seconds=s.seconds), j, ''
-        kind = ''
+            return Drive(angular_dps=side * w, seconds=s.seconds), j, kind
         if s.angle_deg is None:
-            if s.side is None or not bare_ok:
+            # 'turn left' is 90 degrees; 'turn clockwise' says no amount at all, and
+            # 'turn left at 30 deg/s' may mean turning on and on.
+            if s.side is None or not bare_ok or s.said_side not in SIDE_WORDS or \
+                    (s.speed is not None and s.speed[0] != 'word'):
                 return None
             s.angle_deg, kind = 90.0, 'bare_side'
-        elif s.side is None:
-            kind = 'unsided'
-        side = 1 if s.side is None else s.side
         return Rotate(angle_deg=side * round(s.angle_deg, 2), **extra), j, kind
 
     def clause_perform_turn(self, i: int) -> Clause | None:
         """'perform a clockwise rotation of 270 degrees', 'make a left turn'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'perform', 'do', 'make', 'execute', 'complete')
+        verb = read_words(self.toks, i, *_PERFORM_VERBS)
         if verb is None or at(self.toks, verb[1]) not in ('a', 'an', 'one'):
             return None
         j = verb[1] + 1
@@ -168,8 +202,7 @@ class ClauseReader(SlotReader):
         """'walk in a circle of radius 1 m to the left', 'drive an arc of 90 degrees...'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'walk', 'move', 'drive', 'go', 'run', 'travel',
-                          'trot', 'make', 'do', 'trace')
+        verb = read_words(self.toks, i, _ARC_VERBS_SET)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'in', 'along')
@@ -196,28 +229,30 @@ class ClauseReader(SlotReader):
                 return None
             sweep = s.sweep_deg
         speed = self.linear_speed(s)
-        if speed is False or s.radius_m is None or s.side is None or not sweep \
-                or s.radius_m <= 0:
+        if speed is False or s.radius_m is None or not sweep or s.radius_m <= 0:
             return None
+        side = 1 if s.side is None else s.side  # no side said: counter-clockwise (REP-103)
         v = speed or self.cruise()[0]
         w = math.degrees(v / s.radius_m)
         seconds = math.radians(sweep) * s.radius_m / v
-        return Drive(linear_mps=v, angular_dps=s.side * round(w, 2),
-                     seconds=round(seconds, 2)), j, ''
+        return Drive(linear_mps=v, angular_dps=side * round(w, 2),
+                     seconds=round(seconds, 2)), j, 'unsided' if s.side is None else ''
 
     def clause_goto(self, i: int) -> Clause | None:
         """'go to x=2, y=1', 'navigate to (1, -1)': a goto in the odom frame."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_GO_VERBS)
+        verb = read_words(self.toks, i, _GO_VERBS_SET)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'over')
-        if at(self.toks, j) != 'to':
+        if at(self.toks, j) == 'to':
+            j += 1
+        elif verb[0] != 'goto':
             return None
-        j = skip(self.toks, j + 1, 'the', 'a')
-        j = skip(self.toks, j, 'coordinates', 'coordinate', 'point', 'position', 'location')
-        found = self._coordinates(j)
+        j = skip(self.toks, j, 'the', 'a')
+        k = skip(self.toks, j, 'coordinates', 'coordinate', 'point', 'position', 'location')
+        found = self._coordinates(k, bare_pair=k > j)
         if found is None:
             return None
         x, y, j = found
@@ -228,14 +263,15 @@ class ClauseReader(SlotReader):
         extra = {'speed_mps': speed} if speed else {}
         return Goto(x=x, y=y, **extra), j, ''
 
-    def _coordinates(self, i: int) -> tuple[float, float, int] | None:
+    def _coordinates(self, i: int, bare_pair: bool = False) -> tuple[float, float, int] | None:
+        """'x=2, y=1', 'x 2 y 1', '(1, -1)'; '1, -1' too after 'coordinates' or 'point'."""
         toks = self.toks
-        close = at(toks, i) == '('
+        close = {'(': ')', '[': ']'}.get(at(toks, i))
         j = i + 1 if close else i
         values: dict[str, float] = {}
         if at(toks, j) not in ('x', 'y'):  # '(1, -1)'
             first = read_signed(toks, j)
-            if not close or first is None or at(toks, first[1]) != ',':
+            if not (close or bare_pair) or first is None or at(toks, first[1]) != ',':
                 return None
             second = read_signed(toks, first[1] + 1)
             if second is None:
@@ -254,7 +290,7 @@ class ClauseReader(SlotReader):
         if set(values) != {'x', 'y'}:
             return None
         if close:
-            if at(toks, j) != ')':
+            if at(toks, j) != close:
                 return None
             j += 1
         return values['x'], values['y'], j
@@ -263,7 +299,7 @@ class ClauseReader(SlotReader):
         """'go to the point 2 m ahead and 1 m to the left': frame robot."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, *_GO_VERBS)
+        verb = read_words(self.toks, i, _GO_VERBS_SET)
         if verb is None or at(self.toks, verb[1]) != 'to':
             return None
         j = verb[1] + 1
@@ -321,12 +357,11 @@ class ClauseReader(SlotReader):
         """'return home', 'go back to the start', 'come back to where you started'."""
         s = Slots()
         i = self.fill(i, s, self.slot_speed)
-        verb = read_words(self.toks, i, 'return', 'go', 'come', 'head', 'walk', 'drive',
-                          'move', 'navigate', 'travel', 'run')
+        verb = read_words(self.toks, i, _HOME_VERBS_SET)
         if verb is None:
             return None
         j = skip(self.toks, verb[1], 'back')
-        place = read_words(self.toks, j, *_HOME_PLACES)
+        place = read_words(self.toks, j, _HOME_PLACES_SET)
         if place is None:
             return None
         j = self.fill(place[1], s, self.slot_speed)
@@ -344,13 +379,13 @@ class ClauseReader(SlotReader):
         toks = self.toks
         if at(toks, i) == 'photograph':
             return Photo(), skip(toks, i + 1, 'it', 'this'), ''
-        verb = read_words(toks, i, 'take', 'snap', 'capture', 'grab', 'shoot')
+        verb = read_words(toks, i, *_PHOTO_VERBS)
         if verb is None:
             return None
         j = verb[1]
         another = at(toks, j) == 'another'
         if not another:
-            j = skip(toks, j, 'a', 'one', 'the')
+            j = skip(toks, j, 'a', 'an', 'one', 'the')
         else:
             j += 1
         nouns = ('photo', 'picture', 'pic', 'snapshot', 'image', 'photograph')
@@ -364,9 +399,7 @@ class ClauseReader(SlotReader):
     def clause_wait(self, i: int) -> Clause | None:
         """'wait 3 seconds', 'hold still for five seconds'."""
         toks = self.toks
-        verb = read_words(toks, i, 'wait', 'pause', 'hold', 'stay', 'stand still', 'hold still',
-                          'stay still', 'stay put', 'remain still', 'stay here', 'wait here',
-                          'wait there')
+        verb = read_words(toks, i, _WAIT_VERBS_SET)
         if verb is None:
             return None
         j = skip(toks, verb[1], 'for')
@@ -377,14 +410,49 @@ class ClauseReader(SlotReader):
 
     def clause_stop(self, i: int) -> Clause | None:
         """'stop', 'halt' (the planner accepts it only as the last step)."""
-        verb = read_words(self.toks, i, 'stop', 'halt')
+        verb = read_words(self.toks, i, *_STOP_VERBS)
         if verb is None:
             return None
-        return Stop(), skip(self.toks, verb[1], 'there', 'here', 'now'), 'stop'
+        return Stop(), skip(self.toks, verb[1], 'there', 'here', 'now', 'right there',
+                            'right here', 'right now', 'immediately', 'at once',
+                            'where you are', 'moving'), 'stop'
 
     def clauses(self) -> tuple[Callable[[int], Clause | None], ...]:
-        """Every clause reader, tried at each position."""
-        return (self.clause_translate, self.clause_back_again, self.clause_rotate,
-                self.clause_perform_turn, self.clause_arc, self.clause_goto,
-                self.clause_goto_relative, self.clause_return_home, self.clause_photo,
-                self.clause_wait, self.clause_stop)
+        """Every clause reader."""
+        return tuple(getattr(self, name) for name in CLAUSES)
+
+    def clauses_at(self, i: int) -> tuple[Callable[[ClauseReader, int], Clause | None], ...]:
+        """The clause readers (unbound) that may start at i.
+
+        Those of the verb there, else every one (a clause may start with a slot: "slowly
+        ...", "for 5 s, ...").
+        """
+        return _BY_VERB.get(at(self.toks, i), _ALL)
+
+
+CLAUSES = ('clause_translate', 'clause_back_again', 'clause_rotate', 'clause_perform_turn',
+           'clause_arc', 'clause_goto', 'clause_goto_relative', 'clause_return_home',
+           'clause_photo', 'clause_wait', 'clause_stop')
+
+
+def _by_verb() -> dict[str, tuple[Callable[[ClauseReader, int], Clause | None], ...]]:
+    """Clause readers by the first word of their verbs (a clause starting with a verb)."""
+    verbs = {'clause_translate': _TRANSLATE_VERBS, 'clause_back_again': (*_BACK_AGAIN_VERBS,
+                                                                         'back'),
+             'clause_rotate': _ROTATE_VERBS, 'clause_perform_turn': _PERFORM_VERBS,
+             'clause_arc': _ARC_VERBS, 'clause_goto': _GO_VERBS,
+             'clause_goto_relative': _GO_VERBS, 'clause_return_home': _HOME_VERBS,
+             'clause_photo': (*_PHOTO_VERBS, 'photograph'), 'clause_wait': _WAIT_VERBS,
+             'clause_stop': _STOP_VERBS}
+    out: dict[str, list[str]] = {}
+    for name in CLAUSES:
+        for verb in verbs[name]:
+            first = verb.split()[0]
+            if name not in out.setdefault(first, []):
+                out[first].append(name)
+    return {word: tuple(getattr(ClauseReader, n) for n in names) for word, names in out.items()}
+
+
+_BY_VERB = _by_verb()
+_ALL = tuple(getattr(ClauseReader, name) for name in CLAUSES)
+VERB_WORDS = frozenset(_BY_VERB)

@@ -5,7 +5,7 @@
 A slot reads one phrase ("2 meters", "to the left", "at 0.2 m/s", "slowly") into an empty
 field of ``Slots`` and returns the position after it, or None. A clause fills its slots in
 any order; a second phrase for a filled slot stops the clause there, and the planner then
-defers ("move forward 1 meter backwards"). See ``rule_planner`` for what is read.
+defers ("move forward 1 meter backwards"). See ``planner`` for what is read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from .words import (
     ANGLE_UNITS,
     at,
     LENGTH_UNITS,
+    NUMBER_WORDS,
+    PhraseSet,
     read_quantity,
     read_radians_of_pi,
     read_speed,
@@ -42,10 +44,21 @@ SIDES = {
     'counter clockwise': 1, 'anticlockwise': 1, 'anti clockwise': 1, 'ccw': 1,
     'right': -1, 'to the right': -1, 'to your right': -1, 'clockwise': -1, 'cw': -1,
 }
+# The side words that also give a bare turn its 90 degrees ('turn left'; not 'turn clockwise').
+SIDE_WORDS = frozenset({'left', 'to the left', 'to your left', 'right', 'to the right',
+                        'to your right'})
 TURN_AMOUNTS = {'quarter': 90.0, 'half': 180.0, 'full': 360.0, 'complete': 360.0}
 TURN_NOUNS = ('turn', 'rotation', 'spin', 'revolution')
 SPEED_WORDS = ('slowly', 'slow', 'fast', 'quickly')
+# The words a slot before the verb starts with, besides numbers in digits.
+LEAD_WORDS = frozenset({*SPEED_WORDS, 'at', 'with', 'for', 'a', 'an', 'half', 'quarter',
+                        *NUMBER_WORDS})
 ANGLE_AMOUNTS = tuple(f'{a} {w}' for a in ('a', 'one', '') for w in TURN_AMOUNTS)
+
+
+_DIRECTION_SET = PhraseSet(*DIRECTIONS)
+_SIDE_SET = PhraseSet(*SIDES)
+_ANGLE_AMOUNT_SET = PhraseSet(*ANGLE_AMOUNTS)
 
 
 @dataclass
@@ -64,6 +77,7 @@ class Slots:
     sideways: bool = False
     again: bool = False
     said_direction: str = ''
+    said_side: str = ''
 
 
 class SlotReader:
@@ -74,10 +88,12 @@ class SlotReader:
         self.config = config
         self.actions: list[object] = []
         self.kinds: list[str] = []  # per action: 'bare_side', 'unsided' or ''
+        self.verb_at: dict[int, str] = {}  # a motion clause's verb, by where it starts
+        self.elliptic = False  # reading a clause with the verb of the one before
 
     def slot_direction(self, i: int, s: Slots) -> int | None:
         """'forward', 'back', 'to the left', 'in the forward direction'."""
-        found = read_words(self.toks, i, *DIRECTIONS)
+        found = read_words(self.toks, i, _DIRECTION_SET)
         if found is None or s.direction is not None:
             return None
         s.direction, s.said_direction = DIRECTIONS[found[0]], found[0]
@@ -93,17 +109,15 @@ class SlotReader:
         return found[1]
 
     def slot_seconds(self, i: int, s: Slots) -> int | None:
-        """'for 5 seconds', 'for two minutes' (never 'a minute': an idiom)."""
-        if at(self.toks, i) != 'for':
-            return None
-        found = read_quantity(self.toks, i + 1, TIME_UNITS, articles=False)
+        """'for 5 seconds', '10 s', 'for two minutes' (never 'a minute': an idiom)."""
+        found = read_quantity(self.toks, skip(self.toks, i, 'for'), TIME_UNITS, articles=False)
         if found is None or s.seconds is not None:
             return None
         s.seconds = found[0]
         return found[1]
 
     def slot_speed(self, i: int, s: Slots) -> int | None:
-        """'slowly', 'fast', 'at 0.2 m/s', 'at a speed of 30 degrees per second'."""
+        """'slowly', 'fast', 'at 0.2 m/s', '0.2 m/s', 'at a speed of 30 degrees per second'."""
         if at(self.toks, i) in SPEED_WORDS:
             found: tuple[str, float, int] | None = ('word', 0.0, i + 1)
         elif at(self.toks, i) in ('at', 'with'):
@@ -111,27 +125,27 @@ class SlotReader:
                      'a rate of')
             found = read_speed(self.toks, j)
         else:
-            return None
+            found = read_speed(self.toks, i)  # '0.2 m/s' on its own
         if found is None or s.speed is not None:
             return None
         kind, value, j = found
         s.speed = ('word', self.toks[i]) if kind == 'word' else (kind, value)
-        return j
+        return j if kind == 'word' else skip(self.toks, j, 'speed', 'velocity')
 
     def slot_side(self, i: int, s: Slots) -> int | None:
         """'left', 'to your right', 'clockwise', 'counter-clockwise'."""
-        found = read_words(self.toks, i, *SIDES)
+        found = read_words(self.toks, i, _SIDE_SET)
         if found is None or s.side is not None:
             return None
-        s.side = SIDES[found[0]]
+        s.side, s.said_side = SIDES[found[0]], found[0]
         return found[1]
 
     def slot_angle(self, i: int, s: Slots) -> int | None:
-        """'90 degrees', 'by 1.57 radians', 'pi/2 radians', 'a quarter turn'."""
-        j = skip(self.toks, i, 'by', 'through')
+        """'90 degrees', 'by 1.57 radians', 'for 45 degrees', 'pi/2 radians', 'a quarter turn'."""
+        j = skip(self.toks, i, 'by', 'through', 'for')
         found = read_radians_of_pi(self.toks, j) or read_quantity(self.toks, j, ANGLE_UNITS)
         if found is None:
-            amount = read_words(self.toks, j, *ANGLE_AMOUNTS)
+            amount = read_words(self.toks, j, _ANGLE_AMOUNT_SET)
             if amount is None:
                 return None
             k = skip(self.toks, amount[1], *TURN_NOUNS, 'circle')
@@ -217,15 +231,29 @@ class SlotReader:
         return found[1]
 
     def fill(self, i: int, s: Slots, *slots: Callable[[int, Slots], int | None]) -> int:
-        """Read slots in any order until none applies; the position after the last one."""
+        """Read slots in any order until none applies; the position after the last one.
+
+        A comma may stand before a speed or a duration ("go forward, at 0.2 m/s, for 5 s");
+        any other comma ends the clause ("forward 2 m, backward 1 m" is two steps).
+        """
         while True:
+            comma = at(self.toks, i) == ','
             for slot in slots:
-                j = slot(i, s)
+                if comma and slot.__name__ not in ('slot_speed', 'slot_seconds'):
+                    continue
+                j = slot(i + 1 if comma else i, s)
                 if j is not None:
                     i = j
                     break
             else:
                 return i
+
+    def lead(self, i: int, s: Slots) -> int:
+        """The slots that may come before a verb ("slowly", "at 0.2 m/s, ...", "for 5 s,")."""
+        if at(self.toks, i).isalpha() and at(self.toks, i) not in LEAD_WORDS:
+            return i  # a verb, or a word no slot starts with
+        j = self.fill(i, s, self.slot_speed, self.slot_seconds)
+        return j + 1 if j > i and at(self.toks, j) == ',' else j
 
     def linear_speed(self, s: Slots) -> float | None | bool:
         """m/s said, None for none, False when the speed said is not a linear one."""

@@ -1,6 +1,10 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Words for the rule planner: tokens, numbers (digits or words) and units.
+"""Words for the rule planner: tokens, the lexicon, numbers (digits or words) and units.
+
+``normalise`` rewrites each phrasing of a word as that word ("keep moving" -> move,
+"in a clockwise direction" -> clockwise, "at a velocity of" -> at) and drops fillers
+("for a distance of 2 m" -> for 2 m), so the clause readers see few words.
 
 Every reader takes a token list and a position and returns what it read with the position
 after it, or None when the tokens there are not what it reads. None is the normal answer:
@@ -51,6 +55,8 @@ _TEENS = {'ten': 10, 'eleven': 11, 'twelve': 12, 'thirteen': 13, 'fourteen': 14,
 _TENS = {'twenty': 20, 'thirty': 30, 'forty': 40, 'fifty': 50, 'sixty': 60, 'seventy': 70,
          'eighty': 80, 'ninety': 90}
 
+NUMBER_WORDS = frozenset({*_ONES, *_TEENS, *_TENS})
+
 
 def tokenize(text: str) -> list[str]:
     """Lower-case tokens: numbers, words and single punctuation marks.
@@ -83,17 +89,29 @@ def _phrase_index(phrases: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, .
     return index
 
 
-def read_words(toks: Tokens, i: int, *phrases: str) -> tuple[str, int] | None:
-    """The longest of the phrases (space-separated words) found at i."""
+class PhraseSet:
+    """Phrases indexed once, for ``read_words`` and ``skip`` on hot paths."""
+
+    __slots__ = ('index',)
+
+    def __init__(self, *phrases: str) -> None:
+        self.index = _phrase_index(tuple(phrases))
+
+
+def read_words(toks: Tokens, i: int, *phrases: str | PhraseSet) -> tuple[str, int] | None:
+    """The longest of the phrases (space-separated words, or one PhraseSet) found at i."""
     if i >= len(toks):
         return None
-    for words, phrase in _phrase_index(phrases).get(toks[i], ()):
+    first = phrases[0] if phrases else None
+    index = first.index if isinstance(first, PhraseSet) else \
+        _phrase_index(phrases)  # type: ignore[arg-type]
+    for words, phrase in index.get(toks[i], ()):
         if tuple(toks[i:i + len(words)]) == words:
             return phrase, i + len(words)
     return None
 
 
-def skip(toks: Tokens, i: int, *phrases: str) -> int:
+def skip(toks: Tokens, i: int, *phrases: str | PhraseSet) -> int:
     """Position after an optional phrase at i (i itself when none is there)."""
     found = read_words(toks, i, *phrases)
     return found[1] if found else i
@@ -150,6 +168,14 @@ def read_number(toks: Tokens, i: int, articles: bool = True) -> tuple[float, int
         return (0.5 if at(toks, i + 1) == 'half' else 0.25), i + 2
     elif word == 'quarter' and read_words(toks, i + 1, 'of a', 'of an'):
         return 0.25, i + 3
+    elif word in _ONES and at(toks, i + 1) == ('quarter' if word == 'one' else 'quarters'):
+        j = i + 2  # 'three quarters of a meter', 'one quarter meter'
+        return _ONES[word] / 4.0, j + 2 if read_words(toks, j, 'of a', 'of an') else j
+    elif word == 'point' and at(toks, i + 1) in _ONES:  # 'point five meters'
+        digits = []
+        while at(toks, i + 1 + len(digits)) in _ONES:
+            digits.append(str(_ONES[at(toks, i + 1 + len(digits))]))
+        return float(f'0.{"".join(digits)}'), i + 1 + len(digits)
     elif word in ('a', 'an') and at(toks, i + 1) == 'single':
         return (1.0, i + 2) if articles else None
     elif word in ('a', 'an') and at(toks, i + 1) != 'hundred':
@@ -196,6 +222,8 @@ def read_quantity(toks: Tokens, i: int, units: dict[str, float],
     if found is None or at(toks, found[1]) not in units:
         return None
     value, j = found
+    if at(toks, j + 1) in ('/', 'per'):
+        return None  # '2 meters per second' is a speed
     if at(toks, i) in ('a', 'an') and value == 1.0 and toks[j] not in _SINGULAR_UNITS:
         return None
     return value * units[toks[j]], j + 1
@@ -239,3 +267,159 @@ def read_speed(toks: Tokens, i: int) -> tuple[str, float, int] | None:
     if per is None or at(toks, per[1]) not in TIME_UNITS:
         return None
     return kind, value * scale / TIME_UNITS[toks[per[1]]], per[1] + 1
+
+
+# ---- the lexicon: every phrasing of a word becomes that word; fillers become nothing ----
+def _speed_phrases() -> dict[str, str]:
+    """'at a velocity of', 'maintaining a speed of', 'with an angular speed of' -> 'at'."""
+    out = {}
+    for lead in ('at', 'with', 'maintaining', 'keeping', 'holding'):
+        for article in ('a ', 'an ', 'the ', ''):
+            for adjective in ('', 'constant ', 'steady ', 'linear ', 'angular ', 'rotational ',
+                              'rotation ', 'turning '):
+                for noun in ('speed', 'velocity', 'rate', 'pace'):
+                    out[f'{lead} {article}{adjective}{noun} of'] = 'at'
+    for article in ('a ', ''):
+        for adjective, word in (('slow', 'slowly'), ('low', 'slowly'), ('fast', 'fast'),
+                                ('quick', 'fast'), ('high', 'fast')):
+            for noun in ('speed', 'pace'):
+                out[f'at {article}{adjective} {noun}'] = word
+    return out
+
+
+def _side_phrases() -> dict[str, str]:
+    """'in a clockwise direction' -> 'clockwise', 'towards the left' -> 'left'."""
+    out = {}
+    for word, canonical in (('clockwise', 'clockwise'), ('counterclockwise', 'counterclockwise'),
+                            ('counter clockwise', 'counterclockwise'),
+                            ('anticlockwise', 'counterclockwise'),
+                            ('anti clockwise', 'counterclockwise'), ('left', 'left'),
+                            ('right', 'right'), ('forward', 'forward'),
+                            ('backward', 'backward'), ('reverse', 'backward')):
+        for article in ('a ', 'the ', ''):
+            out[f'in {article}{word} direction'] = canonical
+    for toward in ('toward', 'towards'):
+        for article in ('the', 'your'):
+            for side in ('left', 'right'):
+                out[f'{toward} {article} {side}'] = side
+    for lead in ('to', 'toward', 'towards', 'on'):
+        for article in ('the', 'your'):
+            for side in ('left', 'right'):
+                for noun in ('side', 'hand side'):
+                    out[f'{lead} {article} {side} {noun}'] = side
+    return out
+
+
+def _verb_phrases() -> dict[str, str]:
+    """'keep moving', 'continue to walk' -> the verb; 'take a left' -> 'turn left'."""
+    out = {}
+    for verb, gerund in (('move', 'moving'), ('go', 'going'), ('walk', 'walking'),
+                         ('drive', 'driving'), ('travel', 'traveling'),
+                         ('travel', 'travelling'), ('turn', 'turning'), ('rotate', 'rotating'),
+                         ('spin', 'spinning'), ('reverse', 'reversing'),
+                         ('back up', 'backing up'), ('strafe', 'strafing'),
+                         ('advance', 'advancing'), ('head', 'heading'),
+                         ('proceed', 'proceeding'), ('step', 'stepping')):
+        # 'keep turning left' has no end: as 'spin left', it needs an angle or a time.
+        kept = 'spin' if verb in ('turn', 'rotate', 'spin') else verb
+        for lead in ('keep', 'keep on', 'continue', 'carry on', 'start', 'begin'):
+            out[f'{lead} {gerund}'] = kept
+        out[f'continue to {verb}'] = kept
+    for verb in ('take', 'make', 'hang', 'do'):
+        for side in ('left', 'right'):
+            out[f'{verb} a {side}'] = f'turn {side}'
+            out[f'{verb} a {side} turn'] = f'turn {side}'
+        for article in ('a ', 'an ', ''):
+            out[f'{verb} {article}u turn'] = 'turn around'
+    for way in ('the other way', 'the opposite way', 'the opposite direction',
+                'the other direction', 'backwards', 'backward', 'behind you'):
+        out[f'face {way}'] = 'turn around'
+    for article in ('a ', 'a complete ', 'a full ', ''):
+        for noun in ('stop', 'halt', 'standstill'):
+            out[f'come to {article}{noun}'] = 'stop'
+            out[f'bring yourself to {article}{noun}'] = 'stop'
+    return out
+
+
+LEXICON: dict[str, str] = {
+    **_speed_phrases(), **_side_phrases(), **_verb_phrases(),
+    # directions said another way
+    'to the front': 'forward', 'frontward': 'forward', 'frontwards': 'forward',
+    'to the rear': 'backward', 'rearward': 'backward', 'rearwards': 'backward',
+    'to the back': 'backward',
+    # words that add nothing a plan can hold
+    'yourself': '', 'kindly': '', 'just': '', 'simply': '', 'right away': '',
+    'in a straight line': '', 'along a straight line': '', 'the robot': '',
+    'rapidly': 'quickly', 'swiftly': 'quickly',
+    'emergency stop': 'stop', 'e stop': 'stop', 'freeze': 'stop',
+    # one spelling per word
+    'counter clockwise': 'counterclockwise', 'anti clockwise': 'counterclockwise',
+    'anticlockwise': 'counterclockwise', 'cms': 'cm',
+}
+# Fillers that only stand before a number: 'for a distance of 2 m', 'by an angle of 30 deg'.
+BEFORE_NUMBER: dict[str, str] = {
+    **{f'{article} {noun} of': '' for article in ('a', 'an', 'a total', 'the')
+       for noun in ('distance', 'angle', 'duration', 'period', 'time', 'length', 'total')},
+    'a total of': '', 'for the next': 'for', 'during': 'for', 'over a distance of': '',
+    # 'with angular velocity 0.5 rad/s', 'at speed 0.2 m/s'
+    **{f'{lead} {article}{adjective}{noun}': 'at' for lead in ('at', 'with')
+       for article in ('a ', 'an ', '') for adjective in ('', 'constant ', 'linear ', 'angular ')
+       for noun in ('speed', 'velocity')},
+}
+# Fillers that only start a step: 'tell the robot to turn left'.
+AT_STEP_START: dict[str, str] = {
+    **{f'{verb} the robot': '' for verb in ('make', 'have', 'let')},
+    **{f'{verb} the robot to': '' for verb in ('tell', 'command', 'instruct', 'ask', 'get')},
+    **{f'i {want} {who} to': '' for want in ('want', 'need', 'would like')
+       for who in ('the robot', 'you')},
+    **{f'{who} {must}': '' for who in ('the robot', 'you')
+       for must in ('should', 'must', 'need to', 'needs to', 'have to', 'has to')},
+}
+_NUMBER_STARTS = frozenset({*NUMBER_WORDS, 'a', 'an', 'half', 'quarter', 'point', 'pi'})
+_STEP_ENDS = frozenset({',', ';', '.', '!', 'and', 'then', 'please', 'now'})
+
+
+def _lexicon_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]]:
+    """Lexicon entries by their first word, longest first, with where they apply."""
+    index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = {}
+    for table, where in ((LEXICON, ''), (BEFORE_NUMBER, 'number'), (AT_STEP_START, 'start')):
+        for phrase, canonical in table.items():
+            words = tuple(phrase.split())
+            index.setdefault(words[0], []).append((words, tuple(canonical.split()), where))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
+_LEXICON_INDEX = _lexicon_index()
+
+
+def normalise(toks: Tokens) -> list[str]:
+    """The tokens with each phrasing of a word replaced by that word, fillers left out.
+
+    "keep going forward, maintaining a speed of 0.2 m/s, for a duration of 5 s" becomes
+    "go forward , at 0.2 m / s , for 5 s". A phrase maps to one meaning wherever it
+    stands (fillers of a quantity only before a number, 'tell the robot to' only where a
+    step starts), so normalising never changes what a command says: a word it does not
+    replace stays, and the planner defers on it.
+    """
+    index = _LEXICON_INDEX
+    out: list[str] = []
+    i, n = 0, len(toks)
+    while i < n:
+        for words, canonical, where in index.get(toks[i], ()):
+            if tuple(toks[i:i + len(words)]) != words:
+                continue
+            if where == 'number':
+                after = at(toks, i + len(words))
+                if not (_is_digits(after) or after in _NUMBER_STARTS):
+                    continue
+            elif where == 'start' and out and out[-1] not in _STEP_ENDS:
+                continue
+            out.extend(canonical)
+            i += len(words)
+            break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
