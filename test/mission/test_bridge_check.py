@@ -62,6 +62,7 @@ def test_motion_is_refused_while_the_go2_lies_down_and_works_once_it_stands():
     loop._collect(loop.core.go2_state(5, loop.t))
     refused = loop.run('move forward 1 meter')
     assert refused.state == 'rejected' and 'mode 5 (lie down)' in refused.message
+    assert refused.reason == 'robot_mode'
     assert all(abs(c.linear) <= 0.005 for _, c in loop.cmds)
     assert loop.run('wait 1 second').state == 'succeeded'  # no motion: not refused
     loop._collect(loop.core.go2_state(1, loop.t))
@@ -76,5 +77,6 @@ def test_a_go2_that_sits_down_mid_walk_ends_the_mission_and_is_stopped():
     loop._collect(loop.core.go2_state(7, loop.t))
     final = loop.terminal(mission_id)
     assert final is not None and final.state == 'failed' and 'damping' in final.message
+    assert final.reason == 'robot_mode'
     loop.settle(1.5)
     assert loop.sim.velocity.linear == 0.0

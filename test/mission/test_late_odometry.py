@@ -111,6 +111,7 @@ def test_a_much_longer_delay_found_while_walking_fails_safely_naming_it():
     final = loop.run('move forward 1 meter')
     assert final.state == 'failed'
     assert '2.5 s late' in final.message and 'odom_latency_s' in final.message
+    assert final.reason == 'odom_delay'
     loop.settle(3.0)
     assert loop.sim.velocity.linear == 0.0
     start = loop.sim.pose
