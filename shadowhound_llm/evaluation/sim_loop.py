@@ -113,6 +113,8 @@ class SimLoop:
 
     def stop_during_walk(self, walk_s: float = 3.0, text: str = 'stop') -> StopResult:
         """Walk forward at cruise speed, send ``text`` after ``walk_s``, watch the robot stop."""
+        while not self.core.has_odom:  # the first odometry, however late
+            self.step()
         self.send('move forward 4 meters')
         for _ in range(int(round(walk_s / self.dt))):
             self.step()
