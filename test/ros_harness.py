@@ -79,7 +79,10 @@ class Harness:
         from shadowhound_llm.nodes.sim_robot import SimRobot
 
         agent_params = {'backend': 'none', 'validate_on_startup': False, **(agent_params or {})}
-        self.sim = SimRobot(parameter_overrides=_params(sim_params or {})) if with_sim else None
+        # These tests check the agent's ROS plumbing to the ideal simulator's precision
+        # (a few mm); the go2 bridge's behaviour has its own tests (test_bridge_go2_ros.py).
+        sim_params = {'bridge_model': 'ideal', **(sim_params or {})}
+        self.sim = SimRobot(parameter_overrides=_params(sim_params)) if with_sim else None
         self.agent = MissionAgent(parameter_overrides=_params(agent_params))
         self.probe = Probe()
         self.executor = SingleThreadedExecutor()

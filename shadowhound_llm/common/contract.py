@@ -69,6 +69,7 @@ class Reason(str, Enum):
     LLM_VALIDATING = 'llm_validating'    # the backend is still being validated
     LLM_UNUSABLE = 'llm_unusable'        # the backend failed its validation
     ENVELOPE = 'envelope'                # the plan leaves the safety envelope (also failed)
+    ROBOT_MODE = 'robot_mode'            # go2_states: the GO2 is in a mode it cannot walk in
     # failed: the robot was stopped
     PLANNING_FAILED = 'planning_failed'  # no valid plan from the LLM (error, timeout, junk)
     TIMEOUT = 'timeout'                  # over max_mission_duration_s
@@ -76,6 +77,7 @@ class Reason(str, Enum):
     NO_ODOM = 'no_odom'                  # motion without any odometry
     ODOM_LOST = 'odom_lost'              # odometry older than odom_timeout_s
     ODOM_JUMP = 'odom_jump'              # odometry moved faster than the robot can
+    ODOM_DELAY = 'odom_delay'            # odometry far later than odom_latency_s assumed
     NO_HOME = 'no_home'                  # return_home before any odometry
     NO_CAMERA_FRAME = 'no_camera_frame'  # photo without a frame within photo_timeout_s
     PHOTO_NOT_SAVED = 'photo_not_saved'  # photo folder full or not writable
@@ -347,6 +349,7 @@ class DiagTask:
 
     AGENT_BACKEND = 'mission_agent: Backend'
     AGENT_MISSION = 'mission_agent: Mission'
+    AGENT_BRIDGE = 'mission_agent: Bridge'
     GPU = 'gpu_monitor: GPU'
     MEMORY = 'gpu_monitor: Memory'
     THERMAL = 'gpu_monitor: Thermal'
@@ -381,6 +384,14 @@ class DiagKey:
     GOVERNOR_CLAMPS = 'governor clamps'
     MAX_LINEAR_MPS = 'max linear [m/s]'
     MAX_ANGULAR_RPS = 'max angular [rad/s]'
+    # mission_agent: Bridge
+    CMD_VEL_SUBSCRIBERS = 'cmd_vel subscribers'  # message types, comma-separated
+    OTHER_CMD_VEL_PUBLISHERS = 'other cmd_vel publishers'
+    ODOM_RATE_HZ = 'odom rate [Hz]'
+    ODOM_MAX_GAP_S = 'odom largest gap [s]'
+    ODOM_DELAY_S = 'odom delay [s]'
+    STOP = 'stop'
+    GO2_MODE = 'go2 mode'
     # gpu_monitor: Memory
     MEM_USED_MIB = 'used [MiB]'
     MEM_TOTAL_MIB = 'total [MiB]'

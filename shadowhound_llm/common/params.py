@@ -134,6 +134,13 @@ class AgentConfig(_Params):
         10.0)
     odom_wait_s: float = param(
         3.0, 'A motion mission sent before the first odom waits this long for it (s)', 0.0, 60.0)
+    odom_latency_s: float = param(
+        0.3, 'Odometry delay assumed until it is measured while moving (s): the pose is '
+        'dead-reckoned across the delay with the commands sent since', 0.0, 5.0)
+    stop_mode: str = param(
+        'auto', 'How motion ends: zero (a zero Twist) | go2 (a Twist the go2 driver turns into '
+        'Move(0,0,0), a zero Twist, and StopMove on webrtc_req when go2_interfaces imports) | '
+        'auto (go2 when go2_interfaces imports, else zero)')
 
     def problems(self) -> list[str]:
         """Every inconsistency an operator must fix, as readable sentences."""
@@ -155,6 +162,8 @@ class AgentConfig(_Params):
         (``backends.registry.backend_problems``): this module knows no backend.
         """
         out = _Params.problems(self)
+        if self.stop_mode not in ('auto', 'zero', 'go2'):
+            out.append(f'stop_mode={self.stop_mode!r}: use auto, zero or go2')
         if self.openai_response_format not in ('json_schema', 'json_object'):
             out.append(f'openai_response_format={self.openai_response_format!r}: use '
                        f'json_schema or json_object')
@@ -245,6 +254,30 @@ class SimConfig(_Params):
                                   60.0)
     odom_frame: str = param('odom', 'Frame id of the odometry pose')
     base_frame: str = param('base_link', 'Child frame id (the robot body)')
+    bridge_model: str = param(
+        'go2', 'How the bridge behaves: go2 (go2_ros2_sdk behind twist_mux: zero Twists '
+        'dropped, speeds rounded to 0.01, last command held, late and gappy pose-only odom) '
+        '| ideal (odom at rate_hz, no delay, zero honoured, stop after cmd_timeout_s)',
+        read_only=True)
+    command_hold_s: float = param(
+        1.0, 'go2: the robot keeps executing the last forwarded command this long (s)',
+        0.0, 10.0, read_only=True)
+    odom_rate_hz: float = param(10.0, 'go2: odometry rate (Hz)', 0.5, 100.0, read_only=True)
+    odom_latency_s: float = param(
+        0.3, 'go2: odometry is published this late (s)', 0.0, 10.0, read_only=True)
+    odom_gap_s: float = param(
+        0.2, 'go2: length of the occasional odometry gaps (s); 0 = none', 0.0, 5.0,
+        read_only=True)
+
+    def problems(self) -> list[str]:
+        """Out-of-range values and an unknown bridge model."""
+        out = super().problems()
+        if self.bridge_model not in BRIDGE_MODELS:
+            out.append(f'bridge_model={self.bridge_model!r}: use go2 or ideal')
+        return out
+
+
+BRIDGE_MODELS = ('go2', 'ideal')
 
 
 NODE_CONFIGS: dict[str, type] = {c.NODE: c for c in (AgentConfig, MonitorConfig, SimConfig)}

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 from ..common.contract import DiagKey, DiagTask, PlannerChoice, Reason
 from ..common.geometry import Pose2D
 from ..common.mission_link import MissionLink
+from .bridge_measure import measure_bridge
 from .robot_test_cases import (
     CheckRecord,
     Criteria,
@@ -118,6 +119,7 @@ class PhaseRunner:
             res.figures['first_reply'] = rec.as_dict()
             self._progress(rec, 1, f'{_fmt(rec.response_s, 2)} s (limit '
                                    f'{f"{limit:g} s" if math.isfinite(limit) else "none"})')
+        measure_bridge(self, res)
         for check in res.checks:
             if check.name != 'first LLM reply':
                 self.say(f'[phase 1] {check.name}: {VERDICT_WORDS[check.verdict]} — {check.value} '

@@ -257,6 +257,7 @@ class RobotTestRunner(PhaseRunner):
             notes: Iterable[str] = ()) -> RunResult:
         """Run the chosen phases in order; stop the robot and end early on an abort."""
         policies = policies or {}
+        self.allow_motion = allow_motion  # phase 1 moves the robot to measure the bridge
         started_wall = datetime.datetime.now().astimezone().isoformat(timespec='seconds')
         t0 = time.monotonic()
         result = RunResult([], self.criteria, allow_motion, started_wall,

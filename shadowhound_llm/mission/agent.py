@@ -41,9 +41,12 @@ from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import AgentConfig
 from ..health.gpu_diagnostics import DiagStatus
 from ..motion.control import Governor, MotionLimits, Twist2D, ZERO
+from ..motion.pose_estimator import PoseEstimator
+from ..motion.stop import GO2_STOP_REPEATS, resolve_stop_mode, stop_commands, webrtc_req_type
 from ..planning.actions import Action, Plan, step_views
 from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..planning.rules.planner import is_stop_command, plan_from_rules
+from .bridge_check import go2_mode_problem
 from .diagnostics import AgentSnapshot, backend_task, mission_task
 from .events import (
     ActionPlanned,
@@ -128,6 +131,13 @@ class AgentCore:
         self._dead_reckoned = Pose2D()
         self._last_cmd = ZERO
         self._last_tick: float | None = None
+        self.stop_move_available = webrtc_req_type() is not None
+        self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
+        self._stop_repeats = 0  # control ticks that still repeat the last stop
+        # The pose now: the latest odometry dead-reckoned across its delay.
+        self.estimator = PoseEstimator(config.odom_latency_s)
+        self._clock = 0.0  # the latest time an input brought (commands are timed by it)
+        self.go2_mode: int | None = None  # go2_states mode, when the bridge reports it
         self._jobs: dict[str, PlanningJob] = {}
         self._waiting: _Waiting | None = None
         self._validation = 0  # generation of the latest validation (older results ignored)
@@ -183,11 +193,28 @@ class AgentCore:
         if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
             return None  # a NaN pose is no pose: the runner sees the odometry go stale
         self._odom = (pose, now)
+        self._clock = now
+        self.estimator.odom(pose, now)
         if self.runner.home is None:
             self.runner.home = pose  # home is the pose at the first odometry message
         if self._waiting is not None:
             return self._release_waiting(now)
         return None
+
+    def go2_state(self, mode: int, now: float) -> AgentOutput:
+        """A go2_states mode; a mode the GO2 cannot walk in ends a moving mission."""
+        out = AgentOutput()
+        self.go2_mode = mode
+        problem = go2_mode_problem(mode)
+        if problem and self._moving_step():
+            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped', Reason.ROBOT_MODE)
+        return out
+
+    def _moving_step(self) -> bool:
+        """True when the running mission's current action moves the robot."""
+        m = self.runner.mission
+        return (m is not None and m.index < len(m.actions)
+                and m.actions[m.index].moves)
 
     def submit(self, data: str, now: float) -> AgentOutput:
         """One mission_command message (text or structured request). Never raises."""
@@ -246,8 +273,25 @@ class AgentCore:
         out = AgentOutput()
         if self._waiting is not None and now >= self._waiting.deadline:
             out.merge(self._release_waiting(now))
+        pending = self._stop_repeats
+        problem = go2_mode_problem(self.go2_mode)
+        if problem and self._moving_step():  # a streamed motion step while the GO2 sits
+            self.halt(out, MissionState.FAILED, f'{problem}; robot stopped', Reason.ROBOT_MODE)
+        if self.estimator.surprise:  # a much longer odometry delay, found while walking
+            if self._moving_step():
+                self.halt(out, MissionState.FAILED, f'{self.estimator.surprise}; robot stopped',
+                          Reason.ODOM_DELAY)
+            self.estimator.settle()
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
+        if pending and self._stop_repeats == pending:  # no new command this tick: repeat
+            self._stop_repeats -= 1
+            out.cmds += stop_commands(self.stop_mode)
         return out
+
+    @property
+    def stopping(self) -> bool:
+        """True while a stop is still being repeated on the next control ticks."""
+        return self._stop_repeats > 0
 
     def drain(self, now: float) -> AgentOutput:
         """Handle every planner event the worker threads posted since the last drain."""
@@ -378,6 +422,11 @@ class AgentCore:
 
     def _start(self, out: AgentOutput, mission_id: str, text: str, actions: list[Action],
                planner: str, plan_closed: bool, now: float) -> None:
+        problem = go2_mode_problem(self.go2_mode)
+        if problem and any(a.moves for a in actions):
+            self._status(out, mission_id, MissionState.REJECTED, text, message=problem,
+                         planner=planner, reason=Reason.ROBOT_MODE)
+            return
         extra: dict[str, Any] = {'planner': planner}
         if self.runner.home is not None:
             extra['home'] = self.runner.home.as_dict()
@@ -430,7 +479,7 @@ class AgentCore:
             else:
                 self._status(out, job.mission_id, event.state, job.text, message=event.message,
                              planner=event.backend or None, reason=event.reason)
-                out.cmds.append(self._govern(ZERO))
+                self._command(out, ZERO)
 
     def _end_job(self, mission_id: str) -> None:
         """A job leaves the agent: its worker, if still running, must stop too."""
@@ -512,9 +561,10 @@ class AgentCore:
     # ---- control -------------------------------------------------------------------------
     def _odom_sample(self, now: float) -> OdomSample | None:
         last_tick, self._last_tick = self._last_tick, now
+        self._clock = max(self._clock, now)
         if self._odom is not None:
-            pose, stamp = self._odom
-            return OdomSample(pose, now - stamp)
+            stamp = self._odom[1]
+            return OdomSample(self.estimator.estimate(now) or self._odom[0], now - stamp)
         if not self.config.allow_open_loop:
             return None
         # Dead reckoning from our own commands: only when the operator allowed open loop.
@@ -530,11 +580,24 @@ class AgentCore:
     def _govern(self, cmd: Twist2D) -> Twist2D:
         safe = self.governor.apply(cmd)
         self._last_cmd = safe
+        self.estimator.command(safe, self._clock)
         return safe
+
+    def _command(self, out: AgentOutput, cmd: Twist2D) -> None:
+        """A governed command; a stop is sent as ``stop_mode`` says (see motion.stop)."""
+        safe = self._govern(cmd)
+        if not safe.is_zero():
+            self._stop_repeats = 0
+            out.cmds.append(safe)
+            return
+        out.cmds += stop_commands(self.stop_mode)
+        if self.stop_mode == 'go2':
+            self._stop_repeats = GO2_STOP_REPEATS
+            out.stop_move = True
 
     def _emit(self, out: AgentOutput, tick: TickOutput) -> None:
         if tick.cmd is not None:
-            out.cmds.append(self._govern(tick.cmd))
+            self._command(out, tick.cmd)
         for status in tick.events:
             self._add_status(out, status)
 
@@ -565,6 +628,8 @@ class AgentCore:
                                                                                        f.name)}
         if not changed:
             return out
+        self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
+        self.estimator.configured_latency_s = config.odom_latency_s
         self.governor.set_limits(MotionLimits.from_config(config))
         self.limits = Limits.from_config(config)
         self.runner.reconfigure(config)

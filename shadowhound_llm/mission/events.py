@@ -110,6 +110,7 @@ class AgentOutput:
     logs: list[LogLine] = field(default_factory=list)
     restart_timer: bool = False
     exit_code: int | None = None
+    stop_move: bool = False  # also send StopMove on webrtc_req (stop_mode go2)
 
     def log(self, level: str, text: str) -> None:
         """Add a log line."""
@@ -123,6 +124,7 @@ class AgentOutput:
             self.metrics += other.metrics
             self.logs += other.logs
             self.restart_timer = self.restart_timer or other.restart_timer
+            self.stop_move = self.stop_move or other.stop_move
             if other.exit_code is not None:
                 self.exit_code = other.exit_code
         return self

@@ -161,6 +161,14 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
 
     agent_values, agent_file = _node_params('mission_agent', a, config_dir, namespace)
     overrides, host = _agent_overrides(a, agent_values, env)
+    if _flag(a, 'sim'):
+        sim_values, _ = _node_params('sim_robot', a, config_dir, namespace)
+        if (sim_values.get('bridge_model', 'go2') == 'go2'
+                and agent_values.get('stop_mode', 'auto') == 'auto'):
+            # The simulated go2 bridge drops zero Twists like the real one, and the message
+            # package that lets auto recognise the GO2 is not there: stop it as a GO2.
+            overrides['stop_mode'] = 'go2'
+            notes.append('sim_robot models the go2 bridge: mission_agent stop_mode go2')
     nodes = [NodePlan(PACKAGE, 'mission_agent', 'mission_agent', namespace,
                       {**agent_values, **overrides}, ros_args, True, agent_file)]
     if _flag(a, 'gpu_monitor'):

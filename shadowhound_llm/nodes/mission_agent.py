@@ -24,10 +24,21 @@ from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Empty, String
 
+try:  # the GO2 bridge's messages (no wheel: present only where the bridge is built)
+    from go2_interfaces.msg import Go2State, WebRtcReq
+except ImportError:
+    Go2State = WebRtcReq = None
+
 from ..backends.registry import backend_problems
 from ..common.params import AgentConfig
 from ..mission.agent import AgentCore, AgentOutput
-from ..motion.control import ZERO
+from ..mission.bridge_check import bridge_task, BridgeFacts, OdomStats
+from ..motion.stop import (
+    describe_stop_mode,
+    GO2_STOP_REPEATS,
+    stop_commands,
+    stop_move_fields,
+)
 from . import conversions as conv
 from .ros_common import (
     CMD_VEL_QOS,
@@ -62,6 +73,12 @@ class MissionAgent(Node):
         self._flush_wake = self.create_guard_condition(self._flush)
         self.core = AgentCore(self.config, notify=self._wake.trigger,
                               robot=self.get_namespace().strip('/'))
+        # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
+        self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)
+                           if WebRtcReq is not None else None)
+        if Go2State is not None:  # motion only in a mode the GO2 walks in
+            self.create_subscription(Go2State, 'go2_states', self._on_go2_state, 10)
+        self.odom_stats = OdomStats()
         self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
         self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
@@ -71,6 +88,8 @@ class MissionAgent(Node):
         self.create_timer(1.0, self._publish_diagnostics)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._publish(self.core.start())
+        self.get_logger().info(describe_stop_mode(self.config.stop_mode, self.core.stop_mode,
+                                                  self.webrtc_pub is not None))
 
     @property
     def backend_state(self) -> str:
@@ -83,8 +102,9 @@ class MissionAgent(Node):
             self._publish(method(*args, time.monotonic()))
             # Control ticks only while a mission runs, plans or waits: an idle agent leaves
             # the executor free for the next command.
-            if self.core.busy == self.control_timer.is_canceled():
-                if self.core.busy:
+            active = self.core.busy or self.core.stopping
+            if active == self.control_timer.is_canceled():
+                if active:
                     self.control_timer.reset()
                 else:
                     self.control_timer.cancel()
@@ -96,7 +116,11 @@ class MissionAgent(Node):
         self._call(self.core.cancel)
 
     def _on_odom(self, msg: Odometry) -> None:
+        self.odom_stats.add(time.monotonic())
         self._call(self.core.odom, conv.pose_from_odom(msg))
+
+    def _on_go2_state(self, msg: Any) -> None:
+        self._call(self.core.go2_state, int(msg.mode))
 
     def _on_image(self, msg: Image) -> None:
         self.core.frames.put(conv.frame_from_image(msg))
@@ -127,6 +151,8 @@ class MissionAgent(Node):
             return
         for cmd in out.cmds:
             self.cmd_pub.publish(conv.twist_msg(cmd))
+        if out.stop_move:
+            self._send_stop_move()
         if out.restart_timer:
             self.control_timer.reset()
         if out.statuses or out.metrics or out.logs:
@@ -155,17 +181,54 @@ class MissionAgent(Node):
 
     def _publish_diagnostics(self) -> None:
         with self._lock:
-            statuses = self.core.diagnostics(time.monotonic())
+            now = time.monotonic()
+            statuses = self.core.diagnostics(now) + [bridge_task(self.bridge_facts(now))]
         self.diag_pub.publish(conv.diagnostic_array(
             statuses, self._diag_prefix, self._hardware_id, self.get_clock().now().to_msg()))
+
+    def bridge_facts(self, now: float) -> BridgeFacts:
+        """What the graph and the odometry say about the bridge (mission_agent: Bridge)."""
+        me = (self.get_name(), self.get_namespace())
+        subs = self.get_subscriptions_info_by_topic(self.cmd_pub.topic_name)
+        pubs = self.get_publishers_info_by_topic(self.cmd_pub.topic_name)
+        others = sorted({p.node_name for p in pubs
+                         if (p.node_name, p.node_namespace) != me})
+        if Go2State is None:
+            states = 'not read: go2_interfaces is not importable (motion not gated on it)'
+        else:
+            states = 'no message yet on go2_states'
+        return BridgeFacts(
+            cmd_vel_subscriber_types=sorted({s.topic_type for s in subs}),
+            other_cmd_vel_publishers=others,
+            odom_rate_hz=self.odom_stats.rate_hz(now),
+            odom_max_gap_s=self.odom_stats.max_gap_s(),
+            odom_delay_s=self.core.estimator.measured_latency_s,
+            odom_timeout_s=self.config.odom_timeout_s,
+            stop=describe_stop_mode(self.config.stop_mode, self.core.stop_mode,
+                                    self.webrtc_pub is not None),
+            go2_mode=self.core.go2_mode, go2_states=states)
 
     def shutdown_stop(self) -> None:
         """On SIGINT/SIGTERM: end the mission and make sure a zero Twist goes out."""
         with self._lock:
             self._publish(self.core.shutdown())
         self._flush()
-        self.cmd_pub.publish(conv.twist_msg(ZERO))
+        for _ in range(1 + (GO2_STOP_REPEATS if self.core.stop_mode == 'go2' else 0)):
+            for cmd in stop_commands(self.core.stop_mode):
+                self.cmd_pub.publish(conv.twist_msg(cmd))
+        if self.core.stop_mode == 'go2':
+            self._send_stop_move()
         self.cmd_pub.wait_for_all_acked(Duration(seconds=0.5))
+
+    def _send_stop_move(self) -> None:
+        """StopMove (api_id 1003) on webrtc_req, when go2_interfaces is installed."""
+        if self.webrtc_pub is None:
+            return
+        msg = WebRtcReq()
+        for name, value in stop_move_fields().items():
+            if hasattr(msg, name):
+                setattr(msg, name, value)
+        self.webrtc_pub.publish(msg)
 
     def destroy_node(self) -> None:
         """Stop the core's worker threads with the node."""

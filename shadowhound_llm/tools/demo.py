@@ -119,8 +119,9 @@ def main(args: list[str] | None = None) -> int:
                                   env=env)
         procs: dict[str, subprocess.Popen] = {}
         stack.callback(lambda: [stop_node(p) for p in procs.values()])
+        # sim_robot models the go2 bridge (its default): the agent stops it as a GO2.
         agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True,
-                        **level.params}
+                        'stop_mode': 'go2', **level.params}
         procs['sim_robot'] = start_node('sim_robot', {}, out / 'sim_robot.log', env)
         procs['mission_agent'] = start_node('mission_agent', agent_params,
                                             out / 'mission_agent.log', env)

@@ -49,7 +49,10 @@ def test_without_an_llm_the_text_phase_skips_by_reason_code_and_judges_the_rest(
     p1, p2 = result.phases
     checks = {c.name: c.verdict for c in p1.checks}
     assert checks == {'agent answering': 'pass', 'backend validation': 'skipped',
-                      'first LLM reply': 'skipped'}
+                      'first LLM reply': 'skipped',
+                      # the bridge is measured, and moved only with --allow-motion
+                      'odometry rate': 'info', 'recommended odom_timeout_s': 'info',
+                      'bridge response and stop': 'skipped'}
     assert result.backend['state'] == 'none'
     assert result.limits == {'max_linear': agent.core.config.max_linear_speed,
                              'max_angular': agent.core.config.max_angular_speed}

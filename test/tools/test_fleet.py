@@ -43,6 +43,8 @@ class Robot:
         self.agent = MissionAgent(namespace=ns, parameter_overrides=[
             Parameter('backend', value='ollama'), Parameter('ollama_host', value=ollama_url),
             Parameter('validate_on_startup', value=False),
+            # sim_robot models the go2 bridge, which only stops on a go2 stop.
+            Parameter('stop_mode', value='go2'),
             Parameter('photo_dir', value=str(photo_dir))])
         self.probe = Node('operator', namespace=ns)
         self.client = MissionClient(self.probe)
