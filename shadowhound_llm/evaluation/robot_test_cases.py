@@ -26,15 +26,17 @@ from ..motion.control import MotionLimits, target_in_odom
 from ..planning.actions import MOTION_TYPES, PlanError, validate_action
 
 __all__ = [
-    'CheckRecord', 'Criteria', 'Judgement', 'MissionRecord', 'MissionSpec', 'PHASE1_MISSION',
-    'PHASE2_MISSIONS', 'PHASE3_MISSIONS', 'PHASE4_MISSIONS', 'PHASE_TITLES', 'PhasePolicy',
-    'PhaseResult', 'RunResult', 'Spread', 'TEST_PLAN', 'Verdict', 'judge_plan', 'judge_pose',
+    'CheckRecord', 'Criteria', 'EXIT_INCOMPLETE', 'Judgement', 'MissionRecord', 'MissionSpec',
+    'PHASE1_MISSION', 'PHASE2_MISSIONS', 'PHASE3_MISSIONS', 'PHASE4_MISSIONS', 'PHASE_TITLES',
+    'PhasePolicy', 'PhaseResult', 'RunResult', 'Spread', 'TEST_PLAN', 'Verdict', 'judge_plan', 'judge_pose',
     'load_missions', 'predict_end_pose', 'spread',
 ]
 
 Verdict = Literal['pass', 'fail', 'skipped', 'info']
 PhaseStatus = Literal['passed', 'failed', 'skipped', 'informational', 'aborted', 'not run']
 
+# robot_test's exit status when nothing failed but a chosen phase was skipped.
+EXIT_INCOMPLETE = 4
 TOLERANCE_RATIO = 0.2  # the report's ±20 % of the commanded distance or angle
 # No mission is judged finer than the agent's own goal tolerances (position_tolerance_m,
 # yaw_tolerance_deg): a 0.1 m move would otherwise be held to 2 cm.
@@ -438,6 +440,14 @@ class PhaseResult:
         return '; '.join(parts) or self.reason or '-'
 
 
+def _skip_words(reason: str) -> str:
+    """'skipped: no LLM' -> 'skipped: no LLM'; 'no LLM' -> 'skipped: no LLM'."""
+    reason = reason.strip()
+    if not reason:
+        return 'skipped'
+    return reason if reason.startswith('skipped') else f'skipped: {reason}'
+
+
 def _first_reason(phase: PhaseResult) -> str:
     for item in list(phase.checks) + list(phase.missions):
         why = getattr(item, 'detail', '') or getattr(item, 'why', '')
@@ -464,27 +474,59 @@ class RunResult:
     files: dict[str, str] = field(default_factory=dict)
 
     @property
+    def failed(self) -> bool:
+        """An abort, or a chosen phase failed."""
+        return bool(self.aborted) or any(p.failed for p in self.phases)
+
+    @property
+    def skipped(self) -> list[PhaseResult]:
+        """The chosen phases that did not run (a skipped phase is not a pass)."""
+        return [p for p in self.phases if p.status == 'skipped']
+
+    @property
     def passed(self) -> bool:
-        """Exit 0: no abort and no chosen phase failed (skipped and informational do not)."""
-        return not self.aborted and not any(p.failed for p in self.phases)
+        """Every chosen phase ran and none failed (informational phases do not fail)."""
+        return not self.failed and not self.skipped
+
+    @property
+    def outcome(self) -> Literal['passed', 'failed', 'aborted', 'incomplete']:
+        """'aborted', 'failed', 'incomplete' (nothing failed, a phase skipped) or 'passed'."""
+        if self.aborted:
+            return 'aborted'
+        if self.failed:
+            return 'failed'
+        return 'incomplete' if self.skipped else 'passed'
+
+    @property
+    def exit_status(self) -> int:
+        """0 passed, 1 failed or aborted, EXIT_INCOMPLETE when a chosen phase was skipped."""
+        return {'passed': 0, 'incomplete': EXIT_INCOMPLETE}.get(self.outcome, 1)
 
     def verdict_line(self) -> str:
-        """'PASSED: 3 phases passed, 1 skipped' / 'FAILED: phase 4 (performance)...'."""
+        """'PASSED (4 passed)' / 'INCOMPLETE: phase 3 (motion) skipped ...' / 'FAILED: ...'."""
         counts: dict[str, int] = {}
         for p in self.phases:
             counts[p.status] = counts.get(p.status, 0) + 1
         tally = ', '.join(f'{n} {status}' for status, n in counts.items())
-        if self.aborted:
+        outcome = self.outcome
+        if outcome == 'aborted':
             return f'ABORTED: {self.aborted} ({tally})'
-        if not self.passed:
+        if outcome == 'failed':
             bad = ', '.join(f'phase {p.number} ({p.title})' for p in self.phases if p.failed)
             return f'FAILED: {bad} ({tally})'
+        if outcome == 'incomplete':
+            missing = '; '.join(f'phase {p.number} ({p.title}) {_skip_words(p.reason)}'
+                                for p in self.skipped)
+            ran = [str(p.number) for p in self.phases if p.status != 'skipped']
+            hint = (f'; --phases {",".join(ran)} runs only what can run here' if ran else '')
+            return f'INCOMPLETE: {missing} ({tally}){hint}'
         return f'PASSED ({tally})'
 
     def as_dict(self) -> dict[str, Any]:
         """Every number, for report.json."""
         return {
-            'passed': self.passed, 'verdict': self.verdict_line(), 'aborted': self.aborted or None,
+            'passed': self.passed, 'outcome': self.outcome, 'verdict': self.verdict_line(),
+            'aborted': self.aborted or None,
             'started': self.started, 'duration_s': round(self.duration_s, 2), 'host': self.host,
             'allow_motion': self.allow_motion, 'backend': self.backend, 'limits': self.limits,
             'criteria': {k: v if not isinstance(v, float) or math.isfinite(v) else None

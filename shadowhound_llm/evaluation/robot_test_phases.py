@@ -32,7 +32,7 @@ from .robot_test_cases import (
     PhaseResult,
     spread,
 )
-from .robot_test_report import VERDICT_WORDS
+from .robot_test_report import check_line, VERDICT_WORDS
 
 GB_PER_GIB = 1024 ** 3 / 1e9
 # Rejections that mean "this mission needs the LLM", not "the agent got it wrong".
@@ -90,7 +90,7 @@ class PhaseRunner:
                                           message))
         elif state == 'none' and policy.planner != 'llm':
             res.checks.append(CheckRecord('backend validation', 'skipped', state, 'ready',
-                                          f'no LLM backend: {message}'))
+                                          'the agent runs without an LLM (rule planner only)'))
         else:
             res.checks.append(CheckRecord('backend validation', 'fail', str(state), 'ready',
                                           message))
@@ -111,7 +111,7 @@ class PhaseRunner:
                 rec.verdict = 'info'  # shown, not judged (no limit)
             detail = (f'{rec.state} via {rec.planner or "-"}; ttft '
                       f'{_fmt(rec.ttft_s, 2)} s, {_fmt(rec.tokens_per_s, 1)} tok/s; '
-                      f'{rec.message[:80]}')
+                      f'{rec.message}')
             res.checks.append(CheckRecord('first LLM reply', rec.verdict,
                                           f'{_fmt(rec.response_s, 2)} s',
                                           f'< {limit:g} s' if math.isfinite(limit) else 'none',
@@ -120,10 +120,11 @@ class PhaseRunner:
             self._progress(rec, 1, f'{_fmt(rec.response_s, 2)} s (limit '
                                    f'{f"{limit:g} s" if math.isfinite(limit) else "none"})')
         measure_bridge(self, res)
-        for check in res.checks:
-            if check.name != 'first LLM reply':
-                self.say(f'[phase 1] {check.name}: {VERDICT_WORDS[check.verdict]} — {check.value} '
-                         f'{check.detail}'.rstrip())
+        for check in res.checks:  # each once: the first reply and recommendations are said
+            if check.name.startswith('recommended '):
+                continue
+            if check.name != 'first LLM reply' or 'first_reply' not in res.figures:
+                self.say(check_line(check))
         return res.finish()
 
     def phase2(self, policy: PhasePolicy) -> PhaseResult:
@@ -204,8 +205,8 @@ class PhaseRunner:
             res.status, res.reason = 'skipped', 'skipped: planner rules never calls the LLM'
             return res
         if not self.has_llm:
-            res.status, res.reason = 'skipped', (f'skipped: no usable LLM backend '
-                                                 f'({self.backend.get("message", "unknown")})')
+            res.status, res.reason = 'skipped', (f'skipped: no usable LLM backend (state '
+                                                 f'{self.backend.get("state", "unknown")})')
             return res
         dry = policy.dry_run if policy.dry_run is not None else not allow_motion
         memory_before = self.llm_memory_gb()

@@ -12,11 +12,19 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .robot_test_cases import MissionRecord, PhaseResult, RunResult
+from .robot_test_cases import CheckRecord, MissionRecord, PhaseResult, RunResult
 
-__all__ = ['markdown', 'plot_trajectory', 'write_report']
+__all__ = ['check_line', 'markdown', 'plot_trajectory', 'write_report']
 
 VERDICT_WORDS = {'pass': 'PASS', 'fail': 'FAIL', 'skipped': 'SKIPPED', 'info': 'shown'}
+
+
+def check_line(check: CheckRecord, phase: int = 1) -> str:
+    """'[phase 1] backend validation: SKIPPED (none) — the agent runs without an LLM ...'."""
+    line = f'[phase {phase}] {check.name}: {VERDICT_WORDS[check.verdict]}'
+    if check.value:
+        line += f' ({check.value})'
+    return line + (f' — {check.detail}' if check.detail else '')
 
 
 def write_report(result: RunResult, out: str | Path) -> dict[str, Path]:
@@ -134,10 +142,11 @@ def _figures(p: PhaseResult) -> list[str]:
 
 
 def _plan(m: MissionRecord) -> str:
+    """The plan (report.json has it whole when long), else the agent's whole message."""
     if m.plan:
         text = json.dumps(m.plan, separators=(',', ':'))
         return text if len(text) <= 90 else text[:87] + '...'
-    return m.message[:90]
+    return m.message
 
 
 def _pose(m: MissionRecord) -> str:

@@ -6,9 +6,10 @@ Starts ``sim_robot`` and ``mission_agent`` as child processes with DDS confined 
 memory and runs ``robot_test`` against them with motion allowed, writing ``report.md``,
 ``report.json`` and ``trajectory.png``. The LLM is the best one available: Ollama (if
 check_backend passes at $OLLAMA_HOST or localhost), else the embedded tiny model (llama.cpp +
-Gemma 3 270M, if installed), else none (rule planner only). What each phase runs, and
-whether it is judged, depends on that level (``demo_policies``) and is written into the
-report.
+Gemma 3 270M, if installed), else none (rule planner only). Which phases run (without an
+LLM: 1 and 3), and whether each is judged, depends on that level (``demo_policies``); the
+demo prints its choice and writes it into the report. Exit status: 0 when no phase it ran
+failed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -65,17 +66,24 @@ def demo_policies(level: str) -> tuple[dict[int, PhasePolicy], Criteria, list[st
                  'throughput-collapse abort: a 270M model on a shared CPU varies']
     else:
         policies = {1: PhasePolicy('auto', why='judged; no LLM to time'),
-                    2: PhasePolicy('auto', why='planner auto: without an LLM the text-only '
-                                               'missions are skipped'),
-                    3: motion, 4: PhasePolicy('auto', skip='skipped: no LLM')}
+                    2: PhasePolicy('auto', skip='not run: its text-only missions need an LLM'),
+                    3: motion, 4: PhasePolicy('auto', skip='not run: it times the LLM')}
         words = ['phase 1 judged (no LLM reply to time)',
-                 'phase 2 planner auto: missions needing an LLM skipped',
-                 'phase 3 planner auto (rules), judged', 'phase 4 skipped: no LLM']
+                 'phase 2 not run (its text-only missions need an LLM)',
+                 'phase 3 planner auto (rules), judged', 'phase 4 not run (it times the LLM)']
     return policies, criteria, words
 
 
+def demo_phases(policies: dict[int, PhasePolicy]) -> tuple[tuple[int, ...], str]:
+    """The phases the demo can run with these policies, and the choice in words."""
+    phases = tuple(n for n in sorted(policies) if not policies[n].skip)
+    left = [f'phase {n} {policies[n].skip}' for n in sorted(policies) if policies[n].skip]
+    return phases, (f'runs phases {", ".join(map(str, phases))}'
+                    + (f' ({"; ".join(left)})' if left else ' (all four)'))
+
+
 def main(args: list[str] | None = None) -> int:
-    """Run the demo; exit 0 when no judged phase failed."""
+    """Run the demo; exit 0 when no judged phase of those it can run failed."""
     parser = argparse.ArgumentParser(prog='demo', description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='out/demo', help='folder for the report, PNG, photos '
                                                          'and logs')
@@ -165,9 +173,11 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                     'mission_agent', {**agent_params, 'backend': 'none'},
                     out / 'mission_agent.log', env)
                 tester.client.wait_ready(60.0)
+            phases, chosen = demo_phases(policies)
+            print(f'demo: {chosen}', flush=True)
             notes = [f'Demo on the simulated GO2: {level.note}',
-                     f'Demo policy ({level.name}): ' + '; '.join(words)]
-            result = tester.run((1, 2, 3, 4), policies, PHASE3_MISSIONS, allow_motion=True,
+                     f'Demo policy ({level.name}): ' + '; '.join(words), f'Demo: {chosen}']
+            result = tester.run(phases, policies, PHASE3_MISSIONS, allow_motion=True,
                                 notes=notes)
         died = level.server.death() if level.server is not None else ''
         if died:

@@ -12,8 +12,10 @@ phases, aborts and skips are ``evaluation.robot_test_runner.RobotTestRunner`` (p
 Python); this module is the ROS watcher that feeds it and the command line. The
 robot is stopped and the run ends at once when a mission runs over its time limit, the LLM's
 decode speed collapses, or any ``cmd_vel`` exceeds the agent's speed limits. Exit status: 0
-when every chosen phase passed (skipped and not-judged phases do not fail the run), 1
-otherwise, 2 for bad arguments.
+when every chosen phase ran and passed (not-judged phases do not fail the run), 1 when one
+failed or the run was aborted, 4 (INCOMPLETE) when none failed but a chosen phase was
+skipped (no LLM, no --allow-motion: name only the phases that can run with --phases), 2 for
+bad arguments, 130 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -59,7 +61,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """The options (without --ros-args)."""
     c = Criteria()
     parser = argparse.ArgumentParser(prog='robot_test', description=__doc__.splitlines()[0])
-    parser.add_argument('--phases', default='1,2,3,4', help='phases to run (default 1,2,3,4)')
+    parser.add_argument('--phases', default='1,2,3,4',
+                        help='phases to run (default 1,2,3,4); a chosen phase that is skipped '
+                             '(no LLM, no --allow-motion) makes the verdict INCOMPLETE, exit 4')
     parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
                         help='auto: rules first, LLM otherwise; llm: every mission through '
                              'the LLM; rules: never the LLM')
@@ -115,7 +119,7 @@ def finish(result: RunResult, out: str | Path, as_json: bool = False,
         print(paths['json'].read_text(encoding='utf-8'))
     say(f'report: {paths["markdown"]} (+ {paths["json"].name}, {paths["trajectory"].name})')
     say(f'robot_test: {result.verdict_line()}')
-    return 0 if result.passed else 1
+    return result.exit_status
 
 
 def main(args: list[str] | None = None) -> int:

@@ -45,7 +45,8 @@ def runner(link: CoreLink, lines: list[str] | None = None, **criteria: Any) -> R
 
 def test_without_an_llm_the_text_phase_skips_by_reason_code_and_judges_the_rest(link):
     agent = link()
-    result = runner(agent).run((1, 2), {1: PhasePolicy('auto'), 2: PhasePolicy('auto')})
+    lines: list[str] = []
+    result = runner(agent, lines).run((1, 2), {1: PhasePolicy('auto'), 2: PhasePolicy('auto')})
     p1, p2 = result.phases
     checks = {c.name: c.verdict for c in p1.checks}
     assert checks == {'agent answering': 'pass', 'backend validation': 'skipped',
@@ -64,7 +65,25 @@ def test_without_an_llm_the_text_phase_skips_by_reason_code_and_judges_the_rest(
         assert m.why == 'needs the LLM; the agent has none (rule planner only)'
     for m in p2.missions:
         assert m.verdict in ('pass', 'skipped'), (m.text, m.state, m.why)
-    assert result.passed
+    # Phase 1 says each check it counts, once, in words
+    said = [line for line in lines if line.startswith('[phase 1] ')]
+    assert len(said) == len(p1.checks), said
+    assert '[phase 1] backend validation: SKIPPED (none) — the agent runs without an LLM ' \
+           '(rule planner only)' in said
+    assert '[phase 1] first LLM reply: SKIPPED — no usable LLM backend' in said
+    assert p1.summary() == 'checks: 1 passed, 2 shown, 3 skipped'
+    assert sum(result.backend['message'] in line for line in lines) == 1
+    # Nothing failed; a phase that did not run is not a pass
+    assert not result.failed
+    if p2.status == 'skipped':
+        assert not result.passed and result.exit_status == 4
+        assert result.verdict_line().startswith(
+            'INCOMPLETE: phase 2 (text only (dry run, no motion)) skipped: needs the LLM')
+        assert result.verdict_line().endswith('--phases 1 runs only what can run here')
+        only = runner(agent).run((1,), {1: PhasePolicy('auto')})
+        assert only.passed and only.exit_status == 0 and only.verdict_line() == 'PASSED (1 passed)'
+    else:
+        assert result.passed and result.exit_status == 0
 
 
 def test_planner_rules_skips_what_the_rules_cannot_parse(link):

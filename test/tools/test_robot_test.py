@@ -144,14 +144,20 @@ def test_spread_of_a_series():
     assert spread([]).text('s') == 'n/a'
 
 
-def test_skipped_and_informational_phases_do_not_fail_a_run_an_abort_does(tmp_path):
+def test_a_skipped_phase_makes_a_run_incomplete_a_failure_or_an_abort_fails_it(tmp_path):
     passed = PhaseResult(1, PhasePolicy(), checks=[CheckRecord('agent answering', 'pass')])
     skipped = PhaseResult(3, PhasePolicy(), 'skipped', 'skipped: run with --allow-motion')
     shown = PhaseResult(2, PhasePolicy('llm', judged=False, why='a weak model'),
                         checks=[CheckRecord('plan', 'info')])
-    run = RunResult([passed.finish(), shown.finish(), skipped], Criteria(), False)
-    assert shown.status == 'informational' and run.passed
-    assert run.verdict_line().startswith('PASSED')
+    ran = RunResult([passed.finish(), shown.finish()], Criteria(), False)
+    assert shown.status == 'informational' and ran.passed and ran.exit_status == 0
+    assert ran.verdict_line() == 'PASSED (1 passed, 1 informational)'
+    run = RunResult([passed, shown, skipped], Criteria(), False)
+    assert not run.passed and not run.failed and run.exit_status == 4
+    assert run.verdict_line() == ('INCOMPLETE: phase 3 (motion) skipped: run with '
+                                  '--allow-motion (1 passed, 1 informational, 1 skipped); '
+                                  '--phases 1,2 runs only what can run here')
+    assert run.as_dict()['outcome'] == 'incomplete' and not run.as_dict()['passed']
     failed = PhaseResult(4, PhasePolicy(), checks=[CheckRecord('decode speed', 'fail')])
     assert not RunResult([passed, failed.finish()], Criteria(), False).passed
     aborted = RunResult([passed], Criteria(), False, aborted='mission over 30 s')
@@ -333,13 +339,21 @@ def test_command_line_as_an_operator_runs_it(make_harness, ollama, tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                           env=os.environ.copy())
     out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out
+    assert proc.returncode == 4, out  # phase 3 was chosen and did not run: INCOMPLETE
     assert '[phase 2 1/3] "Describe what you are" (llm, dry run) -> succeeded via ollama' in out
     assert 'phase 3 (motion): SKIPPED — skipped: the robot would move; run with ' \
            '--allow-motion' in out
-    assert 'robot_test: PASSED (2 passed, 1 skipped)' in out
+    assert 'robot_test: INCOMPLETE: phase 3 (motion) skipped: the robot would move; run ' \
+           'with --allow-motion (2 passed, 1 skipped); --phases 1,2 runs only what can run ' \
+           'here' in out
     body = json.loads((tmp_path / 'ok' / 'report.json').read_text())
     assert [p['status'] for p in body['phases']] == ['passed', 'passed', 'skipped']
+    assert body['outcome'] == 'incomplete' and not body['passed']
+    # Naming only the phases that can run: PASSED, exit 0
+    proc = subprocess.run(cmd[:-3] + ['--phases', '1,2', '--out', str(tmp_path / 'two')],
+                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'robot_test: PASSED (2 passed)' in proc.stdout + proc.stderr
     assert body['phases'][0]['checks'][1]['name'] == 'backend validation'
     assert h.probe.pose.distance_to(0.0, 0.0) < 0.01  # nothing moved
     # The same run with a first-reply limit nobody meets: exit 1, and the report says why.
