@@ -28,8 +28,8 @@ from ..planning.actions import MOTION_TYPES, PlanError, validate_action
 __all__ = [
     'CheckRecord', 'Criteria', 'EXIT_INCOMPLETE', 'Judgement', 'MissionRecord', 'MissionSpec',
     'PHASE1_MISSION', 'PHASE2_MISSIONS', 'PHASE3_MISSIONS', 'PHASE4_MISSIONS', 'PHASE_TITLES',
-    'PhasePolicy', 'PhaseResult', 'RunResult', 'Spread', 'TEST_PLAN', 'Verdict', 'judge_plan', 'judge_pose',
-    'load_missions', 'predict_end_pose', 'spread',
+    'PhasePolicy', 'PhaseResult', 'RunResult', 'Spread', 'TEST_PLAN', 'Verdict', 'judge_plan',
+    'judge_pose', 'load_missions', 'predict_end_pose', 'spread',
 ]
 
 Verdict = Literal['pass', 'fail', 'skipped', 'info']
