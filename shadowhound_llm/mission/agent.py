@@ -139,6 +139,8 @@ class AgentCore:
         self._clock = 0.0  # the latest time an input brought (commands are timed by it)
         self.go2_mode: int | None = None  # go2_states mode, when the bridge reports it
         self._jobs: dict[str, PlanningJob] = {}
+        self._submitted: dict[str, int] = {}  # mission id -> order of arrival (preemption)
+        self._arrivals = 0
         self._waiting: _Waiting | None = None
         self._validation = 0  # generation of the latest validation (older results ignored)
         # Only the start-up validation ends the node; after a parameter change it reports.
@@ -246,9 +248,14 @@ class AgentCore:
             self._status(out, mission_id, MissionState.REJECTED, shown, message=problem[1],
                          reason=problem[0])
             return out
-        if not request.dry_run and self.busy:
-            self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '
-                                                   f'robot stopped', Reason.PREEMPTED)
+        # A new mission preempts the running one only once its plan is accepted (_take_over):
+        # a rejected mission leaves it alone.
+        self._arrivals += 1
+        self._submitted[mission_id] = self._arrivals
+        if len(self._submitted) > 256:  # rejected and dry-run missions leave their entry
+            live = set(self._jobs) | ({self._waiting.mission_id} if self._waiting else set())
+            self._submitted = {k: n for k, n in self._submitted.items()
+                               if k in live or k == mission_id}
         rules_plan = plan_from_rules(text, self.config) if request.planner != 'llm' else None
         if self._must_wait_for_odom(request, rules_plan):
             self._waiting = _Waiting(mission_id, request, rules_plan,
@@ -427,6 +434,7 @@ class AgentCore:
             self._status(out, mission_id, MissionState.REJECTED, text, message=problem,
                          planner=planner, reason=Reason.ROBOT_MODE)
             return
+        self._take_over(out, mission_id)
         extra: dict[str, Any] = {'planner': planner}
         if self.runner.home is not None:
             extra['home'] = self.runner.home.as_dict()
@@ -435,6 +443,40 @@ class AgentCore:
         # First command now, not at the next timer tick; the node restarts its timer here.
         self._emit(out, self.runner.tick(now, self._odom_sample(now)))
         out.restart_timer = True
+
+    def _still_inside(self, out: AgentOutput, job: PlanningJob, actions: list[Action],
+                      backend: str) -> bool:
+        """An LLM plan about to take over, checked again from the pose now.
+
+        The robot may have moved (another mission kept running) while the LLM planned.
+        False: the mission is rejected and what runs is left alone.
+        """
+        try:
+            self._envelope_cursor().check_all(actions)
+        except EnvelopeViolation as exc:
+            self._end_job(job.mission_id)
+            self._status(out, job.mission_id, MissionState.REJECTED, job.text,
+                         message=f'outside the safety envelope from the pose now: {exc}',
+                         planner=backend or None, reason=Reason.ENVELOPE)
+            return False
+        return True
+
+    def _take_over(self, out: AgentOutput, mission_id: str) -> None:
+        """Nav2's convention: an accepted mission preempts what runs, plans or waits.
+
+        Missions submitted after this one and still planning are left to plan (the newest
+        accepted one ends up running).
+        """
+        mine = self._submitted.get(mission_id, -1)
+        kept = {k: self._jobs.pop(k) for k in list(self._jobs)
+                if self._submitted.get(k, -1) >= mine}
+        self._submitted = {k: n for k, n in self._submitted.items()
+                           if k in kept or (self._waiting and k == self._waiting.mission_id)}
+        running = self.runner.busy
+        if running or self._jobs or self._waiting is not None:
+            self.halt(out, MissionState.CANCELLED, f'preempted by mission {mission_id}; '
+                                                   f'robot stopped', Reason.PREEMPTED)
+        self._jobs.update(kept)
 
     def halt(self, out: AgentOutput, state: MissionState, message: str, reason: Reason) -> None:
         """The single stop path: end what runs, plans or waits, and command a zero Twist."""
@@ -458,7 +500,7 @@ class AgentCore:
         if isinstance(event, ActionPlanned):
             if running:
                 self.runner.add_action(event.action)
-            else:
+            elif self._still_inside(out, job, [event.action], event.backend):
                 self._start(out, job.mission_id, job.text, [event.action], event.backend, False,
                             now)
         elif isinstance(event, PlanComplete):
@@ -467,7 +509,7 @@ class AgentCore:
                 self._dry_run_result(out, job.mission_id, job.text, event.plan, event.backend)
             elif running:
                 self.runner.close_plan()
-            else:
+            elif self._still_inside(out, job, list(event.plan.actions), event.backend):
                 self._start(out, job.mission_id, job.text, list(event.plan.actions),
                             event.backend, True, now)
         elif isinstance(event, PlanFailed):

@@ -265,6 +265,68 @@ def test_a_new_mission_preempts_the_running_one_with_a_zero_twist_first(make_cor
     assert c.states('b')[:3] == ['received', 'planning', 'executing']
 
 
+def moving(c: Core, mission_id: str) -> bool:
+    return c.core.runner.mission is not None and c.core.runner.mission.mission_id == mission_id
+
+
+@pytest.mark.parametrize('text, reason', [
+    ('go to x=100, y=0', Reason.ENVELOPE),          # the rules plan it; the envelope refuses
+    ('dance the tango with me', Reason.NO_LLM),     # needs an LLM, and there is none
+])
+def test_a_rejected_mission_leaves_the_running_one_alone(make_core, text, reason):
+    c = make_core()
+    c.odom()
+    c.submit(request('move forward 2 meters', id='a'))
+    c.drive(0.5)
+    c.submit(request(text, id='bad'))
+    assert c.final('bad').state == MissionState.REJECTED and c.final('bad').reason == reason
+    assert c.final('a') is None and moving(c, 'a')
+    c.drive(0.5)
+    assert c.cmds[-1].linear > 0, 'the running mission still drives'
+    c.drive(8.0)
+    assert c.final('a').state == MissionState.SUCCEEDED
+
+
+def test_an_llm_mission_takes_over_when_its_first_action_is_accepted(make_core):
+    gate = threading.Event()
+    c = make_core([ScriptedBackend(gate=gate)])
+    c.odom()
+    c.submit(request('move forward 2 meters', id='a'))  # the rules: at once
+    c.drive(0.5)
+    c.submit(request('walk half a meter and then face left', id='llm'))
+    c.drive(0.5)  # the LLM is still planning: the running mission goes on
+    assert c.final('a') is None and moving(c, 'a') and c.cmds[-1].linear > 0
+    gate.set()
+    c.drain_until(lambda: c.final('a') is not None)
+    final = c.final('a')
+    assert final.state == MissionState.CANCELLED and final.reason == Reason.PREEMPTED
+    assert 'preempted by mission llm' in final.message
+    assert moving(c, 'llm') and 'executing' in c.states('llm')
+
+
+def test_an_llm_mission_that_fails_leaves_the_running_one_alone(make_core):
+    c = make_core([ScriptedBackend(fail='connection refused')])
+    c.odom()
+    c.submit(request('move forward 2 meters', id='a'))
+    c.drive(0.3)
+    c.submit(request('walk half a meter and then face left', id='llm'))
+    c.drain_until(lambda: c.final('llm') is not None)
+    assert c.final('llm').state == MissionState.FAILED
+    assert c.final('a') is None and moving(c, 'a')
+
+
+def test_stop_words_always_stop_even_while_an_llm_plans(make_core):
+    gate = threading.Event()
+    c = make_core([ScriptedBackend(gate=gate)])
+    c.odom()
+    c.submit(request('move forward 2 meters', id='a'))
+    c.drive(0.3)
+    c.submit(request('walk half a meter and then face left', id='llm'))
+    out = c.submit('stop')
+    assert c.final('a').state == MissionState.CANCELLED and c.final('llm') is not None
+    assert out.cmds[-1].is_zero() and not c.core.busy
+
+
 def test_stop_ends_planning_and_motion_and_succeeds(make_core):
     gate = threading.Event()
     backend = ScriptedBackend(gate=gate)

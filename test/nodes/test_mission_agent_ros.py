@@ -103,6 +103,17 @@ def test_cancel_topic(make_harness):
     assert h.run('move forward 0.2 m')['state'] == 'succeeded', 'next mission must work'
 
 
+def test_a_rejected_mission_leaves_the_running_one_moving(make_harness):
+    h = make_harness()
+    h.send('move forward 1 m')
+    assert h.probe.wait(lambda: h.probe.pose.x > 0.2, 10.0)
+    refused = h.run('go to x=100, y=0')
+    assert refused['state'] == 'rejected' and 'safety envelope' in refused['message']
+    first = h.wait_state('move forward 1 m', ('succeeded', 'cancelled', 'failed'), 20.0)
+    assert first is not None and first['state'] == 'succeeded', first
+    assert h.settle().x == pytest.approx(1.0, abs=0.1)
+
+
 def test_new_mission_preempts_the_running_one(make_harness):
     h = make_harness()
     h.send('move forward 3 m')
