@@ -34,6 +34,8 @@ EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_NO_AGENT, EXIT_INTERRUPTED = 0, 1,
 DEFAULT_TIMEOUT_S = 180.0      # planning (llm_timeout_s) + max_mission_duration_s, with room
 CANCEL_WAIT_S = 5.0            # after a cancel, how long the agent gets to confirm it
 STOP_WORDS = ('stop',)
+MAX_ECHO_CHARS = 80            # the mission text echoed in the `received` line
+MAX_LINE_CHARS = 300           # a status message (the agent's words) on one line
 
 
 class UsageError(Exception):
@@ -107,15 +109,22 @@ def exit_code(state: MissionState | None) -> int:
     return EXIT_SUCCEEDED if state == MissionState.SUCCEEDED else EXIT_FAILED
 
 
+def one_line(text: str, limit: int) -> str:
+    """The text on one line (whitespace runs as one space), clipped to limit with '…'."""
+    flat = ' '.join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + '…'
+
+
 class Printer:
     """Writes each status once, one line each (or JSON lines), and the plan when it changes."""
 
-    def __init__(self, as_json: bool, start: float, out: Any = None) -> None:
+    def __init__(self, as_json: bool, start: float, out: Any = None, sent: str = '') -> None:
         self.as_json = as_json
         self.start = start
         self.out = out or sys.stdout
         self.printed = 0
         self.plan: dict[str, Any] | None = None
+        self.sent = sent  # the text sent, for its length when the agent echoes only its start
 
     def statuses(self, statuses: list[MissionStatus]) -> None:
         """Print the statuses not printed yet (``statuses`` is the whole list so far)."""
@@ -128,9 +137,12 @@ class Printer:
         """The lines for one status."""
         if self.as_json:
             return [status.to_json()]
-        text = status.message or status.text
+        text = one_line(status.message or status.text, MAX_LINE_CHARS)
         if status.state == MissionState.RECEIVED:
-            text = f'"{status.text}"' + (' (dry run)' if status.dry_run else '')
+            chars = len(self.sent) if self.sent.startswith(status.text) else len(status.text)
+            shown = one_line(status.text, MAX_ECHO_CHARS)
+            text = f'"{shown}"' + (f' ({chars} characters)' if shown != status.text else '') \
+                + (' (dry run)' if status.dry_run else '')
         out = [f'{elapsed:7.2f} s  {status.state.value:<9}  {text}']
         if status.plan and status.plan != self.plan:
             self.plan = status.plan
@@ -186,13 +198,14 @@ class _Session:
         self.opts = opts
         self.client = client
         self.interrupted = interrupted
-        self.start = time.monotonic()
-        self.printer = Printer(opts.json, self.start)
+        self.start = time.monotonic()  # reset once the agent is found (after discovery)
+        self.printer = Printer(opts.json, self.start,
+                               sent=opts.text if opts.mode == 'mission' else '')
         self.topic = (f'/{opts.namespace}' if opts.namespace else '') + '/mission_command'
 
     def run(self) -> int:
-        listening = (self.client.cancel_pub if self.opts.mode == 'cancel'
-                     else self.client.mission_pub).get_subscription_count
+        listening = (self.client.cancel_pub.get_subscription_count
+                     if self.opts.mode == 'cancel' else self.client.agent_count)
         if not self._wait(lambda: listening() > 0, self.opts.connect_timeout):
             if self.interrupted.is_set():
                 self.printer.note('mission: interrupted before anything was sent')
@@ -201,6 +214,8 @@ class _Session:
                   f'{self.opts.connect_timeout:g} s): is it running, with the same '
                   f'ROS_DOMAIN_ID and namespace?', file=sys.stderr)
             return EXIT_NO_AGENT
+        # Times (and --timeout) count from here: DDS discovery is not the mission's time.
+        self.start = self.printer.start = time.monotonic()
         if self.opts.mode == 'cancel':
             return self._cancel()
         if self.opts.mode == 'stop':
@@ -228,8 +243,7 @@ class _Session:
         while final is None:
             self._wait(self._news(mission_id, len(self.client.statuses_for(mission_id))),
                        deadline - time.monotonic())
-            self.printer.statuses(self.client.statuses_for(mission_id))
-            final = self.client.terminal_of(mission_id)
+            final = self._print(mission_id)
             if final is not None:
                 break
             if self.interrupted.is_set() or time.monotonic() >= deadline:
@@ -238,6 +252,16 @@ class _Session:
                 return self._give_up(mission_id, why, cancel_on_exit)
         self._summary(mission_id, final)
         return exit_code(final.state)
+
+    def _print(self, mission_id: str) -> MissionStatus | None:
+        """Print what arrived, from one snapshot; the terminal status if it was printed.
+
+        The terminal status is taken from the lines printed, never looked up afterwards: one
+        that arrives while printing is printed on the next round, before the summary.
+        """
+        statuses = self.client.statuses_for(mission_id)
+        self.printer.statuses(statuses)
+        return next((s for s in statuses if s.terminal), None)
 
     def _news(self, mission_id: str, seen: int) -> Callable[[], bool]:
         return lambda: (len(self.client.statuses_for(mission_id)) > seen
@@ -252,9 +276,8 @@ class _Session:
         if cancel:
             self.printer.note(f'mission: {why}: cancelling mission {mission_id}')
             self.client.cancel()
-            final = self.client.wait(lambda: self.client.terminal_of(mission_id),
-                                     CANCEL_WAIT_S)
-            self.printer.statuses(self.client.statuses_for(mission_id))
+            self.client.wait(lambda: self.client.terminal_of(mission_id), CANCEL_WAIT_S)
+            final = self._print(mission_id)
             if final is not None:
                 self._summary(mission_id, final)
                 return exit_code(final.state)

@@ -2,18 +2,28 @@
 # SPDX-License-Identifier: Apache-2.0
 """The mission command as an operator runs it: a real process against real nodes."""
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
+from core_link import CoreLink
 import pytest
 
 from shadowhound_llm.common.contract import MissionState, MissionStatus
 from shadowhound_llm.common.local_dds import local_dds_env
-from shadowhound_llm.tools.mission_cli import exit_code, parse_args, Printer, UsageError
+from shadowhound_llm.common.params import AgentConfig
+from shadowhound_llm.tools.mission_cli import (
+    _Session,
+    exit_code,
+    parse_args,
+    Printer,
+    UsageError,
+)
 
 
 def cli_env():
@@ -67,6 +77,79 @@ def test_exit_codes_and_lines():
     again = printer.lines(MissionStatus(mission_id='a', state=MissionState.SUCCEEDED,
                                         text='t', plan=plan, message='done'), 2.0)
     assert len(again) == 1, 'the same plan is printed once'
+
+
+def test_a_long_text_is_echoed_clipped_to_one_readable_line():
+    text = 'move forward\n1 meter ' * 5000  # 105 kB, as sent
+    printer = Printer(False, 0.0, sent=text)
+    echoed = text[:16384]  # the agent echoes only the start of a text over its limit
+    (line,) = printer.lines(MissionStatus(mission_id='a', state=MissionState.RECEIVED,
+                                          text=echoed), 0.01)
+    assert len(line) < 140 and '\n' not in line, line
+    assert line.split()[:5] == ['0.01', 's', 'received', '"move', 'forward']
+    assert line.endswith('…" (105000 characters)')
+    (reason,) = printer.lines(MissionStatus(mission_id='a', state=MissionState.REJECTED,
+                                            text=echoed, message='too long\n' * 100), 0.02)
+    assert '\n' not in reason and len(reason) < 340 and reason.endswith('…')
+
+
+class SlowTerminal(io.StringIO):
+    """A stdout that blocks on the first line until the mission has ended (a slow pipe)."""
+
+    def __init__(self, link: CoreLink) -> None:
+        super().__init__()
+        self.link = link
+
+    def write(self, text: str) -> int:
+        if not self.getvalue():
+            assert self.link.wait(lambda: any(s.terminal for s in self.link.statuses), 5.0)
+        return super().write(text)
+
+
+@pytest.mark.parametrize('as_json', [True, False])
+def test_the_terminal_status_is_printed_even_when_it_arrives_while_printing(as_json, capsys):
+    link = CoreLink(AgentConfig(backend='none', validate_on_startup=False))
+    try:
+        opts, _ = parse_args(['move forward 50 m', '--id', 'far'] + (['--json'] if as_json
+                                                                        else []))
+        session = _Session(opts, link, threading.Event())
+        out = SlowTerminal(link)
+        session.printer = Printer(as_json, time.monotonic(), out=out, sent=opts.text)
+        assert session.run() == 1
+    finally:
+        link.close()
+    lines = out.getvalue().strip().splitlines()
+    if as_json:
+        assert MissionStatus.from_json(lines[-1]).state == MissionState.REJECTED
+    else:
+        assert lines[-1].split()[2] == 'rejected'
+    assert 'mission far: rejected' in capsys.readouterr()[1 if as_json else 0] + \
+        out.getvalue()
+
+
+class LateAgent(CoreLink):
+    """An agent that DDS discovery shows only after a second."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        super().__init__(config)
+        self.visible_at = time.monotonic() + 1.0
+
+    def agent_count(self) -> int:
+        return super().agent_count() if time.monotonic() >= self.visible_at else 0
+
+
+def test_elapsed_times_start_when_the_agent_is_found():
+    link = LateAgent(AgentConfig(backend='none', validate_on_startup=False))
+    try:
+        opts, _ = parse_args(['move forward 50 m'])
+        session = _Session(opts, link, threading.Event())
+        out = io.StringIO()
+        session.printer = Printer(False, time.monotonic(), out=out, sent=opts.text)
+        session.run()
+    finally:
+        link.close()
+    received = out.getvalue().splitlines()[0].split()
+    assert received[2] == 'received' and float(received[0]) < 0.5, out.getvalue()
 
 
 def test_bad_arguments_exit_2_without_ros():
