@@ -43,8 +43,12 @@ FAILED = 'FINAL VERIFICATION FAILED'
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog='benchmark', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=backend_names(), default='ollama')
-    parser.add_argument('--host', default=None)
+    parser.add_argument('--backend', choices=backend_names(), default='ollama',
+                        help='the server kind: ollama (default) or openai (an '
+                             'OpenAI-compatible server, e.g. llama.cpp)')
+    parser.add_argument('--host', default=None,
+                        help='server address (default: $OLLAMA_HOST, else '
+                             'http://localhost:11434)')
     parser.add_argument('--models', default=None,
                         help='comma-separated models; the first is the baseline and final')
     parser.add_argument('--model', default=None, help='one model (same as --models NAME)')
@@ -55,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='write results.json, results.md and PNG plots here')
     parser.add_argument('--corpus', default=None, help='mission corpus YAML (default: built-in)')
     parser.add_argument('--limit', type=int, default=0, help='only the first N missions')
-    parser.add_argument('--timeout', type=float, default=120.0, help='seconds per LLM call')
+    parser.add_argument('--timeout', type=float, default=120.0,
+                        help='seconds allowed for each LLM call (default 120)')
     parser.add_argument('--mission-budget', type=float, default=AgentConfig.llm_timeout_s,
                         help="the agent's llm_timeout_s: a model whose full-size plan takes "
                              'longer is reported too slow for it (default %(default)g s)')

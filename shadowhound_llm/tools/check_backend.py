@@ -28,7 +28,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = _Parser(prog='check_backend', description=__doc__.splitlines()[0])
-    parser.add_argument('--backend', choices=backend_names(), default='ollama')
+    parser.add_argument('--backend', choices=backend_names(), default='ollama',
+                        help='the server kind: ollama (default) or openai (an '
+                             'OpenAI-compatible server, e.g. llama.cpp)')
     parser.add_argument('--host', default=None,
                         help='server address as OLLAMA_HOST takes it, e.g. 192.168.1.20:11434 '
                              '(default: $OLLAMA_HOST or 127.0.0.1:11434; for openai: the '
@@ -38,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--strict', action='store_true', help='treat warnings as failures')
     parser.add_argument('--timeout', type=float, default=60.0,
                         help='seconds allowed for each LLM call (default 60)')
-    parser.add_argument('--min-tokens-per-s', type=float, default=AgentConfig.min_tokens_per_s)
+    parser.add_argument('--min-tokens-per-s', type=float, default=AgentConfig.min_tokens_per_s,
+                        help='slowest acceptable decode speed, tokens/s (default %(default)g, '
+                             "the agent's min_tokens_per_s): slower is a warning")
     add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     return parser
 

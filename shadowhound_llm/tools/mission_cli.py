@@ -55,12 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
                             'arguments, 3 no agent answered')
     parser.add_argument('text', nargs='*', help='the mission text; "stop" stops the robot')
     parser.add_argument('--id', default=None, help='mission id (made up when not given)')
-    parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto')
+    parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
+                        help='auto: the rule planner, else the LLM; rules: never the LLM; '
+                             'llm: the LLM for every mission')
     parser.add_argument('--dry-run', action='store_true',
                         help='plan and check the envelope, report the plan, never move')
     parser.add_argument('--timeout', type=float, default=DEFAULT_TIMEOUT_S,
-                        help=f'seconds to wait for the result (default {DEFAULT_TIMEOUT_S:g}); '
-                             'a mission still running then is cancelled')
+                        help=f"seconds to wait for the mission's result, from when the agent "
+                             f'is found (default {DEFAULT_TIMEOUT_S:g}); a mission still '
+                             f'running then is cancelled')
     parser.add_argument('--connect-timeout', type=float, default=10.0,
                         help='seconds to wait for a mission_agent to appear (default 10)')
     parser.add_argument('--json', action='store_true',

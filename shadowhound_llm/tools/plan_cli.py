@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--model', default=None, help='model name')
     parser.add_argument('--params-file', default=None,
                         help='mission_agent parameters YAML (limits, backend settings)')
-    parser.add_argument('--timeout', type=float, default=None, help='llm_timeout_s override')
+    parser.add_argument('--timeout', type=float, default=None,
+                        help="seconds allowed for each LLM call (default: the agent's "
+                             'llm_timeout_s, from --params-file or 30)')
     parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
                         help='auto: the rule planner, else the LLM (as mission_agent); rules: '
                              'the rule planner only; llm: the LLM for every mission')

@@ -75,15 +75,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                                                 'report.json, trajectory.png')
     parser.add_argument('--json', action='store_true', help='also print report.json')
     g = parser.add_argument_group('criteria and abort limits')
-    g.add_argument('--max-first-reply-s', type=float, default=c.max_first_reply_s)
-    g.add_argument('--max-response-s', type=float, default=c.max_response_s)
-    g.add_argument('--min-tokens-per-s', type=float, default=c.min_tokens_per_s)
-    g.add_argument('--max-memory-gb', type=float, default=c.max_memory_gb)
-    g.add_argument('--stable-ratio', type=float, default=c.stable_ratio)
+    g.add_argument('--max-first-reply-s', type=float, default=c.max_first_reply_s,
+                   help='phase 1: the first LLM reply within this many seconds (default '
+                        '%(default)g)')
+    g.add_argument('--max-response-s', type=float, default=c.max_response_s,
+                   help="phase 4: every mission's response within this many seconds "
+                        '(default %(default)g)')
+    g.add_argument('--min-tokens-per-s', type=float, default=c.min_tokens_per_s,
+                   help='phase 4: median decode speed above this, tokens/s (default '
+                        '%(default)g)')
+    g.add_argument('--max-memory-gb', type=float, default=c.max_memory_gb,
+                   help="phase 4: the LLM's GPU memory below this, GB (default %(default)g)")
+    g.add_argument('--stable-ratio', type=float, default=c.stable_ratio,
+                   help='phase 4: the last tokens/s at least this times the first (default '
+                        '%(default)g)')
     g.add_argument('--tolerance', type=float, default=c.tolerance_ratio,
-                   help='motion tolerance as a fraction of the commanded distance/angle')
+                   help='motion tolerance as a fraction of the commanded distance/angle '
+                        '(default %(default)g)')
     g.add_argument('--mission-timeout', type=float, default=c.mission_timeout_s,
-                   help='abort when a mission runs longer (s)')
+                   help='seconds each mission may run before the robot is stopped and the '
+                        'run aborted (default %(default)g)')
     g.add_argument('--collapse-ratio', type=float, default=c.collapse_ratio,
                    help='abort when tokens/s falls below this fraction of the first')
     g.add_argument('--startup-timeout', type=float, default=120.0,
