@@ -106,10 +106,15 @@ def _format_host(host: str) -> str:
     return f'[{host}]' if ':' in host else host
 
 
+# The one default Ollama address: mission_agent's ollama_host default and every CLI's.
+DEFAULT_OLLAMA_HOST = f'http://localhost:{OLLAMA_PORT}'
+
+
 def default_ollama_host(environ: dict[str, str] | None = None) -> str:
-    """``$OLLAMA_HOST`` parsed as Ollama does, else http://127.0.0.1:11434."""
+    """``$OLLAMA_HOST`` parsed as Ollama does, else DEFAULT_OLLAMA_HOST (localhost:11434)."""
     env = os.environ if environ is None else environ
-    return parse_host(env.get('OLLAMA_HOST', ''))
+    raw = env.get('OLLAMA_HOST', '').strip().strip('"\'').strip()
+    return parse_host(raw) if raw else DEFAULT_OLLAMA_HOST
 
 
 def parse_url(text: str) -> str:

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .hosts import DEFAULT_OLLAMA_HOST
+
 
 def param(default: Any, description: str, min_value: float | None = None,
           max_value: float | None = None, read_only: bool = False) -> Any:
@@ -73,7 +75,7 @@ class AgentConfig(_Params):
     NODE = 'mission_agent'
 
     backend: str = param('ollama', 'LLM backend: ollama | openai | none (rule planner only)')
-    ollama_host: str = param('http://localhost:11434', 'Ollama server URL')
+    ollama_host: str = param(DEFAULT_OLLAMA_HOST, 'Ollama server URL')
     model: str = param('phi4:14b', 'Ollama model used for planning')
     keep_alive: str = param('-1', 'Ollama keep_alive: seconds or Go duration; -1 keeps it loaded')
     num_ctx: int = param(4096, 'LLM context length in tokens (set explicitly)', 512, 262144)
@@ -197,7 +199,8 @@ class MonitorConfig(_Params):
 
     period_s: float = param(1.0, 'Diagnostics period (s; read-only: the timer is set at '
                             'start-up)', 0.1, 60.0, read_only=True)
-    ollama_host: str = param(AgentConfig.ollama_host, 'Ollama server URL (for /api/ps)')
+    ollama_host: str = param(AgentConfig.ollama_host, 'Ollama server URL (for /api/ps); empty: '
+                             'no Ollama to watch (Ollama models OK, not watched)')
     telemetry: str = param('auto', 'Telemetry source: auto (jtop, then NVML) | jtop | nvml | none')
     baseline_tokens_per_s: float = param(0.0, 'Expected decode speed; 0 learns it from the first '
                                          'baseline_samples calls', 0.0, 10000.0)

@@ -137,6 +137,9 @@ def power_task(state: MonitorState) -> DiagStatus:
 
 def ollama_models_task(state: MonitorState) -> DiagStatus:
     """Loaded models from /api/ps: size, share in VRAM, context, expiry (works on Thor)."""
+    if not state.ollama_host:
+        return DiagStatus('Ollama models', OK, 'not watched: ollama_host is empty (the agent '
+                                               'uses no Ollama server)', [('host', '')])
     if state.ollama_models is None:
         return DiagStatus('Ollama models', ERROR, f'Ollama unreachable at {state.ollama_host}: '
                                                   f'{state.ollama_error}',

@@ -27,6 +27,11 @@ from .telemetry import choose_source, NoSource, TelemetryUnavailable
 SOURCE_RETRY_S = 30.0
 
 
+def watched_host(raw: str) -> str:
+    """The Ollama URL to poll; '' (not watched) for an empty ``ollama_host``."""
+    return parse_host(raw) if raw.strip() else ''
+
+
 class MonitorCore:
     """See the module docstring. ``tick`` runs on the owner's thread, the poller on its own."""
 
@@ -36,7 +41,7 @@ class MonitorCore:
         self.source = source if source is not None else choose_source(config.telemetry)
         self._source_wanted: str | None = None   # a live change of ``telemetry``
         self._since_retry = 0.0
-        host = parse_host(config.ollama_host)
+        host = watched_host(config.ollama_host)
         self.state = MonitorState(
             hardware_id=socket.gethostname(), ollama_host=host,
             detector=DegradationDetector(**detector_settings(config)),
@@ -44,7 +49,7 @@ class MonitorCore:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._host_wanted: str | None = None    # a live change of ``ollama_host``
-        self._ollama = OllamaClient(host, timeout_s=self._poll_timeout())
+        self._ollama = OllamaClient(host, timeout_s=self._poll_timeout()) if host else None
         self._poller = threading.Thread(target=self._poll_ollama, name='ollama-ps',
                                         daemon=True)
 
@@ -68,7 +73,7 @@ class MonitorCore:
             self.state.detector.configure(**detector_settings(new))
             self.state.expected_num_ctx = new.expected_num_ctx or None
             if new.ollama_host != old.ollama_host:
-                host = parse_host(new.ollama_host)
+                host = watched_host(new.ollama_host)
                 self._host_wanted = host
                 self.state.ollama_host, self.state.ollama_version = host, None
                 self.state.ollama_models, self.state.ollama_error = None, 'not polled yet'
@@ -94,11 +99,16 @@ class MonitorCore:
             with self._lock:
                 host, self._host_wanted = self._host_wanted, None
             if host is not None:   # the client belongs to this thread: rebuild it here
-                self._ollama.close()
-                self._ollama = OllamaClient(host, timeout_s=self._poll_timeout())
+                if self._ollama is not None:
+                    self._ollama.close()
+                self._ollama = (OllamaClient(host, timeout_s=self._poll_timeout()) if host
+                                else None)
             try:
-                version = self.state.ollama_version or self._ollama.version()
-                models, error = self._ollama.ps(), ''
+                if self._ollama is None:  # empty ollama_host: no Ollama to watch
+                    version, models, error = None, None, ''
+                else:
+                    version = self.state.ollama_version or self._ollama.version()
+                    models, error = self._ollama.ps(), ''
             except BackendError as exc:
                 version, models, error = None, None, str(exc)
             with self._lock:
@@ -145,7 +155,8 @@ class MonitorCore:
         self._wake.set()
         if self._poller.is_alive():
             self._poller.join(timeout=2.0)
-        self._ollama.close()
+        if self._ollama is not None:
+            self._ollama.close()
         self._close_source()
 
 

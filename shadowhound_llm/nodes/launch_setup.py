@@ -176,6 +176,12 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
         # Watch the agent's server unless your own gpu_monitor file names another one.
         if a['ollama_host'] or not (a['gpu_monitor_params_file'] and 'ollama_host' in values):
             values['ollama_host'] = host
+            chosen = {**agent_values, **overrides}
+            used = {str(chosen.get(k, getattr(AgentConfig, k)) or '')
+                    for k in ('backend', 'fallback_backend')}
+            if not a['ollama_host'] and 'ollama' not in used:
+                values['ollama_host'] = ''  # nothing to watch: Ollama models OK, not watched
+                notes.append('gpu_monitor: no Ollama to watch (the agent uses none)')
         nodes.append(NodePlan(PACKAGE, 'gpu_monitor', 'gpu_monitor', namespace, values,
                               ros_args, params_source=source))
     if _flag(a, 'sim'):

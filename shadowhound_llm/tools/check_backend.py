@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                              'OpenAI-compatible server, e.g. llama.cpp)')
     parser.add_argument('--host', default=None,
                         help='server address as OLLAMA_HOST takes it, e.g. 192.168.1.20:11434 '
-                             '(default: $OLLAMA_HOST or 127.0.0.1:11434; for openai: the '
+                             '(default: $OLLAMA_HOST or localhost:11434; for openai: the '
                              'OpenAI-compatible base URL)')
     parser.add_argument('--model', default=None, help='model name (default phi4:14b)')
     parser.add_argument('--json', action='store_true', help='print one JSON object')

@@ -88,9 +88,9 @@ def main(args: list[str] | None = None) -> int:
     parser.add_argument('--out', default='out/demo', help='folder for the report, PNG, photos '
                                                          'and logs')
     parser.add_argument('--timeout', type=float, default=0.0,
-                        help="seconds each mission may run before robot_test stops the robot "
-                             "and aborts (its --mission-timeout; default 30, 90 with the tiny "
-                             "model)")
+                        help='seconds each mission may run before robot_test stops the robot '
+                             'and aborts (its --mission-timeout; default 30, 90 with the tiny '
+                             'model)')
     parser.add_argument('--no-llm', action='store_true', help='rule planner only')
     parser.add_argument('--robots', type=int, default=1,
                         help='N > 1: N simulated GO2s and agents in namespaces robot1..N '

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from shadowhound_llm.common.hosts import default_ollama_host, HostError, parse_host, parse_url
+from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 
@@ -68,7 +69,9 @@ def test_malformed_addresses_say_what_is_wrong(text, match):
 
 def test_default_host_reads_ollama_host():
     assert default_ollama_host({'OLLAMA_HOST': '10.1.2.3'}) == 'http://10.1.2.3:11434'
-    assert default_ollama_host({}) == 'http://127.0.0.1:11434'
+    # one default everywhere: the agent's ollama_host parameter and every CLI agree
+    assert default_ollama_host({}) == 'http://localhost:11434' == AgentConfig().ollama_host
+    assert default_ollama_host({'OLLAMA_HOST': ''}) == AgentConfig().ollama_host
 
 
 def _check_backend(*args, env_host=None):

@@ -66,6 +66,18 @@ def test_a_live_host_change_polls_the_new_server_and_shows_its_models(core):
         assert float(memory[DiagKey.OLLAMA_VRAM_GIB]) > 1.0  # /api/ps's size_vram, summed
 
 
+def test_an_empty_ollama_host_is_not_watched_and_not_an_error(core):
+    monitor = core(ollama_host='')
+    time.sleep(0.3)  # a poll period: nothing is polled, nothing fails
+    shown = statuses(monitor)['Ollama models']
+    assert shown.level == Severity.OK and shown.message.startswith('not watched')
+    with OllamaDouble() as ollama:  # set live: watched from then on
+        monitor.reconfigure(replace(monitor.config, ollama_host=ollama.url))
+        wait_for(monitor, lambda s: s['Ollama models'].message == 'no model loaded')
+        monitor.reconfigure(replace(monitor.config, ollama_host=''))
+        assert statuses(monitor)['Ollama models'].message.startswith('not watched')
+
+
 def test_llm_metrics_feed_the_throughput_status(core):
     monitor = core(ollama_host='127.0.0.1:9')
     assert 'no LLM calls seen yet' in statuses(monitor)['LLM throughput'].message

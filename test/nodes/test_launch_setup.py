@@ -134,6 +134,17 @@ def test_defaults_pass_the_shipped_files_unchanged():
     assert p.node('mission_agent').params_source == str(CONFIG / 'mission_agent.yaml')
 
 
+def test_gpu_monitor_watches_ollama_only_when_the_agent_uses_it():
+    for args in ({'backend': 'none'}, {'backend': 'openai'}):
+        p = plan(**args)
+        assert p.node('gpu_monitor').parameters['ollama_host'] == '', args
+        assert 'gpu_monitor: no Ollama to watch (the agent uses none)' in p.notes
+    assert plan(backend='none', fallback_backend='ollama').node(
+        'gpu_monitor').parameters['ollama_host'] == 'http://localhost:11434'
+    named = plan(backend='none', ollama_host='thor.local')  # asked for by name: watched
+    assert named.node('gpu_monitor').parameters['ollama_host'] == 'http://thor.local:11434'
+
+
 @pytest.mark.parametrize('name,value', [('model', 'qwen2.5:7b'), ('backend', 'openai'),
                                         ('fallback_backend', 'openai'), ('backend', 'none'),
                                         ('openai_model', 'Qwen/Qwen2.5-7B-Instruct'),
