@@ -403,7 +403,9 @@ def _public_cmd(cmd: dict[str, Any]) -> dict[str, Any]:
 def _pose_dict(pose: Pose2D | None) -> dict[str, float] | None:
     if pose is None:
         return None
-    return {'x': round(pose.x, 3), 'y': round(pose.y, 3), 'yaw': round(pose.yaw, 4)}
+    # yaw in radians (as it always was) and yaw_deg, the unit of every other interface
+    return {'x': round(pose.x, 3), 'y': round(pose.y, 3), 'yaw': round(pose.yaw, 4),
+            'yaw_deg': round(math.degrees(pose.yaw), 2)}
 
 
 def _float(value: Any) -> float | None:

@@ -377,3 +377,11 @@ def test_events_stream_starts_with_a_snapshot_then_pushes(served):
     reader.join(2.0)
     assert lines[0] == 'event: snapshot'
     assert json.loads(lines[1][len('data: '):])['config'] == {'token_required': False}
+
+
+def test_api_state_gives_the_heading_in_degrees_beside_radians(served):
+    backend, _, url = served()
+    backend.state.on_pose(Pose2D(1.0, 2.0, math.pi / 2), 0.0)
+    with httpx.Client(base_url=url, timeout=5.0) as http:
+        pose = http.get('/api/state').json()['pose']
+    assert pose == {'x': 1.0, 'y': 2.0, 'yaw': round(math.pi / 2, 4), 'yaw_deg': 90.0}
