@@ -46,9 +46,10 @@ class GpuMonitor(Node):
         self.create_timer(cfg.period_s, self._publish)
         self.core.start()
         self.add_on_set_parameters_callback(self._on_set_parameters)
-        self.get_logger().info(f'telemetry: {self.core.source_name}; Ollama at '
-                               f'{self.state.ollama_host}; /diagnostics every '
-                               f'{cfg.period_s:g} s')
+        watched = (f'Ollama at {self.state.ollama_host}' if self.state.ollama_host
+                   else 'no Ollama to watch (ollama_host empty)')
+        self.get_logger().info(f'telemetry: {self.core.source_name}; {watched}; /diagnostics '
+                               f'every {cfg.period_s:g} s')
 
     @property
     def config(self) -> MonitorConfig:

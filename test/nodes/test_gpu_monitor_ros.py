@@ -127,6 +127,13 @@ def test_falling_rate_turns_throughput_to_error_within_two_periods(monitor):
         assert 'on CPU' in latest['LLM throughput'].message
 
 
+def test_an_empty_ollama_host_is_not_watched_and_not_an_error(monitor):
+    node, viewer = monitor('')  # what the launch gives it when the agent uses no Ollama
+    latest = viewer.wait_for(lambda s: 'Ollama models' in s, 5.0)
+    assert latest is not None and level(latest['Ollama models']) == 0
+    assert latest['Ollama models'].message.startswith('not watched')
+
+
 def test_unreachable_ollama_is_an_error_with_the_url(monitor):
     node, viewer = monitor('http://127.0.0.1:9')
     latest = viewer.wait_for(lambda s: level(s['Ollama models']) == 2, 5.0)
