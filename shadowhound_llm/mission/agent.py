@@ -258,6 +258,11 @@ class AgentCore:
                                if k in live or k == mission_id}
         rules_plan = plan_from_rules(text, self.config) if request.planner != 'llm' else None
         if self._must_wait_for_odom(request, rules_plan):
+            if self._waiting is not None:  # one mission waits: the newer one
+                older, self._waiting = self._waiting, None
+                self._status(out, older.mission_id, MissionState.CANCELLED, older.request.text,
+                             message=f'preempted by mission {mission_id} (both waiting for '
+                                     f'odometry)', reason=Reason.PREEMPTED)
             self._waiting = _Waiting(mission_id, request, rules_plan,
                                      now + self.config.odom_wait_s)
             self._status(out, mission_id, MissionState.PLANNING, text,

@@ -471,6 +471,17 @@ def test_motion_before_first_odometry_waits_for_it(make_core):
     assert c.states('w')[-1] == 'executing'
 
 
+def test_of_two_missions_waiting_for_odometry_the_newer_one_runs(make_core):
+    c = make_core(odom_wait_s=2.0)
+    c.submit(request('move forward 0.2 m', id='w1'))
+    c.submit(request('turn left 10 degrees', id='w2'))
+    first = c.final('w1')
+    assert first is not None and first.state == MissionState.CANCELLED
+    assert first.reason == Reason.PREEMPTED and 'preempted by mission w2' in first.message
+    c.odom()
+    assert c.states('w2')[-1] == 'executing' and c.final('w2') is None
+
+
 def test_motion_waits_only_odom_wait_s_then_fails_with_the_usual_message(make_core):
     c = make_core(odom_wait_s=0.3)
     c.submit(request('move forward 0.2 m', id='w'))
