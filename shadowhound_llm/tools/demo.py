@@ -151,6 +151,7 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
     from ..nodes.ros_common import tool_session
     from .robot_test import finish, RobotTest
 
+    said = level.note  # printed once at the start; again at the end only if it changed
     try:
         with tool_session() as ros:
             policies, criteria, words = _policies(level.name, timeout)
@@ -187,7 +188,8 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
         photos = sorted((out / 'photos').glob('*.png')) if (out / 'photos').exists() else []
         if photos:
             result.notes.append(f'Photo (Take a photo): {photos[-1]}')
-        print(level.note)
+        if level.note != said:
+            print(level.note)
         code = finish(result, out)
         if photos:
             print(f'photo: {photos[-1]}')

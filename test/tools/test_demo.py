@@ -32,6 +32,7 @@ def run_demo(tmp_path, *args):
 def test_demo_runs_the_four_phases_with_the_rule_planner_and_says_so(tmp_path):
     out, report, phases = run_demo(tmp_path, '--no-llm')
     assert 'demo: LLM backend: none (--no-llm)' in out
+    assert out.count('LLM backend: none') == 1 and out.count('agent backend:') == 1
     assert 'demo: dashboard at http://127.0.0.1:' in out  # the demo prints the dashboard's URL
     # it runs the phases it can, says which and why, and its verdict is a pass
     assert 'demo: runs phases 1, 3 (phase 2 not run: its text-only missions need an LLM; ' \
