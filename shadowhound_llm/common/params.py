@@ -17,8 +17,6 @@ from typing import Any
 
 import yaml
 
-from .hosts import DEFAULT_OLLAMA_HOST
-
 
 def param(default: Any, description: str, min_value: float | None = None,
           max_value: float | None = None, read_only: bool = False) -> Any:
@@ -75,7 +73,8 @@ class AgentConfig(_Params):
     NODE = 'mission_agent'
 
     backend: str = param('ollama', 'LLM backend: ollama | openai | none (rule planner only)')
-    ollama_host: str = param(DEFAULT_OLLAMA_HOST, 'Ollama server URL')
+    # common.hosts.DEFAULT_OLLAMA_HOST, every CLI's default too (this module imports nothing)
+    ollama_host: str = param('http://localhost:11434', 'Ollama server URL')
     model: str = param('phi4:14b', 'Ollama model used for planning')
     keep_alive: str = param('-1', 'Ollama keep_alive: seconds or Go duration; -1 keeps it loaded')
     num_ctx: int = param(4096, 'LLM context length in tokens (set explicitly)', 512, 262144)
