@@ -22,6 +22,7 @@ from shadowhound_llm.evaluation.robot_test_cases import (
     judge_plan,
     judge_pose,
     load_missions,
+    MissionRecord,
     MissionSpec,
     PHASE1_MISSION,
     PHASE2_MISSIONS,
@@ -142,6 +143,17 @@ def test_spread_of_a_series():
     assert (s.n, s.median, s.min, s.max) == (3, 25.0, 20.0, 30.0)
     assert s.stdev == pytest.approx(5.0)
     assert spread([]).text('s') == 'n/a'
+
+
+def test_the_text_phase_table_keeps_the_agents_whole_message():
+    message = ('this mission needs a language model, and no LLM backend is configured '
+               '(backend=none); the rule planner understands explicit commands such as '
+               '"move forward 1 meter"')
+    rec = MissionRecord(2, 1, 'Describe what you are', 'auto', True, state='rejected',
+                        message=message, verdict='fail')
+    phase = PhaseResult(2, PhasePolicy(), missions=[rec]).finish()
+    report = markdown(RunResult([phase], Criteria(), False))
+    assert message in report  # not cut mid-sentence
 
 
 def test_a_skipped_phase_makes_a_run_incomplete_a_failure_or_an_abort_fails_it(tmp_path):
