@@ -104,8 +104,8 @@ def recommend(figures: BridgeFigures, config: AgentConfig = DEFAULTS) -> dict[st
             out['stop_mode'] = (f'go2  (the robot went {figures.travel_after_stop_m:.2f} m '
                                 f'after a stop: a zero Twist does not stop this bridge)')
         else:
-            out['stop_mode'] = (f'keep  (the robot went {figures.travel_after_stop_m:.2f} m '
-                                f'after a stop)')
+            out['stop_mode'] = (f'as it is  (the robot went '
+                                f'{figures.travel_after_stop_m:.2f} m after a stop)')
     return out
 
 

@@ -32,7 +32,7 @@ def test_recommendations_name_the_parameters():
     assert rec['stop_mode'].startswith('go2')
     assert float(rec['odom_latency_s'].split()[0]) == pytest.approx(0.45 - 0.153, abs=0.01)
     assert float(rec['odom_timeout_s'].split()[0]) == 0.6
-    assert recommend(BridgeFigures(travel_after_stop_m=0.04))['stop_mode'].startswith('keep')
+    assert recommend(BridgeFigures(travel_after_stop_m=0.04))['stop_mode'].startswith('as it is')
 
 
 @pytest.mark.ros
