@@ -42,10 +42,10 @@ def test_corpus_has_the_required_coverage():
     for m in corpus:
         categories[m.category] += 1
     assert {'test_plan', 'rephrase', 'units', 'sequence', 'text_only', 'reject',
-            # what operators type (issue 10)
+            # what operators type
             'number_words', 'correction', 'negation', 'robot_relative', 'named_place',
             'question',
-            # the new vocabulary (issue 13)
+            # speeds, timed and sideways motion, arcs, units
             'speed', 'speed_word', 'timed', 'sideways', 'arc', 'radians', 'turn_no_angle',
             'inexpressible'} <= set(categories)
     assert min(categories.values()) >= 5, categories
