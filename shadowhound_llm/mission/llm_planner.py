@@ -122,13 +122,7 @@ class LLMPlanner:
                    cancel: threading.Event, report: Callable[[LLMMetrics], None] | None
                    ) -> Plan:
         parser = StreamingPlanParser()
-
-        def on_text(piece: str) -> None:
-            if sink is None:
-                parser.text += piece
-                return
-            for raw in parser.feed(piece):
-                sink.hand_over(validate_action(raw), backend.name)  # PlanError: stops it
+        on_text = _streamer(parser, sink, backend.name)
 
         reply = ''
         budget = MAX_PLAN_TOKENS
@@ -165,13 +159,7 @@ class LLMPlanner:
                                  f'{sink.handed_over} action(s) were already handed to the '
                                  f'robot', started=True)
         parser = StreamingPlanParser()
-
-        def on_text(piece: str) -> None:
-            if sink is None:
-                parser.text += piece
-                return
-            for raw in parser.feed(piece):
-                sink.hand_over(validate_action(raw), backend.name)
+        on_text = _streamer(parser, sink, backend.name)
 
         result = self._call(backend, planning_messages(text), on_text, cancel, report,
                             RETRY_PLAN_TOKENS)
@@ -211,3 +199,19 @@ class LLMPlanner:
         if report is not None:
             report(result.metrics)
         return result
+
+
+def _streamer(parser: StreamingPlanParser, sink: ActionSink | None,
+              backend_name: str) -> Callable[[str], None]:
+    """The on_text callback of one LLM reply: each complete action goes to the sink at once.
+
+    Without a sink the text is only collected. A streamed action that fails validation
+    raises PlanError, which stops the call.
+    """
+    def on_text(piece: str) -> None:
+        if sink is None:
+            parser.text += piece
+            return
+        for raw in parser.feed(piece):
+            sink.hand_over(validate_action(raw), backend_name)
+    return on_text
