@@ -54,6 +54,27 @@ def test_scheme_default_ports_are_the_schemes_own():
     assert parse_url('vllm-box') == 'http://vllm-box'                 # openai: port 80
 
 
+def _port_reached(url):
+    """The TCP port an HTTP client connects to for this URL (the scheme's when none is written)."""
+    parts = urlsplit(url)
+    return parts.port or {'http': 80, 'https': 443}[parts.scheme]
+
+
+@pytest.mark.parametrize('scheme', ['http', 'https'])
+@pytest.mark.parametrize('port', [80, 443, 8080, 8443, 11434])
+def test_a_written_port_is_the_port_reached_for_either_scheme(scheme, port):
+    assert _port_reached(parse_host(f'{scheme}://thor:{port}')) == port
+    assert _port_reached(parse_url(f'{scheme}://vllm-box:{port}/v1')) == port
+
+
+def test_without_a_port_each_scheme_reaches_its_own_and_no_scheme_reaches_11434():
+    assert _port_reached(parse_host('http://thor')) == 80
+    assert _port_reached(parse_host('https://thor')) == 443
+    assert _port_reached(parse_host('https://thor/ollama')) == 443
+    assert _port_reached(parse_host('thor')) == 11434
+    assert _port_reached(parse_url('vllm-box')) == 80
+
+
 @pytest.mark.parametrize('text,match', [
     ('ftp://thor', 'unsupported scheme'),
     ('thor:http', 'invalid port'),

@@ -145,3 +145,18 @@ def test_a_text_at_the_limit_is_planned_by_every_entry_point(dashboard, capsys):
 def test_a_malformed_json_request_is_a_request_error():
     with pytest.raises(RequestError, match='not a valid JSON object'):
         parse_command('{"text": ')
+
+
+def test_a_request_id_of_64_characters_is_echoed_and_one_of_65_is_refused():
+    core = AgentCore(AgentConfig(backend='none'))
+    try:
+        longest = 'a' * 64
+        out = core.submit(json.dumps({'text': 'turn left 10 degrees', 'id': longest,
+                                      'dry_run': True}), 0.0)
+        assert out.statuses and all(s.mission_id == longest for s in out.statuses)
+        assert out.statuses[-1].state == MissionState.SUCCEEDED
+    finally:
+        core.close()
+    state, message = agent_verdict(json.dumps({'text': 'turn left 10 degrees', 'id': 'a' * 65}))
+    assert state == MissionState.REJECTED.value and 'malformed mission request' in message
+    assert verdicts[-1] == Reason.MALFORMED
