@@ -99,3 +99,11 @@ def test_a_missing_photo_dir_counts_as_empty(tmp_path):
                      max_photo_dir_mb=0.001)
     final, _ = _run_photo(config)
     assert final.state == 'succeeded', final.message
+
+
+def test_a_photo_dir_holding_exactly_the_limit_is_full(tmp_path):
+    (tmp_path / 'old.png').write_bytes(b'x' * 250_000)  # 0.25 MB (10^6 bytes each)
+    config = replace(AgentConfig(), photo_dir=str(tmp_path), max_photo_dir_mb=0.25)
+    final, out = _run_photo(config)
+    assert final.state == 'failed' and 'max_photo_dir_mb' in final.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['old.png'], 'nothing new written'

@@ -253,3 +253,13 @@ def test_salad_of_the_lexicons_phrases_never_crashes_and_mostly_defers():
             answered += 1
             parse_plan(plan.to_json())
     assert answered < 150
+
+
+@pytest.mark.parametrize('unit', ['ft', 'foot', 'feet'])
+def test_every_spelling_of_feet_is_a_foot(unit):
+    assert actions(f'move forward 2 {unit}') == [{'type': 'move', 'distance_m': 0.6096}]
+
+
+@pytest.mark.parametrize('unit', ['yd', 'yds', 'yard', 'yards'])
+def test_every_spelling_of_yards_is_a_yard(unit):
+    assert actions(f'move forward 2 {unit}') == [{'type': 'move', 'distance_m': 1.8288}]

@@ -86,3 +86,13 @@ def test_as_a_process(ollama):
                            ollama.url, '--model', 'phi4:14b'], capture_output=True, text=True,
                           timeout=30)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_decode_exactly_at_min_tokens_per_s_is_fast_enough_and_below_it_warns(ollama, capsys):
+    ollama.script.tokens_per_s = 16.0  # 16 tok/s: durations in binary fractions, exactly 16
+    code, out, _ = run(capsys, '--host', ollama.url, '--min-tokens-per-s', '16', '--json')
+    speed = {c['name']: c for c in json.loads(out)['checks']}['decode_speed']
+    assert speed['level'] == 'ok' and 'warm decode 16.0 tok/s' in speed['message']
+    code, out, _ = run(capsys, '--host', ollama.url, '--min-tokens-per-s', '16.5', '--json')
+    speed = {c['name']: c for c in json.loads(out)['checks']}['decode_speed']
+    assert speed['level'] == 'warn' and 'below min_tokens_per_s 16.5' in speed['message']
