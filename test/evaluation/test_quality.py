@@ -258,3 +258,19 @@ def test_system_accuracy_is_rules_first_then_the_llm():
     assert system == [r if r is not None else STOP_REPLY for r in rules]
     # A stop answers "Don't move" and "Never mind, ...", which the rules leave to the LLM.
     assert accuracy_report(corpus, system)['right'] == floors(corpus)['rules']['right'] + 2
+
+
+def test_the_photo_floor_credits_the_photo_missions_and_the_stop_floor_the_stops():
+    missions = [CorpusMission('take a picture', 'photo', ({'type': 'photo'},)),
+                CorpusMission('snap a photo of the door', 'photo', ({'type': 'photo'},)),
+                CorpusMission('halt right there', 'stop', ({'type': 'stop'},)),
+                CorpusMission('move forward 1 meter', 'move',
+                              ({'type': 'move', 'distance_m': 1.0},))]
+    floor = floors(missions, planner=lambda text: None)  # the rules defer everything
+    assert (floor['always_photo']['right'], floor['always_stop']['right']) == (2, 1)
+    assert floor['always_photo']['accuracy'] == 0.5 and floor['always_stop']['accuracy'] == 0.25
+    assert floor['rules']['right'] == 0
+    lo, hi = floor['always_photo']['ci95']
+    line = format_accuracy(accuracy_report(missions, [PHOTO_REPLY] * 4), floor)
+    assert line.startswith(f'task accuracy 50.0% (2/4, 95% CI {100 * lo:.1f}-{100 * hi:.1f}%)')
+    assert 'always photo 50.0%' in line and 'always stop 25.0%' in line

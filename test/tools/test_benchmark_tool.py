@@ -197,3 +197,34 @@ def test_accuracy_figures_appear_in_the_table_when_present():
            'corpus': {'quality': 80.0, 'accuracy': 0.75, 'accuracy_ci': [0.6, 0.86]}}
     text = table({'runs': [run]})
     assert 'accuracy [95% CI]' in text and '75% [60%, 86%]' in text
+
+
+def test_a_degraded_reload_fails_the_run_even_when_the_final_check_passes(tmp_path, capsys):
+    with OllamaDouble() as ollama:
+        ollama.script.tokens_per_s = 37.0
+        ollama.script.after_reload = {'vram_fraction': 0.4, 'tokens_per_s': 5.0}
+        # allowed -95%: the final check (5 against 37 tok/s, -86%) passes on its own
+        code = bench(ollama, '--model', PHI4, '--limit', '2', '--reload-check',
+                     '--max-degradation', '0.95', '--out', str(tmp_path))
+    out = capsys.readouterr().out
+    results = json.loads((tmp_path / 'results.json').read_text())
+    assert results['verification']['ok'] and 'final verification passed' in out
+    assert results['runs'][0]['reload']['degraded']
+    assert 'reload check phi4:14b: DEGRADED (ratio 0.14)' in out
+    assert code == 1
+
+
+def test_the_floors_print_both_ends_of_their_confidence_interval(tmp_path, capsys):
+    with OllamaDouble() as ollama:
+        code = bench(ollama, '--model', PHI4, '--limit', '2', '--out', str(tmp_path))
+    out = capsys.readouterr().out
+    assert code == 0
+    results = json.loads((tmp_path / 'results.json').read_text())
+    names = {'always_stop': 'always stop', 'always_photo': 'always photo',
+             'rules': 'rule planner alone'}
+    for key, floor in results['floors'].items():
+        low, high = floor['ci95']
+        assert low <= floor['accuracy'] <= high and low < high
+        shown = (f'{names[key]} {100 * floor["accuracy"]:.1f}% '
+                 f'(95% CI {100 * low:.1f}-{100 * high:.1f}%)')
+        assert shown in out and shown in (tmp_path / 'results.md').read_text(), shown
