@@ -23,6 +23,7 @@ from shadowhound_llm.evaluation.robot_test_cases import (
     PhasePolicy,
 )
 from shadowhound_llm.evaluation.robot_test_runner import RobotTestRunner
+from shadowhound_llm.testing.ollama_double import OllamaDouble
 
 
 @pytest.fixture
@@ -152,3 +153,31 @@ def test_a_cmd_vel_over_the_limits_aborts_the_run(link):
     assert agent.terminal_of(result.phases[0].missions[0].mission_id).reason == \
         'operator_stop'
     assert agent.pose.x < 0.9
+
+
+def test_a_robot_that_does_not_do_what_was_asked_fails_the_motion_phase(link):
+    agent = link()
+    # the texts ask for less than the specs expect: the robot ends 0.2 m and 45 deg short
+    missions = [MissionSpec(text='Move forward 0.3 meters', forward_m=0.5),
+                MissionSpec(text='Rotate 45 degrees to the left', turn_deg=90.0)]
+    result = runner(agent).run((3,), {3: PhasePolicy('auto')}, missions, allow_motion=True)
+    (p3,) = result.phases
+    short, turn = p3.missions
+    assert (short.state, turn.state) == ('succeeded', 'succeeded')
+    assert short.judgement.position_error_m == pytest.approx(0.2, abs=0.05)
+    assert (short.verdict, turn.verdict) == ('fail', 'fail')
+    assert p3.status == 'failed' and result.failed
+
+
+def test_phase4_decode_speed_exactly_at_the_limit_is_not_above_it(link):
+    # the criterion is "> min_tokens_per_s"; 16 tok/s comes out of the double exactly
+    with OllamaDouble() as ollama:
+        ollama.script.tokens_per_s = 16.0
+        agent = link(backend='ollama', ollama_host=ollama.url, validate_on_startup=True)
+        assert agent.wait(lambda: agent.core.backend_state.value == 'ready', 10.0)
+        result = runner(agent, min_tokens_per_s=16.0).run((4,), {4: PhasePolicy('llm')})
+    (p4,) = result.phases
+    checks = {c.name: c for c in p4.checks}
+    assert checks['missions succeeded'].verdict == 'pass'
+    assert checks['decode speed'].value == 'median 16.0 tok/s'
+    assert checks['decode speed'].verdict == 'fail' and p4.status == 'failed'
