@@ -712,8 +712,9 @@ class AgentCore:
             last_outcome=self.last_outcome, last_reason=self.last_reason,
             odom_age_s=now - received if received is not None else None,
             governor_clamps=self.governor.clamp_count,
-            max_linear_mps=self.config.max_linear_speed,
-            max_angular_rps=self.config.max_angular_speed)
+            # the limits the governor holds now (the last gate before cmd_vel)
+            max_linear_mps=self.governor.max_linear,
+            max_angular_rps=self.governor.max_angular)
 
     @property
     def odom_received(self) -> float | None:

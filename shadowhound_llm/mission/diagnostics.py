@@ -35,7 +35,7 @@ class AgentSnapshot:
     last_reason: str = ''          # the Reason code of the last mission's end
     odom_age_s: float | None = None
     governor_clamps: int = 0
-    max_linear_mps: float = 0.0
+    max_linear_mps: float = 0.0    # the hard limits the governor enforces on cmd_vel
     max_angular_rps: float = 0.0
 
 

@@ -65,6 +65,39 @@ def test_lowering_max_angular_speed_mid_turn_caps_the_next_cmd_vel(guarded):
     h.run('stop')
 
 
+def mission_diagnostic(h, **expected):
+    """Wait for the agent's Mission diagnostic to show these values; the last one seen."""
+    seen = {}
+
+    def shows() -> bool:
+        status = h.probe.client.latest_diagnostics('Mission')
+        seen.update(status['values'] if status else {})
+        return all(seen.get(key) == value for key, value in expected.items())
+    h.probe.wait(shows, 5.0)
+    return seen
+
+
+def test_new_speed_limits_reach_the_governor_and_the_envelope(guarded):
+    h = guarded()
+    assert h.run('move forward 0.3 m at 0.4 m/s')['state'] == 'succeeded'
+    results = set_params(h.probe, AGENT, max_linear_speed=0.2, max_angular_speed=0.3)
+    assert all(r.successful for r in results), [r.reason for r in results]
+    # the governor, the last gate before cmd_vel, holds the new limits (rqt shows them) ...
+    shown = mission_diagnostic(h, **{'max linear [m/s]': '0.2', 'max angular [rad/s]': '0.3'})
+    assert (shown.get('max linear [m/s]'), shown.get('max angular [rad/s]')) == ('0.2', '0.3')
+    # ... and plans are checked against them: what was fine before is refused now
+    final = h.run('move forward 0.3 m at 0.4 m/s')
+    assert final['state'] == 'rejected', final['message']
+    assert 'exceeds the 0.2 m/s limit (max_linear_speed)' in final['message']
+    final = h.run('turn left 20 degrees at 20 degrees per second')  # 0.35 rad/s > 0.3
+    assert final['state'] == 'rejected' and 'max_angular_speed 0.3 rad/s' in final['message']
+    result, = set_params(h.probe, AGENT, max_linear_speed=0.8)
+    assert result.successful, result.reason
+    assert mission_diagnostic(h, **{'max linear [m/s]': '0.8'}).get('max linear [m/s]') == '0.8'
+    final = h.run('move forward 0.3 m at 0.6 m/s')  # raised: allowed now
+    assert final['state'] == 'succeeded', final['message']
+
+
 @pytest.mark.parametrize('name, value, words', [
     ('max_linear_speed', 5.0, ('3',)),
     ('max_linear_speed', 0.0, ('0.01',)),
