@@ -153,6 +153,8 @@ class OllamaDouble:
         self.port = port  # 0: a free port; a fixed one lets a test restart the "same" server
         # time.time_ns() of every connection dropped mid-stream (drop_after_tokens)
         self.drops: list[int] = []
+        # (path, time.time_ns()) of every streamed reply the client hung up on before its end
+        self.abandoned: list[tuple[str, int]] = []
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.loaded: dict[str, dict[str, Any]] = {}
         self.unloaded: set[str] = set()
@@ -442,8 +444,17 @@ class OllamaDouble:
 
     async def _timed(self, body: AsyncIterator[bytes], path: str, start: float
                      ) -> AsyncIterator[bytes]:
-        async for chunk in body:
-            yield chunk
+        ended = False
+        try:
+            async for chunk in body:
+                yield chunk
+            ended = True
+        except ConnectionAbortedError:  # the double's own drop (drop_after_tokens)
+            ended = True
+            raise
+        finally:
+            if not ended:  # the client closed the connection before the reply's end
+                self.abandoned.append((path, time.time_ns()))
         self.timings.append((path, start, time.perf_counter()))
 
     async def _paced(self, tokens: list[Any], with_error_line: bool = False,
