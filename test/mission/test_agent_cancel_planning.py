@@ -21,7 +21,7 @@ LONG_PLAN = ('{"actions":[{"type":"move","distance_m":2.0},{"type":"rotate","ang
 LLM_TEXT = 'walk a little and then face left'  # the rule planner does not parse this
 
 
-@pytest.mark.parametrize('how', ['mission_cancel', 'stop'])
+@pytest.mark.parametrize('how', ['mission_cancel', 'stop', 'a new mission'])
 def test_stopping_a_streamed_mission_hangs_up_on_the_llm(how):
     with OllamaDouble() as ollama:
         ollama.script.reply = LONG_PLAN
@@ -38,11 +38,16 @@ def test_stopping_a_streamed_mission_hangs_up_on_the_llm(how):
             assert not ollama.abandoned and not ollama.timings, 'the plan was still streaming'
             if how == 'stop':
                 link.send_text('stop')
-            else:
+            elif how == 'mission_cancel':
                 link.cancel()
+            else:  # preempts the running one
+                link.send('turn left 10 degrees')
             final = link.wait(lambda: link.terminal_of(mission_id), 5.0)
             assert final is not None and final.state.value == 'cancelled', final
-            assert link.wait(lambda: link.cmds and link.cmds[-1].zero, 2.0)
+            if how == 'a new mission':
+                assert final.message.startswith('preempted by mission'), final.message
+            else:
+                assert link.wait(lambda: link.cmds and link.cmds[-1].zero, 2.0)
             # the planning job ends with it: the agent hangs up on the LLM's reply
             assert link.wait(lambda: ollama.abandoned, 3.0), 'the LLM reply was read on'
             assert [path for path, _ in ollama.abandoned] == ['/api/chat']
