@@ -15,6 +15,7 @@ from shadowhound_llm.common.geometry import (
 )
 from shadowhound_llm.motion.control import (
     ControlLimits,
+    drive_pose,
     DriveController,
     GotoController,
     Governor,
@@ -458,3 +459,29 @@ def test_the_governor_lets_the_exact_limit_through_and_counts_each_clamp():
     governor.apply(Twist2D(0.6, 0.0))
     governor.apply(Twist2D(0.0, 2.0))
     assert governor.clamp_count == 3
+
+
+def _integrated(start, linear, lateral, angular, seconds, steps=20_000):
+    """The constant-velocity model integrated step by step (midpoint heading)."""
+    x, y, yaw, dt = start.x, start.y, start.yaw, seconds / steps
+    for _ in range(steps):
+        mid = yaw + angular * dt / 2
+        x += (linear * math.cos(mid) - lateral * math.sin(mid)) * dt
+        y += (linear * math.sin(mid) + lateral * math.cos(mid)) * dt
+        yaw += angular * dt
+    return x, y
+
+
+@pytest.mark.parametrize('linear, lateral, angular, seconds', [
+    (0.5, 0.0, 0.25, 2.0),        # an arc
+    (0.3, 0.1, 0.0, 4.0),         # a diagonal line
+    (0.1, 0.0, 3e-6, 3600.0),     # an hour's gentle arc: 0.6 deg of turn over 360 m
+    (0.2, -0.1, -2e-7, 1800.0),   # sideways too, turning right
+])
+def test_drive_pose_is_where_the_constant_velocity_model_ends(linear, lateral, angular,
+                                                                seconds):
+    start = Pose2D(1.0, -2.0, 0.7)
+    end = drive_pose(start, linear, lateral, angular, seconds)
+    assert (end.x, end.y) == pytest.approx(_integrated(start, linear, lateral, angular,
+                                                        seconds), abs=1e-3)
+    assert end.yaw == pytest.approx(wrap_angle(start.yaw + angular * seconds))

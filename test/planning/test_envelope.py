@@ -221,3 +221,29 @@ def test_the_geofence_sees_the_first_sample_of_a_drive():
              'seconds': 0.4}
     with pytest.raises(EnvelopeViolation, match='max_goto_radius_m'):
         _cursor(start).check_all(_actions(drive))
+
+
+def test_the_geofence_sees_the_middle_of_a_short_arc_that_bulges_out():
+    # A 0.4 s arc (0.5 m/s turning 0.5 rad/s: a 1 m radius) symmetric about the x axis: its
+    # apex, at its middle, is 20 um outside the 10 m geofence; both its ends are 4 mm inside.
+    rho, sweep = 1.0, 0.2
+    centre = 10.0 + 2e-5 - rho
+    start = Pose2D(centre + rho * math.cos(-sweep / 2), rho * math.sin(-sweep / 2),
+                   math.pi / 2 - sweep / 2)
+    drive = {'type': 'drive', 'linear_mps': 0.5, 'angular_dps': math.degrees(0.5),
+             'seconds': 0.4}
+    with pytest.raises(EnvelopeViolation) as info:
+        _cursor(start).check_all(_actions(drive))
+    assert 'its path reaches 10.0 m from home (at (10.0, 0.0) after 0.2 s)' in str(info.value)
+    inside = Pose2D(start.x - 1e-4, start.y, start.yaw)  # the same arc 0.1 mm further in
+    _cursor(inside).check_all(_actions(drive))
+
+
+def test_a_robot_outside_a_shrunken_geofence_may_drive_back_in():
+    # the geofence was made smaller while the robot stood at 10.01 m: it is now 1 cm outside
+    start = Pose2D(10.01, 0.0, math.pi)  # facing home
+    _cursor(start).check_all(_actions({'type': 'drive', 'linear_mps': 0.5, 'seconds': 2.0}))
+    _cursor(start).check_all(_actions({'type': 'move', 'distance_m': 1.0}))  # as a move may
+    with pytest.raises(EnvelopeViolation, match='max_goto_radius_m'):  # but not further out
+        _cursor(start).check_all(_actions({'type': 'drive', 'linear_mps': -0.5,
+                                           'seconds': 2.0}))
