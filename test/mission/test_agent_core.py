@@ -529,6 +529,21 @@ def test_lowering_max_speed_caps_the_very_next_command(make_core):
     assert c.core.governor.clamp_count <= clamps + 1, 'controllers follow the new limit'
 
 
+def test_new_speed_limits_reach_the_governor_and_the_envelope_at_once(make_core):
+    c = make_core()
+    c.odom()
+    c.take(c.core.reconfigure(c.core.config.replaced(max_linear_speed=0.2,
+                                                     max_angular_speed=0.3)))
+    mission = dict(next(s for s in c.core.diagnostics(0.0) if s.task == 'Mission').values)
+    assert (mission['max linear [m/s]'], mission['max angular [rad/s]']) == ('0.2', '0.3')
+    c.submit(request('move forward 0.3 m at 0.4 m/s', id='fast'))
+    assert c.final('fast').state == MissionState.REJECTED
+    assert 'exceeds the 0.2 m/s limit (max_linear_speed)' in c.final('fast').message
+    c.take(c.core.reconfigure(c.core.config.replaced(max_linear_speed=0.8)))
+    c.submit(request('move forward 0.3 m at 0.6 m/s', id='raised', dry_run=True))
+    assert c.final('raised').state == MissionState.SUCCEEDED, c.final('raised').message
+
+
 def test_backend_change_revalidates_and_a_failure_does_not_end_the_node(make_core):
     c = make_core([ScriptedBackend()], validate_on_startup=True, backend='ollama')
     c.core.handle(BackendsValidated(c.core._validation, [_report(True)]), 0.0)

@@ -7,14 +7,23 @@ tests judge the simulator's ground truth: after a stop the robot is at rest with
 has walked at most 0.10 m from 0.3 m/s.
 """
 
+import importlib
 import json
+import sys
 
 import pytest
 
 from shadowhound_llm.common.params import AgentConfig, SimConfig
 from shadowhound_llm.evaluation.sim_loop import SimLoop, STATIONARY_MPS
 from shadowhound_llm.motion.control import ZERO
-from shadowhound_llm.motion.stop import GO2_STOP_TWIST, resolve_stop_mode
+from shadowhound_llm.motion.stop import (
+    describe_stop_mode,
+    GO2_STOP_TWIST,
+    go2_state_type,
+    resolve_stop_mode,
+    stop_move_fields,
+    webrtc_req_type,
+)
 
 GO2 = SimConfig(bridge_model='go2')
 
@@ -42,6 +51,44 @@ def test_auto_is_go2_only_where_go2_interfaces_imports():
     assert resolve_stop_mode('auto', False) == 'zero'
     assert resolve_stop_mode('zero', True) == 'zero'
     assert AgentConfig(stop_mode='brake').problems()
+
+
+def test_the_bridge_messages_are_found_only_where_go2_interfaces_is_installed(tmp_path,
+                                                                            monkeypatch):
+    assert webrtc_req_type() is None and go2_state_type() is None  # not installed here
+    msg = tmp_path / 'go2_interfaces' / 'msg'
+    msg.mkdir(parents=True)
+    (msg.parent / '__init__.py').write_text('')
+    (msg / '__init__.py').write_text('class WebRtcReq:\n    pass\n\n\n'
+                                     'class Go2State:\n    pass\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    try:
+        assert webrtc_req_type().__name__ == 'WebRtcReq'
+        assert go2_state_type().__name__ == 'Go2State'
+        _forget_go2_interfaces()
+        (msg / '__init__.py').write_text('')  # an older package without these messages
+        importlib.invalidate_caches()
+        assert webrtc_req_type() is None and go2_state_type() is None
+    finally:
+        _forget_go2_interfaces()
+
+
+def _forget_go2_interfaces():
+    for name in [m for m in sys.modules if m.split('.')[0] == 'go2_interfaces']:
+        del sys.modules[name]
+
+
+def test_the_log_says_what_a_stop_sends_and_stop_move_is_the_sport_api_call():
+    assert describe_stop_mode('auto', 'zero', False) == \
+        'stop_mode auto -> zero: motion ends with a zero Twist on cmd_vel'
+    go2 = describe_stop_mode('go2', 'go2', True)
+    assert go2.startswith('stop_mode go2: motion ends with a Twist that rounds to zero')
+    assert go2.endswith('and StopMove on webrtc_req')
+    assert describe_stop_mode('auto', 'go2', False).endswith(
+        'go2_interfaces not importable, so no StopMove on webrtc_req')
+    fields = stop_move_fields()
+    assert (fields['api_id'], fields['topic']) == (1003, 'rt/api/sport/request')
 
 
 def test_a_zero_twist_alone_lets_the_go2_walk_on():
