@@ -18,8 +18,8 @@ from shadowhound_llm.evaluation.sim_loop import SimLoop, STATIONARY_MPS
 from shadowhound_llm.motion.control import ZERO
 from shadowhound_llm.motion.stop import (
     describe_stop_mode,
-    GO2_STOP_TWIST,
     go2_state_type,
+    GO2_STOP_TWIST,
     resolve_stop_mode,
     stop_move_fields,
     webrtc_req_type,
