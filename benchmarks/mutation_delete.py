@@ -14,8 +14,11 @@ benchmarks/mutation_equivalents.txt, where a deletion is written
 Exit 1 when an unlisted survivor remains.
 
 Run: python benchmarks/mutation_delete.py [AREA ...] [--sample N] [--seed S] [--list]
+                                           [--tests-from REV]
      AREA: stop | governor | envelope | runner | agent (default: all)
-     --sample N: N mutants per area drawn at random (seeded), instead of all of them
+     --sample N: N mutants per area drawn at random (seeded: the same N for the same seed
+                 and code), instead of all of them
+     --tests-from REV: the tests as they were at git revision REV (a score before new tests)
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -204,15 +208,21 @@ def _pytest(work: Path, tests: list[str], timeout: float) -> str:
     return f'error {code}'
 
 
-def _copy(work: Path) -> None:
+def _copy(work: Path, tests_from: str | None) -> None:
     ignore = shutil.ignore_patterns('.venv*', '.git', 'mutants', '*.egg-info', '__pycache__',
                                     'out', 'build', 'install', 'log')
     shutil.copytree(ROOT, work, ignore=ignore, dirs_exist_ok=True)
+    if tests_from:
+        shutil.rmtree(work / 'test')
+        archive = subprocess.run(['git', '-C', str(ROOT), 'archive', tests_from, 'test'],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(['tar', '-x', '-C', str(work)], input=archive, check=True)
 
 
 def run_area(area: str, work: Path, sample: int | None, rng: random.Random,
              listed: dict[str, str]) -> tuple[dict[str, int], list[Mutant]]:
     targets, tests = AREAS[area]
+    tests = [t for t in tests if (work / t).exists()]  # an older revision may lack one
     todo = [m for path, patterns in targets for m in mutants(path, patterns)]
     if sample is not None and sample < len(todo):
         todo = sorted(rng.sample(todo, sample), key=lambda m: (m.path, m.line))
@@ -250,6 +260,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument('--sample', type=int, default=None)
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--list', action='store_true', help='list the mutants, run nothing')
+    parser.add_argument('--tests-from', metavar='REV', default=None)
     opts = parser.parse_args(argv[1:])
     areas = opts.areas or list(AREAS)
     unknown = [a for a in areas if a not in AREAS]
@@ -262,16 +273,17 @@ def main(argv: list[str]) -> int:
                     print(f'{area} {m.path}:{m.line} {m.function}: {m.text}')
         return 0
     listed = equivalents()
-    rng = random.Random(opts.seed)
     work = Path(tempfile.mkdtemp(prefix='shadowhound-delete.'))
-    _copy(work)
+    _copy(work, opts.tests_from)
     _prewarm()
     results, left = {}, []
-    for area in areas:
+    for area in areas:  # one generator per area: its sample does not depend on the others
+        rng = random.Random(f'{opts.seed}:{area}')
         results[area], survivors = run_area(area, work, opts.sample, rng, listed)
         left += survivors
     print('\nstatement deletion' + (f' (sample of {opts.sample} per area, seed {opts.seed})'
-                                    if opts.sample else ''))
+                                    if opts.sample else '')
+          + (f', tests from {opts.tests_from}' if opts.tests_from else ''))
     for area, c in results.items():
         checked = c['killed'] + c['timeout'] + c['survived'] + c['error']
         caught = c['killed'] + c['timeout']
