@@ -181,3 +181,6 @@ def test_phase4_decode_speed_exactly_at_the_limit_is_not_above_it(link):
     assert checks['missions succeeded'].verdict == 'pass'
     assert checks['decode speed'].value == 'median 16.0 tok/s'
     assert checks['decode speed'].verdict == 'fail' and p4.status == 'failed'
+    # the report's figures: the five missions' speed and response times
+    assert p4.figures['tokens_per_s']['median'] == 16.0 and p4.figures['tokens_per_s']['n'] == 5
+    assert p4.figures['response_s']['n'] == 5 and p4.figures['response_s']['max'] > 0
