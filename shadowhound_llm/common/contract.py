@@ -382,6 +382,7 @@ class DiagKey:
     PLANNER = 'planner'
     BACKEND_STATE = 'state'            # none | validating | ready | failed
     VALIDATED = 'validated'            # yes | no (...) | pending | failed
+    VISION = 'vision model'            # off (...) | <backend>:<model> (<state>)
     # mission_agent: Mission
     RUNNING = 'running'
     PLANNING = 'planning'

@@ -829,7 +829,9 @@ class AgentCore:
             odom_age_s=now - received if received is not None else None,
             governor_clamps=self.governor.clamp_count,
             max_linear_mps=self.config.max_linear_speed,
-            max_angular_rps=self.config.max_angular_speed)
+            max_angular_rps=self.config.max_angular_speed,
+            vision_name=self.vision.name if self.vision else '', vision_state=self.vision_state,
+            vision_error=self.vision_error)
 
     @property
     def odom_received(self) -> float | None:

@@ -255,3 +255,31 @@ def test_the_envelope_bounds_the_looks_of_a_plan():
     with pytest.raises(EnvelopeViolation) as info:
         check_plan(plan, limits)
     assert 'step 5 (look)' in str(info.value) and 'max_looks_per_mission' in str(info.value)
+
+
+# ---- start-up validation ------------------------------------------------------------------
+def wait_vision(loop, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while loop.core.vision_state.value == 'validating' and time.monotonic() < deadline:
+        loop.drain(0.02)
+    return loop.core.vision_state.value
+
+
+def test_start_up_validation_ends_the_agent_for_a_model_that_cannot_see(ollama):
+    with CameraLoop(config(ollama, vision_model='phi4:14b', validate_on_startup=True)) as loop:
+        assert wait_vision(loop) == 'failed'
+        assert loop.exit_code == 1
+        fatal = [line for line in loop.logs if line.startswith('fatal')]
+        assert fatal and "'phi4:14b' cannot see images" in fatal[0]
+        assert 'vision_model' in fatal[0]
+
+
+def test_a_vision_model_set_at_run_time_is_validated_without_ending_the_agent(ollama):
+    with CameraLoop(config(ollama, vision_model='', validate_on_startup=True)) as loop:
+        assert loop.core.vision_state.value == 'none'
+        loop._collect(loop.core.reconfigure(replace(loop.config, vision_model='phi4:14b')))
+        assert wait_vision(loop) == 'failed' and loop.exit_code is None
+        loop._collect(loop.core.reconfigure(replace(loop.config, vision_model='gemma3:4b')))
+        assert wait_vision(loop) == 'ready'
+        final = finish(loop, loop.send('What do you see?'))
+        assert final.state == 'succeeded' and final.answer
