@@ -641,6 +641,10 @@ class AgentCore:
         if self.vision is None:
             return (Reason.NO_VISION_MODEL,
                     f'this mission looks with the camera, and {NO_VISION_MESSAGE}')
+        if self.vision_state == BackendState.FAILED:
+            return Reason.VISION_FAILED, (f'the vision model {self.vision.name} failed its '
+                                          f'validation ({self.vision_error}); fix it and set '
+                                          f'vision_model again')
         return None
 
     def _on_validated(self, out: AgentOutput, reports: list[Any]) -> None:

@@ -98,3 +98,20 @@ def test_without_a_vision_model_a_look_is_refused_naming_the_parameter(make_harn
     assert final['state'] == 'rejected' and final['reason'] == 'no_vision_model'
     assert 'vision_model' in final['message'] and 'answer' not in final
     assert not ollama.bodies('/api/chat')
+
+
+def test_the_demo_asks_one_camera_question_and_prints_the_answer(make_harness, ollama):
+    from shadowhound_llm.tools.demo import ask_camera
+
+    ollama.script.vision_reply = 'A long corridor with an open door at the end.'
+    h = make_harness(agent(ollama, validate_on_startup=False))
+    line = ask_camera(h.probe.client, timeout=20.0)
+    assert line == ('"What do you see?" -> A long corridor with an open door at the end. '
+                    f'({MAX_SIDE}x72 image, ' + line.rsplit(', ', 1)[1])
+    assert line.endswith(' s)')
+    from rclpy.parameter import Parameter
+
+    result = h.agent.set_parameters([Parameter('vision_model', value='')])[0]
+    assert result.successful, result.reason
+    assert ask_camera(h.probe.client, timeout=20.0).startswith(
+        '"What do you see?" -> rejected (no_vision_model): ')
