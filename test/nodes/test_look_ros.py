@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 
 from PIL import Image
 import pytest
@@ -115,3 +116,19 @@ def test_the_demo_asks_one_camera_question_and_prints_the_answer(make_harness, o
     assert result.successful, result.reason
     assert ask_camera(h.probe.client, timeout=20.0).startswith(
         '"What do you see?" -> rejected (no_vision_model): ')
+
+
+def test_stop_during_a_slow_vision_call_ends_the_look_at_once(make_harness, ollama):
+    ollama.script.stall_s = 10.0  # the model takes 10 s to answer
+    h = make_harness(agent(ollama, validate_on_startup=False))
+    after = len(h.probe.statuses)
+    h.send('What do you see?')
+    assert h.probe.wait(lambda: ollama.bodies('/api/chat'), 10.0), 'the look never asked'
+    sent = time.monotonic()
+    h.send('stop')
+    final = h.wait_state('What do you see?', ('cancelled',), 3.0, after)
+    assert final is not None and final['reason'] == 'operator_stop'
+    assert time.monotonic() - sent < 1.0  # not after the 10 s call
+    assert h.stopped() and 'answer' not in final
+    # the executor is free: the next mission runs at once
+    assert h.run('turn left 10 degrees', timeout=10.0)['state'] == 'succeeded'
