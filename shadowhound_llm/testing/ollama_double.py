@@ -129,6 +129,9 @@ class Script:
     vision_reply: str | Callable[[dict[str, Any], list[dict[str, Any]]], str] | None = None
     expected_image_size: tuple[int, int] | None = None
     image_error: tuple[int, str] | None = None
+    # OLLAMA_MAX_LOADED_MODELS: loading one more model evicts the longest loaded (None: no
+    # limit); an evicted model's next load reports its load time again.
+    max_loaded: int | None = None
 
 
 def mission_text(body: dict[str, Any]) -> str | None:
@@ -317,6 +320,11 @@ class OllamaDouble:
                 self.unloaded.add(spec.name)
             return 0.0, None
         first = spec.name not in self.loaded
+        limit = self.script.max_loaded
+        while first and limit and len(self.loaded) >= limit:
+            evicted = next(iter(self.loaded))
+            del self.loaded[evicted]
+            self.unloaded.add(evicted)
         if first and spec.name in self.unloaded and self.script.after_reload:
             spec.vram_fraction = self.script.after_reload.get('vram_fraction',
                                                               spec.vram_fraction)
