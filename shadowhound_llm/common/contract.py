@@ -293,6 +293,8 @@ class MissionStatus(_Body):
     steps: list[dict[str, Any]] | None = None
     # What the vision model answered to the plan's look action(s) (one line per look).
     answer: str | None = None
+    # The last look's call: {"model", "width", "height", "bytes", "prompt_tokens", "seconds"}.
+    vision: dict[str, Any] | None = None
 
     @field_validator('reason', mode='before')
     @classmethod
@@ -302,7 +304,7 @@ class MissionStatus(_Body):
 
     @classmethod
     def _optional_fields(cls) -> tuple[str, ...]:
-        return ('planner', 'home', 'photo', 'dry_run', 'steps', 'answer')
+        return ('planner', 'home', 'photo', 'dry_run', 'steps', 'answer', 'vision')
 
     @property
     def terminal(self) -> bool:

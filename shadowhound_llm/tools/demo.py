@@ -230,7 +230,7 @@ def ask_camera(client: Any, timeout: float = 120.0) -> str:
     if final.state.value != 'succeeded':
         return (f'"{CAMERA_QUESTION}" -> {final.state.value} ({final.reason}): '
                 f'{final.message}')
-    facts = getattr(final, 'vision', None) or {}
+    facts = final.vision or {}
     size = (f' ({facts.get("width")}x{facts.get("height")} image, '
             f'{facts.get("seconds")} s)' if facts else '')
     return f'"{CAMERA_QUESTION}" -> {final.answer}{size}'
