@@ -184,3 +184,22 @@ def test_phase4_decode_speed_exactly_at_the_limit_is_not_above_it(link):
     # the report's figures: the five missions' speed and response times
     assert p4.figures['tokens_per_s']['median'] == 16.0 and p4.figures['tokens_per_s']['n'] == 5
     assert p4.figures['response_s']['n'] == 5 and p4.figures['response_s']['max'] > 0
+
+
+def test_the_text_phase_plans_a_camera_question_as_a_look_without_asking_it(link, ollama):
+    from shadowhound_llm.testing.ollama_double import ModelSpec
+
+    ollama.script.models['gemma3:4b'] = ModelSpec('gemma3:4b',
+                                                  capabilities=('completion', 'vision'))
+    lines: list[str] = []
+    agent = link(vision_model='gemma3:4b', ollama_host=ollama.url)
+    (p2,) = runner(agent, lines).run((2,), {2: PhasePolicy('auto')}).phases
+    look = next(c for c in p2.checks if c.name == 'look dry run')
+    assert look.verdict == 'pass', look.detail
+    assert 'planned by rules as one look' in look.detail
+    assert any(line.startswith('[phase 2] look dry run: PASS') for line in lines)
+    assert not ollama.images  # a dry run never sends the frame
+    # without a vision model the check is skipped, naming the parameter
+    (p2,) = runner(link()).run((2,), {2: PhasePolicy('rules')}).phases
+    look = next(c for c in p2.checks if c.name == 'look dry run')
+    assert look.verdict == 'skipped' and 'vision_model' in look.detail
