@@ -28,7 +28,7 @@ from shadowhound_llm.mission.events import (
     PlanFailed,
 )
 from shadowhound_llm.motion.sim_model import SimLimits, UnicycleSim
-from shadowhound_llm.planning.actions import Move, parse_plan, Rotate
+from shadowhound_llm.planning.actions import Move, parse_plan, plan_json_schema, Rotate
 
 TWO_STEP = '{"actions":[{"type":"move","distance_m":0.5},{"type":"rotate","angle_deg":90}]}'
 
@@ -44,22 +44,28 @@ class ScriptedBackend:
         self.reply, self.fail, self.gate = reply, fail, gate
         self.calls = 0
         self.closed = False
+        self.schemas: list[Any] = []  # the schema of every call
+        self.returned = threading.Event()  # a call has returned or raised
 
     def chat(self, messages: list[dict[str, str]], schema: Any = None, stream: bool = True,
              on_text: Any = None, timeout_s: Any = None, options: Any = None,
              cancel: threading.Event | None = None) -> LLMResult:
         self.calls += 1
-        if self.gate is not None:
-            while not self.gate.wait(0.01):
-                if cancel is not None and cancel.is_set():
-                    raise BackendError('request cancelled by the caller')
-        if self.fail:
-            raise BackendError(self.fail)
-        for i in range(0, len(self.reply), 7):
-            if on_text is not None:
-                on_text(self.reply[i:i + 7])
-        return LLMResult(self.reply, LLMMetrics(backend=self.name, model=self.model,
-                                                tokens_per_s=20.0, eval_count=30))
+        self.schemas.append(schema)
+        try:
+            if self.gate is not None:
+                while not self.gate.wait(0.01):
+                    if cancel is not None and cancel.is_set():
+                        raise BackendError('request cancelled by the caller')
+            if self.fail:
+                raise BackendError(self.fail)
+            for i in range(0, len(self.reply), 7):
+                if on_text is not None:
+                    on_text(self.reply[i:i + 7])
+            return LLMResult(self.reply, LLMMetrics(backend=self.name, model=self.model,
+                                                    tokens_per_s=20.0, eval_count=30))
+        finally:
+            self.returned.set()
 
     def close(self) -> None:
         self.closed = True
@@ -542,6 +548,41 @@ def test_new_speed_limits_reach_the_governor_and_the_envelope_at_once(make_core)
     c.take(c.core.reconfigure(c.core.config.replaced(max_linear_speed=0.8)))
     c.submit(request('move forward 0.3 m at 0.6 m/s', id='raised', dry_run=True))
     assert c.final('raised').state == MissionState.SUCCEEDED, c.final('raised').message
+
+
+def test_setting_a_parameter_to_its_own_value_changes_nothing_and_says_nothing(make_core):
+    c = make_core()
+    assert c.core.reconfigure(c.core.config.replaced()).logs == []
+    said = [line.text for line in c.core.reconfigure(
+        c.core.config.replaced(max_linear_speed=0.3)).logs]
+    assert said == ['parameters changed: max_linear_speed']
+
+
+def test_a_new_max_actions_reaches_the_schema_the_llm_is_given(make_core):
+    backend = ScriptedBackend()
+    c = make_core([backend])
+    c.odom()
+    c.submit(request('walk half a meter and then face left', id='a', dry_run=True))
+    c.drain_until(lambda: c.final('a') is not None)
+    c.take(c.core.reconfigure(c.core.config.replaced(max_actions=2)))
+    c.submit(request('walk half a meter and then face left', id='b', dry_run=True))
+    c.drain_until(lambda: c.final('b') is not None)
+    assert backend.schemas[0] == plan_json_schema(AgentConfig().max_actions)
+    assert backend.schemas[1] == plan_json_schema(2)
+
+
+def test_closing_the_agent_ends_its_planning_and_releases_the_backends(make_core):
+    backend = ScriptedBackend(gate=threading.Event())  # planning until cancelled
+    c = make_core([backend])
+    c.odom()
+    c.submit(request('walk half a meter and then face left', id='p'))
+    assert c.core.busy and backend.calls == 1
+    try:
+        c.core.close()
+        assert backend.returned.wait(2.0), 'the LLM call went on after close'
+        assert backend.closed
+    finally:
+        backend.gate.set()  # whatever happened, the worker thread ends
 
 
 def test_backend_change_revalidates_and_a_failure_does_not_end_the_node(make_core):

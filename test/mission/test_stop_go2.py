@@ -151,3 +151,16 @@ def test_stop_words_stop_the_go2_from_a_request_too():
     loop._collect(loop.core.submit(json.dumps({'text': 'Emergency stop!'}), loop.t))
     rest_s, travel = rest_after(loop)
     assert rest_s <= 0.3 and travel <= 0.10
+
+
+def test_a_mission_sent_right_after_a_stop_is_not_stopped_by_its_repeats():
+    loop = SimLoop(sim=GO2, stop_mode='go2')
+    walk(loop)
+    loop.send('stop')  # the stop is repeated on the next control ticks ...
+    mark = len(loop.cmds)
+    loop.send('move forward 1 meter')  # ... unless motion is commanded again
+    for _ in range(10):
+        loop.step()
+    sent = [cmd for _, cmd in loop.cmds[mark:]]
+    moving = next(i for i, cmd in enumerate(sent) if cmd not in (ZERO, GO2_STOP_TWIST))
+    assert all(cmd not in (ZERO, GO2_STOP_TWIST) for cmd in sent[moving:]), sent
