@@ -40,7 +40,7 @@ area_config() {  # FILES, TESTS and NAMES of one area
             NAMES='shadowhound_llm.planning.actions.*' ;;
         envelope)
             FILES='shadowhound_llm/planning/envelope.py'
-            TESTS='test/planning/test_envelope.py test/planning/test_envelope_limits.py test/mission/test_photo_limits.py test/planning/test_actions.py'
+            TESTS='test/planning/test_envelope.py test/planning/test_envelope_limits.py test/mission/test_photo_limits.py test/planning/test_actions.py test/mission/test_look.py'
             NAMES='shadowhound_llm.planning.envelope.*' ;;
         control)
             FILES='shadowhound_llm/motion/control.py'
@@ -52,7 +52,7 @@ area_config() {  # FILES, TESTS and NAMES of one area
             NAMES='shadowhound_llm.mission.runner.xǁMissionRunnerǁabort__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁtick__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁ_advance__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁreconfigure__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁupdate__mutmut_*' ;;
         agent)
             FILES='shadowhound_llm/mission/agent.py'
-            TESTS='test/mission/test_agent_core.py test/mission/test_agent_regressions.py test/mission/test_agent_cancel_planning.py test/mission/test_stop_go2.py'
+            TESTS='test/mission/test_agent_core.py test/mission/test_agent_regressions.py test/mission/test_agent_cancel_planning.py test/mission/test_stop_go2.py test/mission/test_look.py'
             NAMES='' ;
             for f in _govern _emit _command halt cancel _take_over _end_job reconfigure snapshot _on_planner_event; do
                 NAMES="$NAMES shadowhound_llm.mission.agent.xǁAgentCoreǁ${f}__mutmut_*"

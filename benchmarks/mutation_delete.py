@@ -51,7 +51,8 @@ AREAS: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[str]]] = {
     'envelope': ([('planning/envelope.py', ('*',)),
                   ('planning/actions.py', ('Drive.path', 'Drive.predict', '_Action.path'))],
                  ['test/planning/test_envelope.py', 'test/planning/test_envelope_limits.py',
-                  'test/mission/test_photo_limits.py', 'test/planning/test_actions.py']),
+                  'test/mission/test_photo_limits.py', 'test/planning/test_actions.py',
+                  'test/mission/test_look.py']),
     'runner': ([('mission/runner.py', (
         'MissionRunner.reconfigure', 'MissionRunner.abort', 'MissionRunner.tick',
         'MissionRunner._advance', 'MissionRunner._finish', '_Step.update', '_Step._motion',
@@ -63,7 +64,8 @@ AREAS: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[str]]] = {
         'AgentCore._end_job', 'AgentCore._govern', 'AgentCore._emit', 'AgentCore._command',
         'AgentCore.shutdown', 'AgentCore.close', 'AgentCore.snapshot'))],
         ['test/mission/test_agent_core.py', 'test/mission/test_agent_regressions.py',
-         'test/mission/test_agent_cancel_planning.py', 'test/mission/test_stop_go2.py']),
+         'test/mission/test_agent_cancel_planning.py', 'test/mission/test_stop_go2.py',
+         'test/mission/test_look.py']),
 }
 
 
