@@ -519,3 +519,14 @@ def test_steps_near_the_geofence_that_stay_inside_it_run():
     loop.start({'type': 'goto', 'x': 0.0, 'y': 9.5}, {'type': 'move', 'distance_m': 0.4},
                {'type': 'move', 'distance_m': -2.0}, {'type': 'return_home'})
     assert loop.run(120.0).state == MissionState.SUCCEEDED
+
+
+@pytest.mark.parametrize('action', [{'type': 'say', 'text': 'hello'}, {'type': 'wait',
+                                                                      'seconds': 0.1}])
+def test_every_mission_end_commands_a_stop_even_when_nothing_moved(action):
+    loop = Loop()
+    loop.start(action)
+    while not (loop.events and loop.events[-1].terminal):
+        out = loop.tick()
+    assert loop.events[-1].state == 'succeeded'
+    assert out.cmd is not None and out.cmd.is_zero(), 'the end of a mission is a stop'
