@@ -48,7 +48,7 @@ area_config() {  # FILES, TESTS and NAMES of one area
             NAMES='shadowhound_llm.motion.control.*' ;;
         runner)
             FILES='shadowhound_llm/mission/runner.py'
-            TESTS='test/mission/test_runner.py test/mission/test_photo_limits.py test/mission/test_agent_core.py test/mission/test_stop_go2.py'
+            TESTS='test/mission/test_runner.py test/mission/test_photo_limits.py test/mission/test_agent_core.py test/mission/test_stop_go2.py test/mission/test_look.py'
             NAMES='shadowhound_llm.mission.runner.xǁMissionRunnerǁabort__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁtick__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁ_advance__mutmut_* shadowhound_llm.mission.runner.xǁMissionRunnerǁreconfigure__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_motion__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_jump__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁ_check_progress__mutmut_* shadowhound_llm.mission.runner.xǁ_Stepǁupdate__mutmut_*' ;;
         agent)
             FILES='shadowhound_llm/mission/agent.py'

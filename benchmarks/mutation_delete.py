@@ -58,7 +58,7 @@ AREAS: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[str]]] = {
         'MissionRunner._advance', 'MissionRunner._finish', '_Step.update', '_Step._motion',
         '_Step._check_jump', '_Step._check_progress', '_Step._photo', '_folder_mb'))],
         ['test/mission/test_runner.py', 'test/mission/test_photo_limits.py',
-         'test/mission/test_agent_core.py']),
+         'test/mission/test_agent_core.py', 'test/mission/test_look.py']),
     'agent': ([('mission/agent.py', (
         'AgentCore.halt', 'AgentCore.cancel', 'AgentCore.reconfigure', 'AgentCore._take_over',
         'AgentCore._end_job', 'AgentCore._govern', 'AgentCore._emit', 'AgentCore._command',
