@@ -150,3 +150,41 @@ def test_nodes_do_not_outlive_a_killed_up(up):
     stack.proc.kill()  # no chance to stop anything itself
     stack.proc.wait()
     assert_all_gone(children)
+
+
+def mission_process(*args):
+    return subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'mission', *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_mission_cancel_from_a_second_process_ends_a_long_mission_every_time(up):
+    """`mission --cancel` ends a 360° turn run by the real agent and simulator, every time.
+
+    Each cancel is a new process (DDS discovery from scratch); the waiting `mission` must
+    see its mission cancelled.
+    """
+    stack = up('sim:=true', 'backend:=none', *QUIET)
+    assert stack.wait_for('ready:') and stack.wait_for('simulated GO2'), stack.output()
+    for attempt in range(4):
+        mission_id = f'turn{attempt}'
+        waiting = mission_process('turn left 360 degrees', '--id', mission_id,
+                                  '--planner', 'rules')
+        try:
+            seen = []
+            for line in waiting.stdout:  # until the turn is under way
+                seen.append(line)
+                if ' executing ' in line:
+                    break
+            assert seen and ' executing ' in seen[-1], ''.join(seen)
+            cancel = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'mission',
+                                     '--cancel'], capture_output=True, text=True, timeout=60)
+            rest, _ = waiting.communicate(timeout=30)
+            out = ''.join(seen) + rest
+        finally:
+            if waiting.poll() is None:
+                waiting.kill()
+        assert cancel.returncode == 0, f'attempt {attempt}: {cancel.stdout}{cancel.stderr}'
+        assert f'cancel sent for mission {mission_id}' in cancel.stdout, cancel.stdout
+        assert 'cancelled' in cancel.stdout
+        assert waiting.returncode == 1, out
+        assert f'mission {mission_id}: cancelled' in out, out
