@@ -117,8 +117,11 @@ class AgentCore:
 
     def __init__(self, config: AgentConfig, backends: list[ChatBackend] | None = None,
                  notify: Callable[[], None] | None = None, robot: str = '',
-                 frames: LatestFrame | None = None) -> None:
+                 frames: LatestFrame | None = None,
+                 restart_hint: str = '--ros-args -p backend:=none') -> None:
         self.config = config
+        # How the operator restarts without the LLM, in the syntax of how the node started.
+        self.restart_hint = restart_hint
         self.robot = robot
         self.frames = frames or LatestFrame()
         self.runner = MissionRunner(config, camera=self.frames)
@@ -166,18 +169,27 @@ class AgentCore:
         self.backend_note = self.backend_error = ''
 
     def start(self) -> AgentOutput:
-        """Begin backend validation (or skip it); returns the start-up log lines."""
+        """Begin backend validation (or skip it); returns the start-up log lines.
+
+        ``ready:`` is logged once missions are accepted: at once without an LLM backend or
+        without validation, else when validation has passed (a failed one is fatal).
+        """
         out = AgentOutput()
+        if self.llm is not None and self.config.validate_on_startup:
+            out.log('info', f'validating the LLM backend ({self.llm_name}) before accepting '
+                            f'missions')
+            self._validate()
+            return out
         if self.llm is not None:
-            if self.config.validate_on_startup:
-                self._validate()
-            else:
-                self.backend_state = BackendState.READY
+            self.backend_state = BackendState.READY
+        self._ready(out)
+        return out
+
+    def _ready(self, out: AgentOutput) -> None:
         cfg = self.config
         out.log('info', f'ready: planner=rules{"+" + self.llm_name if self.llm else ""}, '
                         f'cmd_vel at {cfg.control_rate_hz:g} Hz, limits '
                         f'{cfg.max_linear_speed:g} m/s / {cfg.max_angular_speed:g} rad/s')
-        return out
 
     def _validate(self) -> None:
         self._validation += 1
@@ -542,6 +554,8 @@ class AgentCore:
             self.backend_state = BackendState.READY
             out.log('info', f'LLM backend usable: {usable.backend} {usable.model} at '
                             f'{usable.host}; accepting missions')
+            if self._exit_on_failure:  # the start-up validation
+                self._ready(out)
             return
         failure = reports[-1].first_failure() if reports else None
         self.backend_error = (f'{failure.name}: {failure.message}' if failure
@@ -549,7 +563,7 @@ class AgentCore:
         self.backend_state = BackendState.FAILED
         if self._exit_on_failure:
             out.log('fatal', f'LLM backend not usable ({self.backend_error}). Fix it, or start '
-                             f'with validate_on_startup:=false / backend:=none. Exiting.')
+                             f'with {self.restart_hint} (the rule planner alone). Exiting.')
             out.exit_code = 1
         else:
             out.log('error', f'LLM backend not usable after the parameter change '

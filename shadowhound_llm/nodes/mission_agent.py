@@ -40,6 +40,7 @@ from ..motion.stop import (
     stop_move_fields,
 )
 from . import conversions as conv
+from .launch_setup import setting_hint
 from .ros_common import (
     CMD_VEL_QOS,
     COMMAND_QOS,
@@ -72,6 +73,7 @@ class MissionAgent(Node):
         self._backlog: list[AgentOutput] = []  # statuses, metrics, logs not yet published
         self._flush_wake = self.create_guard_condition(self._flush)
         self.core = AgentCore(self.config, notify=self._wake.trigger,
+                              restart_hint=setting_hint('mission_agent', 'backend', 'none'),
                               robot=self.get_namespace().strip('/'))
         # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
         self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)

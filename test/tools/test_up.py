@@ -137,8 +137,13 @@ def test_the_agent_failing_validation_ends_up_with_its_status(up):
     assert stack.finish(60) == 1, stack.output()
     out = stack.output()
     assert '[mission_agent] ' in out and 'cannot reach Ollama at http://127.0.0.1:9' in out
-    assert 'mission_agent exited with status 1' in out and 'exit status 1' in out
+    assert out.count('mission_agent exited with status 1') == 1, out
+    assert 'exit status 1' in out
     assert 'starting mission_agent, sim_robot' in out
+    # The way out is a launch argument (validate_on_startup is none), and the agent never
+    # said it was ready before the fatal line.
+    assert 'start with backend:=none' in out and 'validate_on_startup:=' not in out, out
+    assert 'ready:' not in out and 'validating the LLM backend' in out, out
     assert_all_gone(started_in(namespace), timeout=1.0)
 
 
