@@ -181,3 +181,15 @@ def test_the_parameter_printer_has_help_and_names_a_wrong_node():
     assert wrong.returncode == 2 and "invalid choice: 'mission_agnet'" in wrong.stderr
     printed = subprocess.run(cmd + ['sim_robot'], capture_output=True, text=True, timeout=30)
     assert printed.stdout == render_params_yaml(SimConfig, 'sim_robot')
+
+
+def test_setup_passes_no_option_setuptools_warns_about():
+    """colcon build shows setuptools' warnings: no tests_require (newer setuptools warn).
+
+    The tests' requirements are in requirements/.
+    """
+    tree = ast.parse((ROOT / 'setup.py').read_text(encoding='utf-8'))
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                and getattr(n.func, 'id', '') == 'setup')
+    keywords = {k.arg for k in call.keywords}
+    assert 'name' in keywords and not keywords & {'tests_require', 'test_suite'}, keywords

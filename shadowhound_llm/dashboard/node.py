@@ -252,7 +252,8 @@ def _test_plan_texts() -> list[str]:
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm dashboard."""
     return run_node(DashboardNode, args,
-                    usage=node_usage('dashboard', DashboardConfig, __doc__.splitlines()[0]))
+                    usage=node_usage('dashboard', DashboardConfig, __doc__.splitlines()[0]),
+                    name='dashboard')
 
 
 if __name__ == '__main__':

@@ -226,7 +226,7 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
         values, source = _node_params('sim_robot', a, config_dir, namespace)
         nodes.append(NodePlan(PACKAGE, 'sim_robot', 'sim_robot', namespace, values, ros_args,
                               params_source=source))
-    nodes += _aggregator(a, config_dir, namespace, ros_args, installed, notes)
+    nodes += _aggregator(a, config_dir, namespace, ros_args, installed, notes, env)
     if _flag(a, 'dashboard'):
         nodes.append(_dashboard(a, namespace, ros_args, env))
     return LaunchPlan(tuple(nodes), tuple(notes))
@@ -275,8 +275,12 @@ def _agent_overrides(a: Mapping[str, str], file_values: Mapping[str, Any],
 
 def _aggregator(a: Mapping[str, str], config_dir: Path, namespace: str,
                 ros_args: tuple[str, ...], installed: Callable[[str], bool],
-                notes: list[str]) -> list[NodePlan]:
+                notes: list[str], env: Mapping[str, str]) -> list[NodePlan]:
     choice = a['aggregator'].lower()
+    distro = env.get('ROS_DISTRO', '')
+    install = (f'sudo apt install ros-{distro}-diagnostic-aggregator' if distro else
+               'on a ROS 2 install, sudo apt install ros-jazzy-diagnostic-aggregator (your '
+               'distribution in place of jazzy)')
     if choice not in ('auto', 'true', 'false'):
         raise LaunchPlanError(f'aggregator:={a["aggregator"]!r}: use auto, true or false')
     if choice == 'false':
@@ -284,11 +288,11 @@ def _aggregator(a: Mapping[str, str], config_dir: Path, namespace: str,
     if not installed(AGGREGATOR_PACKAGE):
         if choice == 'true':
             raise LaunchPlanError(
-                'aggregator:=true but diagnostic_aggregator is not installed: sudo apt install '
-                'ros-$ROS_DISTRO-diagnostic-aggregator (or aggregator:=false)')
+                f'aggregator:=true but diagnostic_aggregator is not installed: {install} (or '
+                f'aggregator:=false)')
         notes.append('diagnostic_aggregator is not installed: rqt_robot_monitor (which shows '
                      '/diagnostics_agg) will stay empty; rqt_runtime_monitor shows the raw '
-                     '/diagnostics. Install ros-$ROS_DISTRO-diagnostic-aggregator.')
+                     f'/diagnostics. To install it: {install}.')
         return []
     values, source = _node_params(AGGREGATOR_NODE, a, config_dir, namespace)
     if namespace:

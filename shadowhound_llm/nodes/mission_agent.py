@@ -241,7 +241,8 @@ class MissionAgent(Node):
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm mission_agent."""
     return run_node(MissionAgent, args, on_shutdown=lambda node: node.shutdown_stop(),
-                    usage=node_usage('mission_agent', AgentConfig, __doc__.splitlines()[0]))
+                    usage=node_usage('mission_agent', AgentConfig, __doc__.splitlines()[0]),
+                    name='mission_agent')
 
 
 if __name__ == '__main__':

@@ -450,3 +450,14 @@ def test_hints_use_the_syntax_of_how_the_node_was_started():
     argument_names = {a.name for a in ARGUMENTS}
     for node, mapping in PARAMETER_ARGUMENTS.items():
         assert set(mapping.values()) <= argument_names, node
+
+
+@pytest.mark.parametrize('environ, says', [
+    ({'ROS_DISTRO': 'kilted'}, 'sudo apt install ros-kilted-diagnostic-aggregator'),
+    ({}, 'on a ROS 2 install, sudo apt install ros-jazzy-diagnostic-aggregator')])
+def test_the_aggregator_note_names_a_package_that_exists(environ, says):
+    (note,) = [n for n in plan(environ=environ).notes if 'diagnostic_aggregator' in n]
+    assert says in note and '$' not in note, note
+    with pytest.raises(LaunchPlanError) as refused:
+        plan(environ=environ, aggregator='true')
+    assert says in str(refused.value) and '$' not in str(refused.value)
