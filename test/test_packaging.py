@@ -184,7 +184,7 @@ def test_the_parameter_printer_has_help_and_names_a_wrong_node():
 
 
 def test_setup_passes_no_option_setuptools_warns_about():
-    """colcon build shows setuptools' warnings: no tests_require (newer setuptools warn).
+    """Colcon build shows setuptools' warnings: no tests_require (newer setuptools warn).
 
     The tests' requirements are in requirements/.
     """
