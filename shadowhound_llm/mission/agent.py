@@ -207,7 +207,7 @@ class AgentCore:
         if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
             return None  # a NaN pose is no pose: the runner sees the odometry go stale
         self._odom = (pose, now)
-        self._clock = now
+        self._clock = max(self._clock, now)  # ``now`` is its arrival: it may precede a tick
         self.estimator.odom(pose, now)
         if self.runner.home is None:
             self.runner.home = pose  # home is the pose at the first odometry message

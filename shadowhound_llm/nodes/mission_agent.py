@@ -55,6 +55,22 @@ from .ros_common import (
 )
 
 
+def arrival_time(info: Any, now: float) -> float:
+    """When a message reached this process, on the monotonic clock.
+
+    From its MessageInfo's ``received_timestamp`` (the RMW's system-clock nanoseconds);
+    ``now`` when the RMW gives none. At most 1 s before ``now``, so a step of the system
+    clock cannot make odometry look old.
+    """
+    try:
+        received_ns = int(info['received_timestamp'])
+    except (KeyError, TypeError, ValueError):
+        return now
+    if received_ns <= 0:
+        return now
+    return now - min(max((time.time_ns() - received_ns) / 1e9, 0.0), 1.0)
+
+
 class MissionAgent(Node):
     """The mission agent node (see the package CONTRACT for its interface)."""
 
@@ -83,7 +99,7 @@ class MissionAgent(Node):
         self.odom_stats = OdomStats()
         self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
-        self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
+        self._odom_sub = self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
         self.control_timer = self.create_timer(1.0 / self.config.control_rate_hz,
                                                self._on_tick)
@@ -99,9 +115,9 @@ class MissionAgent(Node):
         return self.core.backend_state.value
 
     # ---- inputs -------------------------------------------------------------------------
-    def _call(self, method: Any, *args: Any) -> None:
+    def _call(self, method: Any, *args: Any, now: float | None = None) -> None:
         with self._lock:
-            self._publish(method(*args, time.monotonic()))
+            self._publish(method(*args, time.monotonic() if now is None else now))
             # Control ticks only while a mission runs, plans or waits: an idle agent leaves
             # the executor free for the next command.
             active = self.core.busy or self.core.stopping
@@ -117,9 +133,27 @@ class MissionAgent(Node):
     def _on_cancel(self, _msg: Empty) -> None:
         self._call(self.core.cancel)
 
-    def _on_odom(self, msg: Odometry) -> None:
-        self.odom_stats.add(time.monotonic())
-        self._call(self.core.odom, conv.pose_from_odom(msg))
+    def _on_odom(self, msg: Odometry, info: Any) -> None:
+        # Timed by when DDS received it, not when the executor got round to it: a busy or
+        # starved process must not count its own lateness as the bridge's.
+        arrived = arrival_time(info, time.monotonic())
+        self.odom_stats.add(arrived)
+        self._call(self.core.odom, conv.pose_from_odom(msg), now=arrived)
+
+    def _take_pending_odom(self) -> None:
+        """Handle the odometry already received before the control tick judges it.
+
+        rclpy's executor runs a node's ready timers before its subscriptions, so after the
+        process was held up the tick would run while fresh odometry waits in the queue, and
+        fail the mission as odometry lost.
+        """
+        sub = self._odom_sub
+        for _ in range(100):  # at most a queue's worth
+            with sub.handle:
+                taken = sub.handle.take_message(sub.msg_type, sub.raw)
+            if taken is None:
+                return
+            self._on_odom(*taken)
 
     def _on_go2_state(self, msg: Any) -> None:
         self._call(self.core.go2_state, int(msg.mode))
@@ -128,6 +162,7 @@ class MissionAgent(Node):
         self.core.frames.put(conv.frame_from_image(msg))
 
     def _on_tick(self) -> None:
+        self._take_pending_odom()
         self._call(self.core.tick)
 
     def _on_wake(self) -> None:
