@@ -9,7 +9,6 @@ threads, which wake this node through a guard condition so stop never waits behi
 
 from __future__ import annotations
 
-import itertools
 import socket
 import threading
 import time
@@ -200,7 +199,11 @@ class MissionAgent(Node):
             self.exit_code = out.exit_code
 
     def _flush(self) -> None:
-        """Publish the queued statuses and metrics, then log them (one call per level run)."""
+        """Publish the queued statuses and metrics, then log them, one call per line.
+
+        Each line gets the logger's own prefix (level, time, node): a line joined to another
+        by a newline would print bare, in a format of its own.
+        """
         with self._lock:
             backlog, self._backlog = self._backlog, []
         lines: list[tuple[str, str]] = []
@@ -213,8 +216,9 @@ class MissionAgent(Node):
                 self.metrics_pub.publish(conv.metrics_msg(metrics))
             lines += [(line.level, line.text) for line in out.logs]
         log = self.get_logger()
-        for level, run in itertools.groupby(lines, key=lambda line: line[0]):
-            log_line(log, level, '\n'.join(text for _, text in run))
+        for level, text in lines:
+            for part in text.splitlines() or ['']:
+                log_line(log, level, part)
 
     def _publish_diagnostics(self) -> None:
         with self._lock:

@@ -27,7 +27,13 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from ..common.contract import MissionRequest, MissionState, MissionStatus
+from ..common.contract import (
+    DiagKey,
+    DiagTask,
+    MissionRequest,
+    MissionState,
+    MissionStatus,
+)
 from ..nodes.launch_setup import LaunchPlanError, normalise_namespace
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_NO_AGENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -192,7 +198,10 @@ def _run(opts: argparse.Namespace, ros_args: list[str], interrupted: threading.E
     with tool_session(['mission', *ros_args]) as ros:
         node = ros.node(f'mission_cli_{os.getpid()}',
                         f'/{opts.namespace}' if opts.namespace else None)
-        return _Session(opts, MissionClient(node), interrupted).run()
+        # --cancel also watches /diagnostics: the agent's own status there shows it has
+        # discovered this process (see _Session._heard_by_agent).
+        client = MissionClient(node, diagnostics=opts.mode == 'cancel')
+        return _Session(opts, client, interrupted).run()
 
 
 class _Session:
@@ -234,19 +243,24 @@ class _Session:
 
         DDS matches each topic on its own: an agent heard on mission_command may not be
         matched on mission_cancel or mission_status yet. A cancel needs both: the cancel
-        must reach the agent, and the statuses say which mission was running.
+        must reach the agent, and the statuses say which mission was running; and the
+        agent must have discovered this process too (``_heard_by_agent``).
         """
         if self.opts.mode == 'cancel':
-            return self.client.cancel_count() > 0 and self.client.status_sources() > 0
+            return (self.client.cancel_count() > 0 and self.client.status_sources() > 0
+                    and self._heard_by_agent())
         return self.client.agent_count() > 0
 
     def _missing(self) -> str:
         """What discovery did not find, naming the topic."""
         if self.opts.mode == 'cancel' and self.client.cancel_count() == 0:
             topic = self.prefix + '/mission_cancel'
-        elif self.opts.mode == 'cancel':
+        elif self.opts.mode == 'cancel' and self.client.status_sources() == 0:
             return (f'no mission_status from mission_agent on {self.prefix}/mission_status: '
                     f'cannot tell which mission runs')
+        elif self.opts.mode == 'cancel':
+            return ("mission_agent's Mission status never reached this process on "
+                    '/diagnostics: cannot tell which mission runs')
         else:
             topic = self.prefix + '/mission_command'
         return f'no mission_agent is listening on {topic}'
@@ -319,9 +333,10 @@ class _Session:
         self.printer.note(f'mission: cancel sent for mission {running}')
         final = self._cancel_until_ended(running, min(self.opts.timeout, CANCEL_WAIT_S))
         statuses = self.client.statuses_for(running)
-        self.printer.printed = max(0, len(statuses) - 1)   # the new status only
-        self.printer.plan = statuses[-1].plan
-        self.printer.statuses(statuses)
+        if statuses:
+            self.printer.printed = max(0, len(statuses) - 1)   # the new status only
+            self.printer.plan = statuses[-1].plan
+            self.printer.statuses(statuses)
         if final is None:
             print(f'mission: mission {running} did not confirm the cancel', file=sys.stderr)
             return EXIT_NO_AGENT
@@ -344,6 +359,21 @@ class _Session:
             if final is not None or time.monotonic() >= deadline:
                 return self.client.terminal_of(mission_id)
 
+    def _heard_by_agent(self) -> bool:
+        """The agent's ``mission_agent: Mission`` status (/diagnostics, 1 Hz) has arrived.
+
+        It names the mission running and those planning, in the agent's own words; and it
+        shows that the agent has discovered this process. That this process hears the
+        agent's mission_status publisher does not say that the agent has matched this
+        subscriber yet, and until it has, its TRANSIENT_LOCAL statuses do not come: an empty
+        history alone does not mean that no mission runs.
+        """
+        return self._agent_mission() is not None
+
+    def _agent_mission(self) -> dict[str, Any] | None:
+        name = f'{self.opts.namespace}/' if self.opts.namespace else ''
+        return self.client.latest_diagnostics(name + DiagTask.AGENT_MISSION)
+
     def _wait_for_history(self, quiet_s: float = 0.3, limit_s: float = 2.0) -> None:
         """mission_status is TRANSIENT_LOCAL: the agent's last statuses arrive in a burst."""
         deadline = time.monotonic() + limit_s
@@ -354,13 +384,27 @@ class _Session:
                 return
 
     def _running_mission(self) -> str | None:
+        """The mission to cancel, None when none runs or plans.
+
+        The newest running one in the statuses heard, else the one the agent's Mission
+        status names as running (or planning).
+        """
         with self.client.cond:
             statuses = list(self.client.statuses)
         last: dict[str, MissionStatus] = {}
         for status in statuses:
             last[status.mission_id] = status
         running = [s for s in last.values() if not s.terminal and not s.dry_run]
-        return running[-1].mission_id if running else None
+        if running:
+            return running[-1].mission_id
+        diag = self._agent_mission()
+        values = diag.get('values', {}) if diag else {}
+        for key in (DiagKey.RUNNING, DiagKey.PLANNING):
+            named = [m for m in str(values.get(key, 'none')).split(', ') if m and m != 'none']
+            ended = [m for m in named if self.client.terminal_of(m) is not None]
+            if named and len(ended) < len(named):
+                return next(m for m in reversed(named) if m not in ended)
+        return None
 
     def _last_state(self, mission_id: str) -> str:
         statuses = self.client.statuses_for(mission_id)

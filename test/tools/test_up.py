@@ -3,6 +3,7 @@
 """`up`: the launch file's nodes without launch_ros, as real processes with real signals."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,6 +116,11 @@ def test_a_mission_runs_through_up_and_a_signal_stops_every_node(up, sig):
     assert stack.wait_for('succeeded'), 'the agent logged it through up, prefixed'
     assert any(line.startswith('[mission_agent] ') and 'succeeded' in line
                for line in stack.lines), stack.output()
+    # One format for every line a node logs: each carries the logger's level, time and name.
+    agent_lines = [line for line in stack.lines if line.startswith('[mission_agent] ')]
+    for line in agent_lines:
+        assert re.match(r'^\[mission_agent\] \[(INFO|WARN|ERROR|FATAL)\] \[\d+\.\d+\] '
+                        r'\[mission_agent\]: ', line), line
     children = stack.children()
     assert len(children) >= 2
     stack.proc.send_signal(sig)
@@ -172,19 +178,15 @@ def test_mission_cancel_from_a_second_process_ends_a_long_mission_every_time(up)
     assert stack.wait_for('ready:') and stack.wait_for('simulated GO2'), stack.output()
     for attempt in range(4):
         mission_id = f'turn{attempt}'
-        waiting = mission_process('turn left 360 degrees', '--id', mission_id,
-                                  '--planner', 'rules')
+        waiting = mission_process('turn left 360 degrees at 0.3 rad/s', '--id', mission_id,
+                                  '--planner', 'rules')  # about 21 s
         try:
-            seen = []
-            for line in waiting.stdout:  # until the turn is under way
-                seen.append(line)
-                if ' executing ' in line:
-                    break
-            assert seen and ' executing ' in seen[-1], ''.join(seen)
+            # Running, by the agent's own log (the waiting process may hear it later).
+            assert stack.wait_for(f'mission {mission_id} executing: step 1/1', 60), \
+                stack.output()
             cancel = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'mission',
                                      '--cancel'], capture_output=True, text=True, timeout=60)
-            rest, _ = waiting.communicate(timeout=30)
-            out = ''.join(seen) + rest
+            out, _ = waiting.communicate(timeout=60)
         finally:
             if waiting.poll() is None:
                 waiting.kill()
