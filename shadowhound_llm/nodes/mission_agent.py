@@ -88,7 +88,8 @@ class MissionAgent(Node):
         self._backlog: list[AgentOutput] = []  # statuses, metrics, logs not yet published
         self._flush_wake = self.create_guard_condition(self._flush)
         self.core = AgentCore(self.config, notify=self._wake.trigger,
-                              restart_hint=setting_hint('mission_agent', 'backend', 'none'),
+                              hint=lambda name, value: setting_hint('mission_agent', name,
+                                                                    value),
                               robot=self.get_namespace().strip('/'))
         # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
         self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)

@@ -8,10 +8,12 @@ domain of its own, and runs ``robot_test`` against it with motion allowed, writi
 ``report.md``, ``report.json`` and ``trajectory.png`` (and ``up.log``, every node's lines).
 The LLM is the best one available: Ollama (if check_backend passes at $OLLAMA_HOST or
 localhost), else the embedded tiny model (llama.cpp + Gemma 3 270M, if installed), else
-none (rule planner only). Which phases run (without an
-LLM: 1 and 3), and whether each is judged, depends on that level (``demo_policies``); the
-demo prints its choice and writes it into the report. Exit status: 0 when no phase it ran
-failed, 1 otherwise.
+none (rule planner only). Which phases run (without an LLM: 1 and 3), and whether each is
+judged, depends on that level (``demo_policies``); the demo prints its choice and writes it
+into the report. When a vision model is available
+(``--vision-model``, else one pulled on the Ollama server whose capabilities include vision),
+it then asks the robot "What do you see?" and prints the answer. Exit status: 0 when no
+phase it ran failed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from typing import Any
 
 import yaml
 
+from ..backends.vision import validate_vision, VisionClient
 from ..common.contract import DiagKey, DiagTask
+from ..common.hosts import default_ollama_host, parse_host
 from ..common.local_dds import apply_local_dds
 from ..common.processes import stop_node
 from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
 from ..nodes.launch_setup import ARGUMENTS
-from .demo_backend import choose_backend, Level
+from .demo_backend import choose_backend, find_vision_model, Level
 from .fleet import run_fleet_demo
 
 
@@ -106,6 +110,13 @@ def main(args: list[str] | None = None) -> int:
                         help='port of the dashboard the demo starts (default 8080; 0: any '
                              'free port)')
     parser.add_argument('--no-dashboard', action='store_true', help='do not start the dashboard')
+    parser.add_argument('--vision-model', default=None,
+                        help='vision model for a camera question after the test plan (default: '
+                             'a vision-capable model pulled on the Ollama server, if any; "" '
+                             'for none)')
+    parser.add_argument('--vision-host', default='',
+                        help='Ollama server of the vision model (default: $OLLAMA_HOST or '
+                             'localhost:11434)')
     opts = parser.parse_args(args)
     if opts.robots < 1:
         parser.error('--robots must be at least 1')
@@ -137,22 +148,27 @@ def main(args: list[str] | None = None) -> int:
         stack.callback(lambda: [stop_node(p, timeout=15.0) for p in procs.values()])
         dashboard = not opts.no_dashboard
         port = port or free_port()
-        procs['up'] = start_up(up_arguments(level, out, dashboard, port), out, env)
+        vision = _vision_params(opts)
+        if vision:
+            print(f'demo: camera questions: {vision["vision_model"]} at '
+                  f'{vision["vision_host"]} (one after the test plan)', flush=True)
+        procs['up'] = start_up(up_arguments(level, out, dashboard, port, vision), out, env)
         if dashboard:
             url, line = dashboard_url(out / 'up.log', procs['up'])
             print(f'demo: {line}' + (' — open it to watch the test plan' if url else ''),
                   flush=True)
 
         def restart(level: Level) -> subprocess.Popen:
-            return start_up(up_arguments(level, out, dashboard, port), out, env)
-        return _run(out, opts.timeout, level, procs, restart)
+            return start_up(up_arguments(level, out, dashboard, port, vision), out, env)
+        return _run(out, opts.timeout, level, procs, restart, bool(vision))
 
 
 UP_LOG = 'up.log'
 _URL = re.compile(r'dashboard at (http://\S+/)')
 
 
-def up_arguments(level: Level, out: Path, dashboard: bool, port: int) -> list[str]:
+def up_arguments(level: Level, out: Path, dashboard: bool, port: int,
+                 extra: dict[str, Any] | None = None) -> list[str]:
     """`up`'s NAME:=VALUE arguments for the demo's stack with this LLM level.
 
     The agent's settings that are launch arguments (the backend and its address) are given
@@ -160,7 +176,8 @@ def up_arguments(level: Level, out: Path, dashboard: bool, port: int) -> list[st
     params file in ``out``, which replaces config/mission_agent.yaml (the same defaults).
     """
     launch_names = {a.name for a in ARGUMENTS}
-    agent = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True, **level.params}
+    agent = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True, **level.params,
+             **(extra or {})}
     params_file = out / 'demo_mission_agent.yaml'
     params_file.write_text(yaml.safe_dump({'mission_agent': {'ros__parameters': {
         k: v for k, v in agent.items() if k not in launch_names}}}), encoding='utf-8')
@@ -210,7 +227,7 @@ def _read(log: Path) -> list[str]:
 
 
 def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Popen],
-         restart: Any) -> int:
+         restart: Any, vision: bool = False) -> int:
     from ..nodes.ros_common import tool_session
     from .robot_test import finish, RobotTest
 
@@ -243,6 +260,10 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                      f'Demo policy ({level.name}): ' + '; '.join(words), f'Demo: {chosen}']
             result = tester.run(phases, policies, PHASE3_MISSIONS, allow_motion=True,
                                 notes=notes)
+            if vision and not result.aborted:
+                line = ask_camera(tester.client)
+                print(f'demo: {line}', flush=True)
+                result.notes.append(f'Camera question: {line}')
         died = level.server.death() if level.server is not None else ''
         if died:
             result.notes.append(f'The embedded model stopped during the demo: {died}')
@@ -258,6 +279,44 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
         return code
     finally:
         os.environ.pop('ROS_DOMAIN_ID', None)
+
+
+CAMERA_QUESTION = 'What do you see?'
+
+
+def ask_camera(client: Any, timeout: float = 120.0) -> str:
+    """Ask the robot what it sees (a look through the vision model); one line saying so."""
+    final = client.run(CAMERA_QUESTION, timeout).final
+    if final is None:
+        client.stop()
+        return f'"{CAMERA_QUESTION}" got no answer within {timeout:g} s; robot stopped'
+    if final.state.value != 'succeeded':
+        return (f'"{CAMERA_QUESTION}" -> {final.state.value} ({final.reason}): '
+                f'{final.message}')
+    facts = final.vision or {}
+    size = (f' ({facts.get("width")}x{facts.get("height")} image, '
+            f'{facts.get("seconds")} s)' if facts else '')
+    return f'"{CAMERA_QUESTION}" -> {final.answer}{size}'
+
+
+def _vision_params(opts: argparse.Namespace) -> dict[str, Any]:
+    """The agent's vision parameters: --vision-model, else a vision model Ollama has."""
+    host = parse_host(opts.vision_host) if opts.vision_host else default_ollama_host()
+    model = opts.vision_model if opts.vision_model is not None else find_vision_model(host)
+    if not model:
+        return {}
+    client = VisionClient('ollama', host, model, timeout_s=120.0)
+    try:  # checked first: the agent would exit on a vision model it cannot use
+        report = validate_vision(client)
+    finally:
+        client.close()
+    if not report.ok:
+        failure = report.first_failure()
+        print(f'demo: no camera question: {model} at {host} is not usable '
+              f'({failure.name if failure else "?"}: {failure.message if failure else ""})',
+              flush=True)
+        return {}
+    return {'vision_model': model, 'vision_host': host}
 
 
 def port_free(port: int, host: str = '127.0.0.1') -> bool:
