@@ -653,7 +653,9 @@ class AgentCore:
             return None
         if self.vision is None:
             return (Reason.NO_VISION_MODEL,
-                    f'this mission looks with the camera, and {NO_VISION_MESSAGE}')
+                    f'this mission looks with the camera, and {NO_VISION_MESSAGE} '
+                    f'(at start: {self.hint("vision_model", "gemma3:4b")}; on a running '
+                    f'agent: ros2 param set <node> vision_model gemma3:4b)')
         if self.vision_state == BackendState.FAILED:
             return Reason.VISION_FAILED, (f'the vision model {self.vision.name} failed its '
                                           f'validation ({self.vision_error}); fix it and set '
