@@ -17,8 +17,15 @@ import httpx
 
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, StreamedReply, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
-from .validation import (CheckResult, FAIL, generation_checks, OK, Runner, SERVER_SPEED_ADVICE,
-                         ValidationReport)
+from .validation import (
+    CheckResult,
+    FAIL,
+    generation_checks,
+    OK,
+    Runner,
+    SERVER_SPEED_ADVICE,
+    ValidationReport,
+)
 
 RESPONSE_FORMAT_STYLES = ('json_schema', 'json_object')
 # Where servers put a reasoning model's thoughts: llama.cpp and vLLM, Ollama's /v1.
