@@ -158,7 +158,10 @@ class Printer:
         out = [f'{elapsed:7.2f} s  {status.state.value:<9}  {text}']
         if status.plan and status.plan != self.plan:
             self.plan = status.plan
-            out.append(f'{"":9}  {"plan":<9}  {json.dumps(status.plan, separators=(",", ":"))}')
+            plan = f'{"":9}  {"plan":<9}  {json.dumps(status.plan, separators=(",", ":"))}'
+            # A mission that ends in its first status with a plan (a stop): the plan comes
+            # before the outcome, as it does for every other mission.
+            out.insert(0 if status.terminal else 1, plan)
         if status.answer and status.terminal:  # what the vision model saw, in full
             out += [f'{"":9}  {"answer":<9}  {line}' for line in status.answer.splitlines()]
         return out

@@ -77,6 +77,11 @@ def test_exit_codes_and_lines():
     again = printer.lines(MissionStatus(mission_id='a', state=MissionState.SUCCEEDED,
                                         text='t', plan=plan, message='done'), 2.0)
     assert len(again) == 1, 'the same plan is printed once'
+    stop = {'actions': [{'type': 'stop'}]}
+    ended = printer.lines(MissionStatus(mission_id='b', state=MissionState.SUCCEEDED,
+                                        text='stop', plan=stop, message='stopped'), 0.1)
+    assert ended[0].split()[0] == 'plan' and ended[-1].split()[2] == 'succeeded', \
+        'a plan first seen with the outcome comes before it'
 
 
 def test_a_long_text_is_echoed_clipped_to_one_readable_line():
