@@ -158,6 +158,9 @@ class OllamaDouble:
         self.unloaded: set[str] = set()
         # (path, perf_counter at request, perf_counter when the reply was fully sent)
         self.timings: list[tuple[str, float, float]] = []
+        # (path, sent whole) of every streamed reply once it ended: sent to its last line,
+        # or cut short (the client closed the connection, or the script dropped it)
+        self.ended: list[tuple[str, bool]] = []
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ''
@@ -442,9 +445,14 @@ class OllamaDouble:
 
     async def _timed(self, body: AsyncIterator[bytes], path: str, start: float
                      ) -> AsyncIterator[bytes]:
-        async for chunk in body:
-            yield chunk
-        self.timings.append((path, start, time.perf_counter()))
+        whole = False
+        try:
+            async for chunk in body:
+                yield chunk
+            whole = True
+            self.timings.append((path, start, time.perf_counter()))
+        finally:
+            self.ended.append((path, whole))
 
     async def _paced(self, tokens: list[Any], with_error_line: bool = False,
                      stall: tuple[int, float] | None = None, tps: float | None = None
