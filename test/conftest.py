@@ -78,6 +78,16 @@ def _ollama_double(request: pytest.FixtureRequest):
         yield double
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under parallel workers the ``slow`` tests go first, so none starts last and runs alone.
+
+    A stable sort: the order stays the same in every worker (xdist requires it) and within
+    each group.
+    """
+    if config.pluginmanager.hasplugin('xdist') and config.getoption('numprocesses', None):
+        items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+
+
 @pytest.fixture(scope='session')
 def spare_ros_domains() -> list[int]:
     """ROS domains no other worker of this run uses, besides this worker's ROS_DOMAIN_ID."""

@@ -211,6 +211,7 @@ def test_stop_and_cancel_work_while_planning(make_harness, ollama):
     assert ends == ['cancelled'], 'a cancelled mission ends once'
 
 
+@pytest.mark.slow
 def test_missions_wait_for_validation_but_rules_work(make_harness, ollama):
     ollama.script.stall_s = 2.0  # the structured-output check takes 2 s
     h = make_harness(agent_params(ollama))

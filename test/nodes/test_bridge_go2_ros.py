@@ -9,6 +9,8 @@ it should and stop when told. Judged on the simulator's ground truth.
 
 import time
 
+import pytest
+
 GO2_SIM = {'bridge_model': 'go2'}
 
 
@@ -47,6 +49,7 @@ def test_a_zero_twist_alone_does_not_stop_the_go2(make_harness):
     assert truth.pose.x - x_at_stop > 0.2
 
 
+@pytest.mark.slow
 def test_test_plan_move_and_turn_end_where_asked_on_the_go2_bridge(make_harness):
     h = make_harness({'stop_mode': 'go2'}, GO2_SIM)
     truth = h.sim.sim

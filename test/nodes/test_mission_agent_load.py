@@ -56,6 +56,7 @@ def test_a_flood_of_missions_at_50_per_second_all_end(guarded, ollama):
     assert h.stopped(2.0)
 
 
+@pytest.mark.slow
 def test_a_short_soak_keeps_threads_and_descriptors_bounded(guarded, ollama):
     h = guarded({'backend': 'ollama', 'ollama_host': ollama.url, 'validate_on_startup': False})
     client = h.probe.client

@@ -11,6 +11,7 @@ from rclpy.parameter import Parameter
 pytestmark = pytest.mark.ros
 
 
+@pytest.mark.slow
 def test_test_plan_missions_end_at_the_expected_poses(make_harness):
     h = make_harness()
     final = h.run('Move forward 1 meter')
