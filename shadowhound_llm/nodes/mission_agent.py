@@ -231,8 +231,14 @@ class MissionAgent(Node):
         self.webrtc_pub.publish(msg)
 
     def destroy_node(self) -> None:
-        """Stop the core's worker threads with the node."""
-        self.core.close()
+        """Stop the core's worker threads with the node.
+
+        Also called on a node whose constructor failed (a bad parameter): rclpy destroys every
+        node of its context at shutdown, that one included, and it has no core yet.
+        """
+        core = getattr(self, 'core', None)
+        if core is not None:
+            core.close()
         super().destroy_node()
 
 
