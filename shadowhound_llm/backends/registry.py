@@ -141,12 +141,17 @@ def backend_params() -> frozenset[str]:
     return frozenset(out)
 
 
+# Launch arguments of the look action's vision model, beside the backends' own.
+VISION_LAUNCH_ARGS = (('vision_model', 'vision model for camera questions (look), e.g. '
+                                       'gemma3:4b; empty: the params file decides (off)'),)
+
+
 def launch_overrides() -> tuple[str, ...]:
     """mission_agent parameters a launch argument may override."""
     out = list(CHOOSING_PARAMS)
     for backend in BACKENDS.values():
         out += [name for name, _ in backend.launch_args if name not in out]
-    return tuple(out)
+    return tuple(out) + tuple(name for name, _ in VISION_LAUNCH_ARGS)
 
 
 def add_cli_flags(parser: argparse.ArgumentParser) -> None:

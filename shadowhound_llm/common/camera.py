@@ -1,10 +1,15 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Camera frames as the photo action sees them: raw sensor_msgs/Image fields, saved as PNG."""
+"""Camera frames as the photo and look actions see them: raw sensor_msgs/Image fields.
+
+The photo action saves a frame as PNG; the look action sends it to a vision model as JPEG,
+its longest side first brought down to the size the model is given (``encode_for_model``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import io
 from pathlib import Path
 import threading
 from typing import Any
@@ -45,6 +50,46 @@ class ImageFrame:
     def save_png(self, path: Path) -> None:
         """Write the frame as PNG; ValueError for an encoding that cannot be saved."""
         self.to_image().save(path, format='PNG')
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """A frame as sent to a vision model: the encoded bytes, their MIME type and size (px)."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    source_width: int
+    source_height: int
+
+    @property
+    def downscaled(self) -> bool:
+        """True when the frame was made smaller before encoding."""
+        return (self.width, self.height) != (self.source_width, self.source_height)
+
+
+def encode_for_model(frame: ImageFrame, max_side: int, quality: int = 85) -> EncodedImage:
+    """The frame as JPEG, its longest side at most ``max_side`` px (aspect ratio kept).
+
+    Downscaled before encoding: a vision model's image tokens (and its prompt time) grow
+    with the pixels it is given. ValueError for a frame that cannot be decoded.
+    """
+    image = frame.to_image()
+    if image.mode not in ('RGB', 'L'):
+        image = image.convert('RGB')
+    width, height = image.size
+    longest = max(width, height)
+    if longest > max_side:
+        scale = max_side / longest
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        from PIL import Image
+
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format='JPEG', quality=quality)
+    return EncodedImage(buffer.getvalue(), 'image/jpeg', image.size[0], image.size[1],
+                        width, height)
 
 
 class LatestFrame:

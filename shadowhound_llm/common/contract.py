@@ -81,6 +81,11 @@ class Reason(str, Enum):
     NO_HOME = 'no_home'                  # return_home before any odometry
     NO_CAMERA_FRAME = 'no_camera_frame'  # photo without a frame within photo_timeout_s
     PHOTO_NOT_SAVED = 'photo_not_saved'  # photo folder full or not writable
+    NO_VISION_MODEL = 'no_vision_model'  # a look and vision_model is empty (also rejected)
+    STALE_CAMERA_FRAME = 'stale_camera_frame'  # a look and the latest frame is too old
+    VISION_NOT_CAPABLE = 'vision_not_capable'  # vision_model takes no images
+    VISION_REFUSED = 'vision_refused'    # the vision server refused the image (HTTP error)
+    VISION_FAILED = 'vision_failed'      # no answer: unreachable, timed out, empty reply
     INTERNAL_ERROR = 'internal_error'    # a bug: the message has the exception
     # cancelled: the robot was stopped
     OPERATOR_STOP = 'operator_stop'      # a stop command ("stop", "halt", ...)
@@ -286,6 +291,10 @@ class MissionStatus(_Body):
     dry_run: bool | None = None
     # Each plan step as shown: {"summary": str, "target": {"x", "y"} (odom, when known)}.
     steps: list[dict[str, Any]] | None = None
+    # What the vision model answered to the plan's look action(s) (one line per look).
+    answer: str | None = None
+    # The last look's call: {"model", "width", "height", "bytes", "prompt_tokens", "seconds"}.
+    vision: dict[str, Any] | None = None
 
     @field_validator('reason', mode='before')
     @classmethod
@@ -295,7 +304,7 @@ class MissionStatus(_Body):
 
     @classmethod
     def _optional_fields(cls) -> tuple[str, ...]:
-        return ('planner', 'home', 'photo', 'dry_run', 'steps')
+        return ('planner', 'home', 'photo', 'dry_run', 'steps', 'answer', 'vision')
 
     @property
     def terminal(self) -> bool:
@@ -375,6 +384,7 @@ class DiagKey:
     PLANNER = 'planner'
     BACKEND_STATE = 'state'            # none | validating | ready | failed
     VALIDATED = 'validated'            # yes | no (...) | pending | failed
+    VISION = 'vision model'            # off (...) | <backend>:<model> (<state>)
     # mission_agent: Mission
     RUNNING = 'running'
     PLANNING = 'planning'

@@ -66,6 +66,9 @@ class _Params:
         return type(self).from_mapping(values)
 
 
+VISION_BACKENDS = ('ollama', 'openai')
+
+
 @dataclass(frozen=True)
 class AgentConfig(_Params):
     """Typed mission_agent parameters (SI units); each field carries its description and range."""
@@ -128,6 +131,26 @@ class AgentConfig(_Params):
         5, 'Most photo actions in one plan (the envelope rejects more)', 0, 1000)
     max_photo_dir_mb: float = param(
         500.0, 'A photo fails when photo_dir already holds this much (MB)', 0.0, 1000000.0)
+    # The look action: the latest camera frame and a question to a vision-language model.
+    vision_model: str = param(
+        '', 'Vision-language model that answers look actions (e.g. gemma3:4b); empty: look '
+        'is off and refused')
+    vision_backend: str = param(
+        'ollama', 'Server the vision model runs on: ollama (native /api/chat with images) | '
+        'openai (OpenAI-compatible image content parts)')
+    vision_host: str = param(
+        '', 'Vision server URL; empty: the same server as ollama_host (vision_backend '
+        'ollama) or openai_base_url (openai)')
+    vision_max_side_px: int = param(
+        640, 'Longest image side sent to the vision model (px): larger frames are downscaled '
+        'before encoding', 32, 4096)
+    vision_timeout_s: float = param(
+        30.0, 'A look fails when the vision model has not answered within this (s)', 0.5, 600.0)
+    max_frame_age_s: float = param(
+        1.0, 'A look uses only a camera frame at most this old (s), taken after the last '
+        'motion stopped', 0.05, 60.0)
+    max_looks_per_mission: int = param(
+        3, 'Most look actions in one plan (the envelope rejects more)', 0, 100)
     slow_speed_fraction: float = param(
         0.5, '"slowly": this fraction of the cruise speeds', 0.05, 1.0)
     fast_speed_fraction: float = param(
@@ -165,6 +188,9 @@ class AgentConfig(_Params):
         out = _Params.problems(self)
         if self.stop_mode not in ('auto', 'zero', 'go2'):
             out.append(f'stop_mode={self.stop_mode!r}: use auto, zero or go2')
+        if self.vision_backend not in VISION_BACKENDS:
+            out.append(f'vision_backend={self.vision_backend!r}: use '
+                       f'{" or ".join(VISION_BACKENDS)}')
         if self.openai_response_format not in ('json_schema', 'json_object'):
             out.append(f'openai_response_format={self.openai_response_format!r}: use '
                        f'json_schema or json_object')

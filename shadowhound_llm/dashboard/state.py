@@ -61,6 +61,7 @@ class MissionView:
     updated: float = 0.0
     dry_run: bool = False
     photo: str | None = None
+    answer: str | None = None  # what the vision model answered to the plan's look(s)
     stop_request: bool = False
     step_poses: dict[int, Pose2D] = field(default_factory=dict)
     steps: list[dict[str, Any]] | None = None  # as the agent's statuses carry them
@@ -123,6 +124,7 @@ class MissionView:
                 'updated': self.updated, 'seconds': round(max(0.0, self.updated - self.started),
                                                           2),
                 'dry_run': self.dry_run, 'photo': _photo_name(self.photo),
+                'answer': self.answer,
                 'stop_request': self.stop_request, 'targets': self.targets(home),
                 'summaries': [view['summary'] for view in self.step_views(home)]}
 
@@ -174,6 +176,7 @@ class DashboardState:
             view.plan = status.plan if status.plan is not None else view.plan
             view.steps = status.steps if status.steps is not None else view.steps
             view.dry_run = bool(status.dry_run) or view.dry_run
+            view.answer = status.answer or view.answer
             if status.step is not None and status.step != view.step and self.pose is not None:
                 view.step_poses.setdefault(status.step, self.pose)
             view.step = status.step

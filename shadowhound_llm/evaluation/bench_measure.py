@@ -275,3 +275,48 @@ def reload_check(client: OllamaClient, log: Callable[[str], None]) -> dict[str, 
 
 def _num(value: float | None, unit: str, spec: str = '.2f') -> str:
     return f'{value:{spec}} {unit}' if value is not None else 'n/a'
+
+
+def measure_vision(vision: Any, planner: Any, repeats: int, frame: Any) -> dict[str, Any]:
+    """The look action's vision model: load, residency beside the planner, time to answer.
+
+    ``vision``: a VisionClient; ``planner``: the planning model's client (loaded). Ollama:
+    the vision model's cold load, whether /api/ps then holds both (else each look evicts
+    the planner), and the planner's load time afterwards (the swap cost when they do not
+    both fit; ~0 when it stayed). Then ``repeats`` looks at ``frame``: wall-clock time to
+    answer, the server's prompt tokens (image included) and decode speed.
+    """
+    out: dict[str, Any] = {'model': vision.model, 'backend': vision.kind}
+    chat = vision.chat
+    try:
+        if isinstance(chat, OllamaClient):
+            metrics = chat.load()
+            out['load_s'] = metrics.load_duration_s if metrics.load_duration_s is not None \
+                else metrics.total_s
+            loaded = chat.ps()
+            out['resident'] = [m.name for m in loaded]
+            out['both_resident'] = bool(planner is not None
+                                        and find_loaded(loaded, planner.model)
+                                        and find_loaded(loaded, vision.model))
+        times, tokens, speeds, answer = [], [], [], None
+        for _ in range(max(1, repeats)):
+            answer = vision.ask_frame(frame, 'What do you see?')
+            times.append(answer.seconds)
+            tokens.append(answer.metrics.prompt_eval_count)
+            if answer.metrics.tokens_per_s:
+                speeds.append(answer.metrics.tokens_per_s)
+        out.update({'time_to_answer_s': summary(times), 'prompt_tokens': tokens[-1],
+                    'prompt_eval_s': answer.metrics.prompt_eval_duration_s,
+                    'tokens_per_s_median': statistics.median(speeds) if speeds else None,
+                    'image': {'width': answer.image.width, 'height': answer.image.height,
+                              'bytes': len(answer.image.data),
+                              'source': [answer.image.source_width,
+                                         answer.image.source_height]},
+                    'answer': answer.text[:200]})
+        if isinstance(planner, OllamaClient):
+            metrics = planner.load()
+            out['planner_reload_s'] = metrics.load_duration_s if \
+                metrics.load_duration_s is not None else metrics.total_s
+    except BackendError as exc:  # VisionError too: the figures so far, and why they stop
+        out['error'] = str(exc)
+    return out

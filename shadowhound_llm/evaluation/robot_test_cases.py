@@ -101,6 +101,8 @@ PHASE2_MISSIONS = (
     MissionSpec(text='Create a navigation plan to move forward 2 meters', forward_m=2.0),
     MissionSpec(text='Generate JSON: {action: nav.goto, x: 1.0, y: 0.0}', goto=(1.0, 0.0)),
 )
+# Phase 2's camera question: planned and checked as one look (never sent to the model).
+PHASE2_LOOK = MissionSpec(text='What do you see?')
 # The five missions of the original robot test plan (run after the report's four).
 TEST_PLAN = (
     MissionSpec(text='Move forward 1 meter', forward_m=1.0),

@@ -11,6 +11,7 @@ by the wording of its message. Plain Python, no ROS.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, Callable, Iterable
 
@@ -26,6 +27,7 @@ from .robot_test_cases import (
     MissionRecord,
     MissionSpec,
     PHASE1_MISSION,
+    PHASE2_LOOK,
     PHASE2_MISSIONS,
     PHASE4_MISSIONS,
     PhasePolicy,
@@ -128,7 +130,7 @@ class PhaseRunner:
         return res.finish()
 
     def phase2(self, policy: PhasePolicy) -> PhaseResult:
-        """Text only: three dry-run missions; each plan valid and sensible."""
+        """Text only: three dry-run missions, each plan valid and sensible; a look dry run."""
         res = PhaseResult(2, policy)
         for i, spec in enumerate(PHASE2_MISSIONS, 1):
             start = self.client.pose or Pose2D()
@@ -137,7 +139,34 @@ class PhaseRunner:
             detail = self._judge_text(rec, spec, start, policy)
             res.missions.append(rec)
             self._progress(rec, len(PHASE2_MISSIONS), detail)
+        look = self._look_dry_run(policy)
+        res.checks.append(look)
+        self.say(check_line(look, 2))
+        whys = [m.why for m in res.missions if m.verdict == 'skipped' and m.why]
+        if look.verdict == 'skipped' and len(whys) == len(res.missions) and whys:
+            res.reason = f'{whys[0]}; {look.detail}'  # nothing ran: the missions' reason first
         return res.finish()
+
+    def _look_dry_run(self, policy: PhasePolicy) -> CheckRecord:
+        """A camera question, planned and checked (not asked): one look, vision model set.
+
+        The rules plan it (a question about the view needs no LLM), whatever the planner.
+        """
+        planner: PlannerChoice = 'rules' if policy.planner == 'rules' else 'auto'
+        rec = self.run_mission(2, len(PHASE2_MISSIONS) + 1, PHASE2_LOOK.text, planner, True,
+                               len(PHASE2_MISSIONS) + 1)
+        name = 'look dry run'
+        if rec.state == 'rejected' and rec.reason == Reason.NO_VISION_MODEL.value:
+            return CheckRecord(name, 'skipped', rec.state, 'one look',
+                               'vision_model is empty: camera questions are off')
+        actions = list((rec.plan or {}).get('actions') or [])
+        ok = rec.state == 'succeeded' and [a.get('type') for a in actions] == ['look']
+        verdict = ('pass' if ok else 'fail') if policy.judged else 'info'
+        detail = (f'"{PHASE2_LOOK.text}" planned by {rec.planner or "-"} as one look, inside '
+                  f'the envelope, with a usable vision model' if ok
+                  else f'{rec.state} ({rec.reason or "no reason"}): {rec.message}; plan '
+                       f'{json.dumps(rec.plan, separators=(",", ":")) if rec.plan else "none"}')
+        return CheckRecord(name, verdict, rec.state, 'one look', detail)
 
     def _judge_text(self, rec: MissionRecord, spec: MissionSpec, start: Pose2D,
                     policy: PhasePolicy) -> str:

@@ -148,12 +148,20 @@ def ollama_models_task(state: MonitorState) -> DiagStatus:
     if not state.ollama_models:
         return DiagStatus('Ollama models', OK, 'no model loaded', values)
     level, parts = OK, []
+    # Each model's share of what Ollama holds, and its own decode-speed roofline: the planner
+    # and the vision model share one memory (and its bandwidth) on a Jetson.
+    total = sum(m.size for m in state.ollama_models) or 1
     for m in state.ollama_models:
         name, cpu = m.label, m.cpu_pct
         values += [(f'{name} size [GiB]', f'{m.size_gib:.2f}'),
                    (f'{name} VRAM [GiB]', f'{m.vram_gib:.2f}'), (f'{name} on CPU [%]', str(cpu)),
+                   (f'{name} share of loaded [%]', f'{100 * m.size / total:.0f}'),
                    (f'{name} context', str(m.context_length or 'n/a')),
                    (f'{name} expires', str(m.expires_at or 'n/a'))]
+        roof, _ = state.detector.roofline(Evidence(m, state.expected_num_ctx, state.telemetry,
+                                                   state.ollama_version))
+        if roof is not None:
+            values.append((f'{name} roofline tokens/s', f'{roof.gpu_bound_tokens_per_s:.1f}'))
         if cpu > 0:
             level = WARN
             parts.append(f'{name} {cpu}% on CPU (slow decode; drop caches and reload)')

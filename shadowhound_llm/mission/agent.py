@@ -24,6 +24,7 @@ import uuid
 
 from ..backends import ChatBackend, CheckResult, make_backend, validate_backend
 from ..backends.registry import backend_params
+from ..backends.vision import make_vision_client, validate_vision, VisionClient
 from ..common.camera import LatestFrame
 from ..common.contract import (
     check_mission_text,
@@ -43,7 +44,7 @@ from ..health.gpu_diagnostics import DiagStatus
 from ..motion.control import Governor, MotionLimits, Twist2D, ZERO
 from ..motion.pose_estimator import PoseEstimator
 from ..motion.stop import GO2_STOP_REPEATS, resolve_stop_mode, stop_commands, webrtc_req_type
-from ..planning.actions import Action, Plan, step_views
+from ..planning.actions import Action, Look, Plan, step_views
 from ..planning.envelope import EnvelopeCursor, EnvelopeViolation, Limits
 from ..planning.rules.planner import is_stop_command, plan_from_rules
 from .bridge_check import go2_mode_problem
@@ -58,9 +59,10 @@ from .events import (
     PlanComplete,
     PlanFailed,
     PlannerEvent,
+    VisionValidated,
 )
 from .llm_planner import LLMPlanner, PlanningCancelled, PlanningFailed
-from .runner import MissionRunner, OdomSample, TickOutput
+from .runner import CameraFrame, MissionRunner, NO_VISION_MESSAGE, OdomSample, TickOutput
 
 __all__ = ['AgentCore', 'AgentOutput', 'BackendState', 'STOP_PLAN']
 
@@ -70,6 +72,10 @@ RULES_HELP = ('the rule planner understands simple commands such as "move forwar
 # Parameters that need new backend clients (and a new validation) when they change: the
 # registry's (each backend lists the parameters it reads).
 BACKEND_PARAMS = backend_params()
+# Parameters that need a new vision client (and a new validation of it) when they change.
+VISION_PARAMS = frozenset({'vision_model', 'vision_backend', 'vision_host', 'vision_max_side_px',
+                           'vision_timeout_s', 'ollama_host', 'openai_base_url', 'keep_alive',
+                           'num_ctx'})
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
 # Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
 # is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
@@ -154,6 +160,14 @@ class AgentCore:
         self.backend_state = BackendState.NONE
         self._install_backends(backends if backends is not None else
                                [make_backend(k, config) for k in config.llm_backends])
+        # The look action's vision model: its calls run on their own threads, never on the
+        # planners' (a slow image must not hold up a plan) and never on the node's.
+        self._vision_workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix='vision')
+        self.vision: VisionClient | None = None
+        self.vision_state = BackendState.NONE
+        self.vision_error = ''
+        self._vision_validation = 0
+        self._install_vision(make_vision_client(config))
 
     # ---- backends ------------------------------------------------------------------------
     def _install_backends(self, backends: list[ChatBackend]) -> None:
@@ -165,6 +179,44 @@ class AgentCore:
         self.backend_state = BackendState.NONE if self.llm is None else BackendState.VALIDATING
         self.backend_note = self.backend_error = ''
 
+    def _install_vision(self, client: VisionClient | None) -> None:
+        if self.vision is not None:
+            self.vision.close()
+        self.vision = client
+        self.runner.vision = self._ask_vision if client is not None else None
+        self.vision_state = BackendState.NONE if client is None else BackendState.READY
+        self.vision_error = ''
+
+    def _ask_vision(self, frame: CameraFrame, question: str, cancel: threading.Event) -> Any:
+        """The runner's look: ask on a vision thread; the future carries the answer."""
+        client = self.vision
+        mission = self.runner.mission.mission_id if self.runner.mission else None
+
+        def call() -> Any:
+            try:
+                answer = client.ask_frame(frame, question, cancel)
+            except Exception:
+                self._post_metrics(_failed_metrics(client), mission)
+                raise
+            self._post_metrics(answer.metrics, mission)
+            return answer
+
+        return self._vision_workers.submit(call)
+
+    def _validate_vision_model(self) -> None:
+        self._vision_validation += 1
+        self.vision_state = BackendState.VALIDATING
+        self._vision_workers.submit(self._vision_check, self._vision_validation, self.vision)
+
+    def _vision_check(self, generation: int, client: VisionClient) -> None:
+        try:
+            report = validate_vision(
+                client, lambda check: self._post(BackendChecked(-generation, check)))
+        except Exception as exc:  # a bug, not a server state: say so
+            self._post(VisionValidated(generation, None, f'{type(exc).__name__}: {exc}'))
+            return
+        self._post(VisionValidated(generation, report))
+
     def start(self) -> AgentOutput:
         """Begin backend validation (or skip it); returns the start-up log lines."""
         out = AgentOutput()
@@ -173,6 +225,8 @@ class AgentCore:
                 self._validate()
             else:
                 self.backend_state = BackendState.READY
+        if self.vision is not None and self.config.validate_on_startup:
+            self._validate_vision_model()
         cfg = self.config
         out.log('info', f'ready: planner=rules{"+" + self.llm_name if self.llm else ""}, '
                         f'cmd_vel at {cfg.control_rate_hz:g} Hz, limits '
@@ -320,8 +374,16 @@ class AgentCore:
         out = AgentOutput()
         if isinstance(event, MetricsReady):
             out.metrics.append(event.metrics)
+        elif isinstance(event, VisionValidated):
+            if event.generation == self._vision_validation:
+                self._on_vision_validated(out, event)
         elif isinstance(event, BackendChecked):
-            if event.generation == self._validation:
+            if event.generation == -self._vision_validation:
+                check = event.check
+                out.log({Severity.OK: 'info', Severity.WARN: 'warning'}.get(check.level,
+                                                                            'error'),
+                        f'vision check {check.name}: {check.level.label} — {check.message}')
+            elif event.generation == self._validation:
                 check = event.check
                 out.log({Severity.OK: 'info', Severity.WARN: 'warning'}.get(check.level,
                                                                             'error'),
@@ -416,6 +478,12 @@ class AgentCore:
                          plan=plan.to_dict(), message=f'outside the safety envelope: {exc}',
                          planner=planner, reason=Reason.ENVELOPE, steps=self._steps(plan))
             return
+        problem = self._vision_problem(list(plan.actions))
+        if problem is not None:
+            self._status(out, mission_id, MissionState.REJECTED, request.text,
+                         plan=plan.to_dict(), message=problem[1], planner=planner,
+                         reason=problem[0], steps=self._steps(plan))
+            return
         if request.dry_run:
             self._dry_run_result(out, mission_id, request.text, plan, planner)
             return
@@ -438,6 +506,12 @@ class AgentCore:
         if problem and any(a.moves for a in actions):
             self._status(out, mission_id, MissionState.REJECTED, text, message=problem,
                          planner=planner, reason=Reason.ROBOT_MODE)
+            return
+        vision = self._vision_problem(actions)
+        if vision is not None:
+            self._end_job(mission_id)
+            self._status(out, mission_id, MissionState.REJECTED, text, message=vision[1],
+                         planner=planner, reason=vision[0])
             return
         self._take_over(out, mission_id)
         extra: dict[str, Any] = {'planner': planner}
@@ -510,7 +584,12 @@ class AgentCore:
                             now)
         elif isinstance(event, PlanComplete):
             self._end_job(event.mission_id)
-            if job.dry_run:
+            vision = self._vision_problem(list(event.plan.actions)) if job.dry_run else None
+            if vision is not None:
+                self._status(out, job.mission_id, MissionState.REJECTED, job.text,
+                             plan=event.plan.to_dict(), message=vision[1],
+                             planner=event.backend, reason=vision[0])
+            elif job.dry_run:
                 self._dry_run_result(out, job.mission_id, job.text, event.plan, event.backend)
             elif running:
                 self.runner.close_plan()
@@ -533,6 +612,40 @@ class AgentCore:
         job = self._jobs.pop(mission_id, None)
         if job is not None:
             job.cancelled.set()
+
+    def _on_vision_validated(self, out: AgentOutput, event: VisionValidated) -> None:
+        report = event.report
+        if report is not None and report.ok:
+            self.vision_state, self.vision_error = BackendState.READY, ''
+            out.log('info', f'vision model usable: {report.model} at {report.host}; look '
+                            f'actions answered')
+            return
+        failure = report.first_failure() if report is not None else None
+        self.vision_error = (f'{failure.name}: {failure.message}' if failure
+                             else f'vision validation crashed: {event.error}')
+        self.vision_state = BackendState.FAILED
+        if self._exit_on_failure:
+            out.log('fatal', f'vision model not usable ({self.vision_error}). Fix it, or start '
+                             f'with vision_model:="" (look off) or validate_on_startup:=false. '
+                             f'Exiting.')
+            out.exit_code = 1
+        else:
+            out.log('error', f'vision model not usable after the parameter change '
+                             f'({self.vision_error}); look actions will fail, everything else '
+                             f'works')
+
+    def _vision_problem(self, actions: list[Action]) -> tuple[Reason, str] | None:
+        """Why a plan's look actions cannot be answered now (None: they can, or none)."""
+        if not any(isinstance(a, Look) for a in actions):
+            return None
+        if self.vision is None:
+            return (Reason.NO_VISION_MODEL,
+                    f'this mission looks with the camera, and {NO_VISION_MESSAGE}')
+        if self.vision_state == BackendState.FAILED:
+            return Reason.VISION_FAILED, (f'the vision model {self.vision.name} failed its '
+                                          f'validation ({self.vision_error}); fix it and set '
+                                          f'vision_model again')
+        return None
 
     def _on_validated(self, out: AgentOutput, reports: list[Any]) -> None:
         usable = next((r for r in reports if r.ok), None)
@@ -690,6 +803,13 @@ class AgentCore:
                             f'{"re-validating " + self.llm_name if self.llm else "rules only"}')
         elif self.llm is not None and 'max_actions' in changed:
             self.llm = LLMPlanner(self.backends, config.max_actions, self._post_metrics)
+        if changed & VISION_PARAMS and (self.vision is not None or config.vision_model):
+            self._exit_on_failure = False
+            self._install_vision(make_vision_client(config))
+            if self.vision is not None:
+                self._validate_vision_model()
+            now_on = f're-validating {self.vision.name}' if self.vision else 'look off'
+            out.log('info', f'vision settings changed: {now_on}')
         out.log('info', f'parameters changed: {", ".join(sorted(changed))}')
         return out
 
@@ -713,7 +833,9 @@ class AgentCore:
             odom_age_s=now - received if received is not None else None,
             governor_clamps=self.governor.clamp_count,
             max_linear_mps=self.config.max_linear_speed,
-            max_angular_rps=self.config.max_angular_speed)
+            max_angular_rps=self.config.max_angular_speed,
+            vision_name=self.vision.name if self.vision else '', vision_state=self.vision_state,
+            vision_error=self.vision_error)
 
     @property
     def odom_received(self) -> float | None:
@@ -737,6 +859,7 @@ class AgentCore:
         self.halt(out, MissionState.CANCELLED, 'agent shutting down; robot stopped',
                   Reason.SHUTDOWN)
         self._workers.shutdown(wait=False, cancel_futures=True)
+        self._vision_workers.shutdown(wait=False, cancel_futures=True)
         return out
 
     def close(self) -> None:
@@ -744,8 +867,11 @@ class AgentCore:
         for job in self._jobs.values():
             job.cancelled.set()
         self._workers.shutdown(wait=False, cancel_futures=True)
+        self._vision_workers.shutdown(wait=False, cancel_futures=True)
         for backend in self.backends:
             backend.close()
+        if self.vision is not None:
+            self.vision.close()
 
 
 def _clipped(text: str, limit: int) -> str:
@@ -761,6 +887,11 @@ def _echoed_id(data: str) -> str | None:
         return None
     value = raw.get('id') if isinstance(raw, dict) else None
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def _failed_metrics(client: VisionClient) -> LLMMetrics:
+    """llm_metrics of a vision call that got no answer."""
+    return LLMMetrics(backend=client.kind, model=client.model, ok=False)
 
 
 def _crash_check(exc: Exception) -> CheckResult:

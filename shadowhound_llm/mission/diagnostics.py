@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The agent's diagnostic tasks (diagnostic_updater style): plain functions, snapshot -> status.
 
-``mission_agent: Backend`` says whether the LLM backend was validated and is usable;
+``mission_agent: Backend`` says whether the LLM backend was validated and is usable (and the
+look action's vision model, when one is set);
 ``mission_agent: Mission`` what runs, the odometry's age, the limits in force and the
 governor's clamp count (a clamp means a bug upstream). The tasks read an ``AgentSnapshot``:
 frozen values the core copies out at one instant, never the core itself.
@@ -37,6 +38,9 @@ class AgentSnapshot:
     governor_clamps: int = 0
     max_linear_mps: float = 0.0
     max_angular_rps: float = 0.0
+    vision_name: str = ''          # 'ollama:gemma3:4b', '' when vision_model is empty
+    vision_state: BackendState = BackendState.NONE
+    vision_error: str = ''
 
 
 def validated_word(snap: AgentSnapshot) -> str:
@@ -50,12 +54,29 @@ def validated_word(snap: AgentSnapshot) -> str:
     return 'yes' if snap.validated else 'no (validate_on_startup false)'
 
 
+def vision_word(snap: AgentSnapshot) -> str:
+    """The vision model and its state: 'off', 'ollama:gemma3:4b (ready)'."""
+    if not snap.vision_name:
+        return 'off (vision_model empty)'
+    return f'{snap.vision_name} ({snap.vision_state.value})'
+
+
 def backend_task(snap: AgentSnapshot) -> DiagStatus:
-    """mission_agent: Backend."""
+    """mission_agent: Backend (a vision model that failed its validation warns)."""
+    status = _planner_status(snap)
+    if snap.vision_state == BackendState.FAILED and status.level == Severity.OK:
+        return DiagStatus(status.task, Severity.WARN,
+                          f'{status.message}; vision model {snap.vision_name} not usable: '
+                          f'{snap.vision_error}', status.values)
+    return status
+
+
+def _planner_status(snap: AgentSnapshot) -> DiagStatus:
     name = snap.llm_name
     values = [(DiagKey.PLANNER, 'rules' + (f' + {name}' if snap.has_llm else '')),
               (DiagKey.BACKEND_STATE, snap.backend_state.value),
-              (DiagKey.VALIDATED, validated_word(snap))]
+              (DiagKey.VALIDATED, validated_word(snap)),
+              (DiagKey.VISION, vision_word(snap))]
     task = 'Backend'
     if not snap.has_llm:
         return DiagStatus(task, Severity.OK, 'rule planner only (backend=none)', values)

@@ -83,8 +83,17 @@ class BackendsValidated:
     reports: list[ValidationReport]
 
 
+@dataclass(frozen=True)
+class VisionValidated:
+    """The vision model's validation finished (``report`` None: it crashed, ``error`` says)."""
+
+    generation: int
+    report: ValidationReport | None
+    error: str = ''
+
+
 PlannerEvent = Union[ActionPlanned, PlanComplete, PlanFailed, MetricsReady, BackendChecked,
-                     BackendsValidated]
+                     BackendsValidated, VisionValidated]
 
 
 @dataclass(frozen=True)

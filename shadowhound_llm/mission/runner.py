@@ -18,13 +18,16 @@ its step message; every status carries each step's summary and known target (``s
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 import math
 import os
 from pathlib import Path
+import threading
 import time
 from typing import Any, Protocol
 
+from ..backends.vision import VisionError
 from ..common.contract import MissionState, MissionStatus, Reason
 from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import AgentConfig
@@ -61,6 +64,23 @@ class Camera(Protocol):
 
     def latest(self) -> CameraFrame | None:
         """The most recent frame, or None if none has arrived."""
+
+
+class Vision(Protocol):
+    """Asks the vision model about a frame on another thread (a look never blocks a tick).
+
+    The future's result has ``text`` and ``facts()``; its exception is a VisionError.
+    """
+
+    def __call__(self, frame: CameraFrame, question: str,
+                 cancel: threading.Event) -> Future[Any]:
+        """Start the call; setting ``cancel`` cuts it."""
+
+
+MAX_ANSWER_CHARS = 2000  # of one look's answer, in the status (a status stays small)
+NO_VISION_MESSAGE = ('no vision model is configured (vision_model is empty): set vision_model '
+                     'to a vision model on the server (e.g. ros2 param set /mission_agent '
+                     'vision_model gemma3:4b after ollama pull gemma3:4b)')
 
 
 @dataclass
@@ -113,11 +133,13 @@ class _Mission:
 class MissionRunner:
     """Runs one mission at a time; see the module docstring."""
 
-    def __init__(self, config: AgentConfig, camera: Camera | None = None) -> None:
+    def __init__(self, config: AgentConfig, camera: Camera | None = None,
+                 vision: Vision | None = None) -> None:
         self.config = config
         self.limits = ControlLimits.from_config(config)
         self.motion = MotionLimits.from_config(config)
         self.camera = camera
+        self.vision = vision  # None: look actions fail (no vision model)
         self.home: Pose2D | None = None
         self.mission: _Mission | None = None
         self._moving = False
@@ -160,6 +182,8 @@ class MissionRunner:
         self._moving = False
         if self.mission is None:
             return TickOutput(cmd=ZERO)
+        if self.mission.step is not None:
+            self.mission.step.cancel()
         event = self._status(state, message, reason)
         self.mission = None
         return TickOutput(cmd=ZERO, events=[event])
@@ -205,7 +229,8 @@ class MissionRunner:
                         self.mission = None
                     return ZERO
                 action = mission.actions[mission.index]
-                mission.step = _Step(action, self, now, odom)
+                moved = mission.index > 0 and mission.actions[mission.index - 1].moves
+                mission.step = _Step(action, self, now, odom, moved)
                 events.append(self._status(
                     MissionState.EXECUTING, f'step {mission.index + 1}/{len(mission.actions)}'
                                  f'{"" if mission.plan_closed else "+"}: '
@@ -237,9 +262,12 @@ class _Step:
     """One action being executed."""
 
     def __init__(self, action: Action, runner: MissionRunner, now: float,
-                 odom: OdomSample | None) -> None:
+                 odom: OdomSample | None, after_motion: bool = False) -> None:
         self.action, self.ex, self.started = action, runner, now
         self.finished, self.note = False, ''
+        self.after_motion = after_motion  # a look then needs a frame taken since it began
+        self._asked: tuple[Future[Any], threading.Event] | None = None  # a look's call
+        self._asked_at = 0.0  # when it was asked (monotonic wall clock)
         self.controllers: list[Controller] | None = None  # built on the first tick with a pose
         self._best, self._best_time = math.inf, now
         self._last: tuple[Pose2D, float] | None = None  # pose and time of the last motion tick
@@ -272,9 +300,71 @@ class _Step:
             self.note, self.finished = self.action.text, True
         elif kind == 'photo':
             self._photo(now)
+        elif kind == 'look':
+            self._look(now)
         else:  # stop
             self.finished = True
         return ZERO
+
+    def cancel(self) -> None:
+        """The step ends early: a vision call still running is cut."""
+        if self._asked is not None:
+            self._asked[1].set()
+
+    def _look(self, now: float) -> None:
+        """Ask the vision model about the latest frame; wait (ticking) for its answer."""
+        if self._asked is None:
+            self._ask(now)
+            return
+        future, _ = self._asked
+        if not future.done():
+            # The call has its own wall-clock deadline; this one, on the same clock with some
+            # slack, only guards against a call that never returns.
+            limit = self.ex.config.vision_timeout_s + 2.0
+            if time.monotonic() - self._asked_at > limit:
+                self.cancel()
+                raise StepFailed(f'the vision model gave no answer within '
+                                 f'{self.ex.config.vision_timeout_s:g} s (vision_timeout_s)',
+                                 Reason.VISION_FAILED)
+            return
+        try:
+            answer = future.result()
+        except VisionError as exc:
+            raise StepFailed(str(exc), exc.reason) from None
+        except Exception as exc:  # a bug in the call: say so, never hang the step
+            raise StepFailed(f'vision call failed: {type(exc).__name__}: {exc}',
+                             Reason.INTERNAL_ERROR) from None
+        text = ' '.join(str(answer.text).split())[:MAX_ANSWER_CHARS]
+        mission = self.ex.mission
+        previous = mission.extra.get('answer')
+        mission.extra['answer'] = f'{previous}\n{text}' if previous else text
+        mission.extra['vision'] = answer.facts()
+        self.note = f'{self.action.summary()}: {text if len(text) <= 160 else text[:157] + "..."}'
+        self.finished = True
+
+    def _ask(self, now: float) -> None:
+        """Start the vision call on the newest usable frame, or fail / keep waiting for one."""
+        cfg, camera = self.ex.config, self.ex.camera
+        if self.ex.vision is None:
+            raise StepFailed(NO_VISION_MESSAGE, Reason.NO_VISION_MODEL)
+        frame = camera.latest() if camera is not None else None
+        # After a motion, only a frame taken since this step began shows where the robot is.
+        oldest = self.started if self.after_motion else now - cfg.max_frame_age_s
+        if frame is not None and frame.received >= oldest and now - frame.received <= \
+                cfg.max_frame_age_s:
+            cancel = threading.Event()
+            self._asked_at = time.monotonic()
+            self._asked = (self.ex.vision(frame, self.action.question, cancel), cancel)
+            return
+        if now - self.started <= cfg.max_frame_age_s:
+            return  # a camera that just started, or the first frame after stopping: wait
+        if frame is None:
+            raise StepFailed("no camera frame received on 'camera/image_raw' (is the camera "
+                             "driver running?); nothing to look at", Reason.NO_CAMERA_FRAME)
+        raise StepFailed(f"the latest camera frame on 'camera/image_raw' is "
+                         f'{now - frame.received:.1f} s old, older than max_frame_age_s '
+                         f'{cfg.max_frame_age_s:g} s (camera stalled or too slow?); not '
+                         f'describing an old view', Reason.STALE_CAMERA_FRAME)
 
     def _motion(self, now: float, odom: OdomSample | None) -> Twist2D:
         cfg = self.ex.config

@@ -84,8 +84,29 @@ class UnicycleSim:
         return self.pose
 
 
-def synthetic_frame(pose: Pose2D, width: int = 64, height: int = 48) -> ImageFrame:
-    """A small RGB test image whose colour follows the heading (the sim's camera)."""
-    shade = int(127 + 120 * math.sin(pose.yaw))
-    row = bytes([shade, 80, 255 - shade]) * width
-    return ImageFrame(width, height, 'rgb8', width * 3, row * height, 0.0)
+def synthetic_frame(pose: Pose2D, width: int = 160, height: int = 120) -> ImageFrame:
+    """The sim's camera: an RGB image a test can tell apart by the pose it was taken at.
+
+    The background's colour follows the heading (red channel ``sim_frame_shade(yaw)``, green
+    80, blue 255 minus red); a white square, a quarter of the height, stands at a column that
+    follows x (``sim_frame_marker_column``).
+    """
+    shade = sim_frame_shade(pose.yaw)
+    background = bytes([shade, 80, 255 - shade])
+    side = max(1, height // 4)
+    left = min(max(0, sim_frame_marker_column(pose.x, width) - side // 2), width - side)
+    top = (height - side) // 2
+    plain = background * width
+    marked = background * left + b'\xff\xff\xff' * side + background * (width - left - side)
+    rows = [marked if top <= r < top + side else plain for r in range(height)]
+    return ImageFrame(width, height, 'rgb8', width * 3, b''.join(rows), 0.0)
+
+
+def sim_frame_shade(yaw: float) -> int:
+    """The red level of the sim camera's background at heading ``yaw`` (rad)."""
+    return int(127 + 120 * math.sin(yaw))
+
+
+def sim_frame_marker_column(x: float, width: int) -> int:
+    """The column of the white square's centre in the sim camera's image at position x (m)."""
+    return int(((x % 2.0) / 2.0) * (width - 1))

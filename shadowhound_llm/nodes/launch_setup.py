@@ -29,7 +29,7 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from ..backends.registry import backend_choices, BACKENDS, launch_overrides
+from ..backends.registry import backend_choices, BACKENDS, launch_overrides, VISION_LAUNCH_ARGS
 from ..common.hosts import HostError, is_loopback, parse_host
 from ..common.params import AgentConfig
 
@@ -65,6 +65,7 @@ def backend_arguments() -> tuple[Argument, ...]:
     for backend in BACKENDS.values():
         out += [Argument(name, '', description) for name, description in backend.launch_args
                 if name not in {a.name for a in out}]
+    out += [Argument(name, '', description) for name, description in VISION_LAUNCH_ARGS]
     return tuple(out)
 
 

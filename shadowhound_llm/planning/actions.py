@@ -51,7 +51,8 @@ from ..motion.control import (
 )
 
 __all__ = [
-    'ACTION_TYPES', 'Action', 'CannotExecute', 'Drive', 'Goto', 'Motion', 'Move', 'Photo',
+    'ACTION_TYPES', 'Action', 'CannotExecute', 'DEFAULT_LOOK_QUESTION', 'Drive', 'Goto', 'Look',
+    'Motion', 'Move', 'Photo',
     'Plan', 'PlanError', 'ReturnHome', 'Rotate', 'Say', 'Stop', 'Wait', 'MOTION_TYPES',
     'action_summary', 'parse_plan', 'plan_json_schema', 'step_views', 'validate_action',
 ]
@@ -407,6 +408,30 @@ class Photo(_Action):
     type: Literal['photo'] = 'photo'
 
 
+DEFAULT_LOOK_QUESTION = 'Describe what is in front of you.'
+
+
+class Look(_Action):
+    """Ask the vision model about the latest camera frame; no motion.
+
+    ``question`` absent means "describe what is in front of you"; the answer ends up in the
+    mission's terminal status (``answer``).
+    """
+
+    type: Literal['look'] = 'look'
+    question: str = Field(default=DEFAULT_LOOK_QUESTION, min_length=1, max_length=500)
+
+    @override
+    def summary(self) -> str:
+        if self.question == DEFAULT_LOOK_QUESTION:
+            return 'look (describe what is in front)'
+        return f'look {json.dumps(self.question)}'
+
+    @override
+    def canonical(self, limits: MotionLimits, path: bool = False) -> tuple[str, dict[str, Any]]:
+        return 'look', {}  # a question's wording is free-form
+
+
 class ReturnHome(_Action):
     """Go back to the pose recorded at the first odometry message; ``speed_mps`` optional."""
 
@@ -455,7 +480,7 @@ class Say(_Action):
 
 
 ACTION_TYPES: tuple[type[_Action], ...] = (Move, Rotate, Drive, Goto, Wait, Stop, Photo,
-                                           ReturnHome, Say)
+                                           ReturnHome, Say, Look)
 Action = Annotated[Union[ACTION_TYPES], Field(discriminator='type')]  # type: ignore[valid-type]
 
 MOTION_TYPES = frozenset(cls.model_fields['type'].default for cls in ACTION_TYPES if cls.moves)

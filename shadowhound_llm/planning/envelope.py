@@ -18,7 +18,8 @@ What each action is held to (every message names the step, the limit and its par
   ``goto`` is placed from the predicted pose where it starts);
 - the estimated time (each motion at its own speed, else cruise, plus waits and drives) at
   most ``max_mission_duration_s``; at most ``max_actions`` actions, of which at most
-  ``max_photos_per_mission`` are ``photo`` (what a plan may write is bounded too).
+  ``max_photos_per_mission`` are ``photo`` (what a plan may write is bounded too) and at most
+  ``max_looks_per_mission`` are ``look`` (each one is a vision-model call).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Iterable
 from ..common.geometry import Pose2D
 from ..common.params import AgentConfig
 from ..motion.control import drive_pose, MotionLimits
-from .actions import Action, DRIVE_MAX_SAMPLES, DRIVE_SAMPLE_S, Photo, Plan
+from .actions import Action, DRIVE_MAX_SAMPLES, DRIVE_SAMPLE_S, Look, Photo, Plan
 
 __all__ = ['DRIVE_MAX_SAMPLES', 'DRIVE_SAMPLE_S', 'EnvelopeCursor', 'EnvelopeViolation',
            'Limits', 'MIN_SPEED_DPS', 'MIN_SPEED_MPS', 'check_plan', 'drive_pose']
@@ -61,6 +62,7 @@ class Limits(MotionLimits):
     max_actions: int = AgentConfig.max_actions
     max_mission_duration_s: float = AgentConfig.max_mission_duration_s
     max_photos_per_mission: int = AgentConfig.max_photos_per_mission
+    max_looks_per_mission: int = AgentConfig.max_looks_per_mission
 
     @classmethod
     def from_config(cls, config: AgentConfig) -> Limits:
@@ -81,6 +83,7 @@ class EnvelopeCursor:
         self.pose = start
         self.count = 0
         self.photos = 0
+        self.looks = 0
         self.duration_s = 0.0
 
     def check(self, action: Action) -> None:
@@ -98,6 +101,12 @@ class EnvelopeCursor:
                 raise EnvelopeViolation(
                     f'{where}: the plan takes more than {lim.max_photos_per_mission} photo(s); '
                     f'the limit is {lim.max_photos_per_mission} (max_photos_per_mission)')
+        if isinstance(action, Look):
+            self.looks += 1
+            if self.looks > lim.max_looks_per_mission:
+                raise EnvelopeViolation(
+                    f'{where}: the plan looks more than {lim.max_looks_per_mission} time(s); '
+                    f'the limit is {lim.max_looks_per_mission} (max_looks_per_mission)')
         self._check_speeds(where, action)
         motion = action.predict(self.pose, self.home, lim)
         if action.samples_path:  # first: the duration bounds the path sampling below

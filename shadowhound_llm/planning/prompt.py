@@ -16,7 +16,7 @@ import math
 from typing import Any
 
 from ..common.params import AgentConfig
-from .actions import Drive, Goto, Move, Photo, Plan, Rotate, Say
+from .actions import Drive, Goto, Look, Move, Photo, Plan, Rotate, Say
 
 MAX_PLAN_TOKENS = 400  # a 20-action plan is ~300 tokens; this bounds a runaway reply
 # The one retry of a reply cut at MAX_PLAN_TOKENS gets this budget (room for a reasoning
@@ -42,6 +42,8 @@ ACTION is one of ([...] marks an optional field: leave it out unless the mission
 {{"type":"photo"}}                   take a photo with the camera
 {{"type":"return_home"[,"speed_mps":V]}}  go back to the starting pose
 {{"type":"say","text":"..."}}        answer in words, no motion
+{{"type":"look"[,"question":"..."]}}  look with the camera and answer the question (default:
+  describe what is in front), no motion
 Rules:
 - Fewest actions. Metres and degrees: 100 cm = 1 m, 1 ft = 0.3048 m, 1 in = 0.0254 m,
 1 rad = 57.3 deg, a quarter turn = 90. "turn left"/"turn right" with no angle = 90 degrees;
@@ -54,8 +56,9 @@ at V m/s: linear_mps V, angular_dps 57.3*V/R (+ counter-clockwise), seconds 6.28
 - Coordinates are x/y; a point described from where the robot is ("ahead", "to your left")
 is "frame":"robot".
 - A mission these actions cannot do (approach or find an object, a named place without
-coordinates, anything else) is one say that tells why; never make up a motion. Questions and
-requests that need no motion are a say.
+coordinates, anything else) is one say that tells why; never make up a motion. A question
+about what the robot sees (describe, is something there, read, count) is a look, after the
+motion that points the camera; other questions and requests that need no motion are a say.
 Examples:
 """
 
@@ -92,6 +95,8 @@ def _build() -> dict[str, Any]:
         ('hurry over to coordinates (-1.5, 2.25), then face right and take two pictures',
          _plan(Goto(x=-1.5, y=2.25, speed_mps=fast_mps), Rotate(angle_deg=-90), Photo(),
                Photo())),
+        ('swing 30 degrees to starboard, then tell me whether the gate is shut',
+         _plan(Rotate(angle_deg=-30), Look(question='Is the gate shut?'))),
         ('sniff out the nearest charging dock and park on it',
          _plan(Say(text='I cannot search for objects or places I have no coordinates for: '
                         'give me distances, angles or x/y coordinates.'))),

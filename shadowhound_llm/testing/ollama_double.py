@@ -17,12 +17,25 @@ reports ``load_duration``); a reply stopped by ``num_predict`` / ``max_tokens`` 
 The ``/v1`` side streams a first role-only delta, adds llama.cpp-style ``timings`` when
 ``Script.v1_timings`` is set, and sends ``usage`` in a stream only when
 ``stream_options.include_usage`` asks for it.
+
+Images (the look action's vision model): a chat message's ``images`` (native API, base64) or
+``image_url`` content parts holding ``data:`` URLs (``/v1``) are decoded and recorded in
+``images`` (bytes, format, size) so a test can look at what was sent. A model whose
+``capabilities`` lack ``vision`` answers an image as Ollama does (500, "missing data required
+for image input"); an image that does not decode, or whose size differs from
+``Script.expected_image_size``, is a 400; ``Script.image_error`` refuses every image. The
+default answer describes the decoded image (its size, the background colour, where a white
+square stands), so a test can tell which frame was sent from the answer too. Each image adds
+``ModelSpec.image_tokens`` to the prompt count.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from dataclasses import dataclass, field
+import io
 import json
 import threading
 import time
@@ -68,6 +81,7 @@ class ModelSpec:
     thinking: str | None = None
     # Takes only thinking levels (gpt-oss): think true/false is ignored, it thinks at medium.
     think_levels_only: bool = False
+    image_tokens: int = 256             # prompt tokens per image (Gemma 3's fixed count)
 
 
 @dataclass
@@ -109,6 +123,15 @@ class Script:
     mission_replies: dict[str, str] = field(default_factory=dict)
     mission_tokens_per_s: dict[str, float] = field(default_factory=dict)
     mission_stalls: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # Images: the answer to a request with images (a string, or a callable taking the body
+    # and the decoded images; None: a description of the image), the (width, height) every
+    # image must decode to (None: any), and a refusal of every image (status, message).
+    vision_reply: str | Callable[[dict[str, Any], list[dict[str, Any]]], str] | None = None
+    expected_image_size: tuple[int, int] | None = None
+    image_error: tuple[int, str] | None = None
+    # OLLAMA_MAX_LOADED_MODELS: loading one more model evicts the longest loaded (None: no
+    # limit); an evicted model's next load reports its load time again.
+    max_loaded: int | None = None
 
 
 def mission_text(body: dict[str, Any]) -> str | None:
@@ -161,6 +184,8 @@ class OllamaDouble:
         # (path, sent whole) of every streamed reply once it ended: sent to its last line,
         # or cut short (the client closed the connection, or the script dropped it)
         self.ended: list[tuple[str, bool]] = []
+        # Every image received: {'path', 'model', 'data' (bytes), 'format', 'width', 'height'}
+        self.images: list[dict[str, Any]] = []
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ''
@@ -246,14 +271,15 @@ class OllamaDouble:
         thinking = thinking[:limit]
         return thinking, answer[:limit - len(thinking)], 'length'
 
-    def _pieces(self, spec: ModelSpec, body: dict[str, Any], think: Any, limit: Any
+    def _pieces(self, spec: ModelSpec, body: dict[str, Any], think: Any, limit: Any,
+                images: list[dict[str, Any]] | None = None
                 ) -> tuple[list[tuple[str, str]], str, int]:
         """The reply as (kind, token) pairs, the done reason and the thinking token count.
 
         ``kind`` is 'thinking' or 'content'.
         """
         thought, where = self._thinking(spec, think)
-        answer = self._reply_text(body)
+        answer = self._vision_text(body, images) if images else self._reply_text(body)
         if where == 'tags':
             answer, thought = f'<think>{thought}</think>\n\n{answer}', ''
         thinking = _tokens(thought) if thought else []
@@ -297,6 +323,11 @@ class OllamaDouble:
                 self.unloaded.add(spec.name)
             return 0.0, None
         first = spec.name not in self.loaded
+        limit = self.script.max_loaded
+        while first and limit and len(self.loaded) >= limit:
+            evicted = next(iter(self.loaded))
+            del self.loaded[evicted]
+            self.unloaded.add(evicted)
         if first and spec.name in self.unloaded and self.script.after_reload:
             spec.vram_fraction = self.script.after_reload.get('vram_fraction',
                                                               spec.vram_fraction)
@@ -312,6 +343,59 @@ class OllamaDouble:
         load_s = spec.load_duration_s if spec.load_duration_s is not None \
             else self.script.load_duration_s
         return (load_s if first else 0.0005), None
+
+    def _decode_images(self, body: dict[str, Any], path: str, spec: ModelSpec
+                       ) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+        """The request's images, decoded and recorded; or (status, error) as Ollama says it."""
+        raw: list[str] = []
+        for message in body.get('messages') or []:
+            raw += [str(i) for i in message.get('images') or []]
+            content = message.get('content')
+            if isinstance(content, list):
+                for part in content:
+                    if isinstance(part, dict) and part.get('type') == 'image_url':
+                        url = str((part.get('image_url') or {}).get('url', ''))
+                        if not url.startswith('data:') or ';base64,' not in url:
+                            return [], (400, 'invalid image input')
+                        raw.append(url.split(';base64,', 1)[1])
+        if not raw:
+            return [], None
+        if 'vision' not in spec.capabilities:
+            return [], (500, 'Failed to create new sequence: failed to process inputs: this '
+                             'model is missing data required for image input')
+        if self.script.image_error is not None:
+            return [], self.script.image_error
+        images = []
+        for text in raw:
+            try:
+                data = base64.b64decode(text, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                return [], (400, f'illegal base64 data: {exc}')
+            try:
+                from PIL import Image
+
+                with Image.open(io.BytesIO(data)) as image:
+                    image.load()
+                    entry = {'path': path, 'model': spec.name, 'data': data,
+                             'format': image.format, 'width': image.width,
+                             'height': image.height, 'rgb': image.convert('RGB')}
+            except Exception as exc:  # what Pillow raises for bytes that are no image
+                return [], (400, f'failed to process inputs: image: unknown format ({exc})')
+            self.images.append({k: v for k, v in entry.items() if k != 'rgb'})
+            expected = self.script.expected_image_size
+            if expected is not None and (entry['width'], entry['height']) != tuple(expected):
+                return [], (400, f'image is {entry["width"]}x{entry["height"]}, expected '
+                                 f'{expected[0]}x{expected[1]}')
+            images.append(entry)
+        return images, None
+
+    def _vision_text(self, body: dict[str, Any], images: list[dict[str, Any]]) -> str:
+        reply = self.script.vision_reply
+        if callable(reply):
+            return reply(body, images)
+        if reply is not None:
+            return reply
+        return ' '.join(describe_image(i['rgb']) for i in images)
 
     def _reply_text(self, body: dict[str, Any]) -> str:
         table_reply = _lookup(self.script.mission_replies, mission_text(body))
@@ -401,6 +485,9 @@ class OllamaDouble:
             return self._error(400, f'"{spec.name}" does not support thinking')
         if self.script.status_override:
             return self._error(*self.script.status_override)
+        images, refused = self._decode_images(body, request.url.path, spec)
+        if refused is not None:
+            return self._error(*refused)
         load_s, err = self._load(spec, body)
         if err is not None:
             return err
@@ -416,13 +503,14 @@ class OllamaDouble:
                 reply['message'] = {'role': 'assistant', 'content': ''}
             return JSONResponse(reply)  # no metrics: the loading chat reports load_duration
         pieces, done_reason, _ = self._pieces(spec, body, think,
-                                              (body.get('options') or {}).get('num_predict'))
+                                              (body.get('options') or {}).get('num_predict'),
+                                              images)
         mission = mission_text(body)
         # The mission's own speed, else the model's, else the script's.
         tps = (_lookup(self.script.mission_tokens_per_s, mission) or spec.tokens_per_s
                or self.script.tokens_per_s)
         stall = _lookup(self.script.mission_stalls, mission)
-        prompt_tokens = sum(len(m.get('content', '')) for m in body.get('messages') or []) // 4
+        prompt_tokens = _text_tokens(body) + len(images) * spec.image_tokens
         prompt_tps = spec.prompt_tokens_per_s or self.script.prompt_tokens_per_s
         count = len(pieces)
         final = {
@@ -539,11 +627,15 @@ class OllamaDouble:
                                            "tag 'json_schema' found using 'type' does not match "
                                            "any of the expected tags: 'text', 'json_object'",
                                            'type': 'internal_server_error'}}, status_code=500)
+        images, refused = self._decode_images(body, request.url.path, spec)
+        if refused is not None:
+            return JSONResponse({'error': {'message': refused[1], 'type': 'invalid_request_error'
+                                           if refused[0] < 500 else 'api_error'}},
+                                status_code=refused[0])
         pieces, finish, n_thinking = self._pieces(
             spec, body, body.get('reasoning_effort'),
-            body.get('max_completion_tokens') or body.get('max_tokens'))
-        prompt_tokens = sum(len(str(m.get('content', ''))) for m in body.get('messages') or []) \
-            // 4
+            body.get('max_completion_tokens') or body.get('max_tokens'), images)
+        prompt_tokens = _text_tokens(body) + len(images) * spec.image_tokens
         tps = spec.tokens_per_s or self.script.tokens_per_s
         usage: dict[str, Any] = {'prompt_tokens': prompt_tokens,
                                  'completion_tokens': len(pieces),
@@ -589,6 +681,33 @@ class OllamaDouble:
         if usage is not None:
             yield f'data: {json.dumps({"choices": [], "usage": usage})}\n\n'.encode()
         yield b'data: [DONE]\n\n'
+
+
+def _text_tokens(body: dict[str, Any]) -> int:
+    """About a quarter token per character of the messages' text (images not counted)."""
+    chars = 0
+    for message in body.get('messages') or []:
+        content = message.get('content', '')
+        if isinstance(content, list):
+            chars += sum(len(str(p.get('text', ''))) for p in content if isinstance(p, dict))
+        else:
+            chars += len(str(content))
+    return chars // 4
+
+
+def describe_image(image: Any) -> str:
+    """What the double 'sees': the size, the background colour, where a white square is.
+
+    The background is the colour at the top-left corner; the square is the run of white
+    pixels on the middle row (its centre column), as the sim camera draws it.
+    """
+    width, height = image.size
+    r, g, b = image.getpixel((0, 0))[:3]
+    row = [image.getpixel((x, height // 2))[:3] for x in range(width)]
+    white = [x for x, px in enumerate(row) if min(px) >= 200]
+    square = (f'a white square centred at column {round(sum(white) / len(white))}'
+              if white else 'no white square')
+    return (f'A {width}x{height} image: background rgb({r}, {g}, {b}), {square}.')
 
 
 def _details(spec: ModelSpec) -> dict[str, Any]:

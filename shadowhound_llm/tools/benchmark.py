@@ -13,29 +13,35 @@ figures are not to be trusted, and the run exits 1 with FINAL VERIFICATION FAILE
 Usage: benchmark --models A,B,... [--backend ollama|openai] [--host URL] [--repeats N]
                  [--out DIR] [--max-degradation 0.3] [--limit N] [--corpus FILE]
                  [--reload-check] [--json] [--memory-bandwidth-gbs GB/s]
+                 [--vision-model NAME [--vision-max-side PX]]
        benchmark --model NAME ...   (one model: baseline, then the final check)
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import datetime, timezone
 import json
 import socket
 import sys
+import time
 from typing import Any
 
 from ..backends import backend_names, BackendError, make_backend, OllamaClient, spec
 from ..backends.models import find_loaded, same_model
 from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
+from ..backends.vision import make_vision_client
+from ..common.geometry import Pose2D
 from ..common.hosts import HostError
 from ..common.params import AgentConfig
-from ..evaluation.bench_measure import measure_model, Progress, Settings
+from ..evaluation.bench_measure import measure_model, measure_vision, Progress, Settings
 from ..evaluation.bench_report import floors_text, table, write_outputs
 from ..evaluation.quality import floors, load_corpus, rule_coverage
 from ..health.degradation import Evidence, explain
 from ..health.roofline import DEFAULT_CPU_BANDWIDTH_GBS, resolve_bandwidth
 from ..health.telemetry import choose_source, Telemetry, TelemetryUnavailable
+from ..motion.sim_model import synthetic_frame
 
 FAILED = 'FINAL VERIFICATION FAILED'
 
@@ -76,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help='bandwidth for the share of a model on the CPU (GB/s)')
     parser.add_argument('--json', action='store_true', help='print the results as one JSON '
                         'object on stdout')
+    parser.add_argument('--vision-model', default='',
+                        help="also measure the look action's vision model beside the first "
+                             'model: load, both resident or a swap, time to answer, image '
+                             'tokens')
+    parser.add_argument('--vision-max-side', type=int, default=AgentConfig.vision_max_side_px,
+                        help='longest image side sent, px (default %(default)s)')
     return parser
 
 
@@ -211,6 +223,9 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
             client.close()
         runs.append(final)
         progress.log(_line(final))
+        vision = _vision(opts, models[0], client_for) if opts.vision_model else None
+        if vision is not None:
+            progress.log(vision_line(vision))
     finally:
         progress.close()
         try:
@@ -242,7 +257,44 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
         'missions': len(missions), 'runs': runs,
         # What a planner must beat to show skill, and what the rules answer without an LLM.
         'floors': floors(missions), 'rule_coverage': rule_coverage(missions),
-        'verification': verify(runs[0], final, opts.max_degradation, start, end, cause)}
+        'verification': verify(runs[0], final, opts.max_degradation, start, end, cause),
+        **({'vision': vision} if vision is not None else {})}
+
+
+def _vision(opts: argparse.Namespace, planner_model: str, client_for: Any) -> dict[str, Any]:
+    """The vision model measured with the planner loaded (the agent's situation)."""
+    config, _ = config_for_backend(opts.backend, opts.host, planner_model,
+                                   llm_timeout_s=opts.timeout,
+                                   **cli_settings(opts.backend, opts))
+    vision = make_vision_client(config.replaced(
+        vision_model=opts.vision_model, vision_backend=opts.backend,
+        vision_timeout_s=opts.timeout, vision_max_side_px=opts.vision_max_side))
+    planner = client_for(planner_model)
+    frame = replace(synthetic_frame(Pose2D(0.7, 0.0, 0.6), 640, 480),
+                    received=time.monotonic())
+    try:
+        return measure_vision(vision, planner, opts.repeats, frame)
+    finally:
+        vision.close()
+        planner.close()
+
+
+def vision_line(v: dict[str, Any]) -> str:
+    """One line for the vision model's figures."""
+    if v.get('error') and not v.get('time_to_answer_s'):
+        return f'vision   {v["model"]}: FAILED — {v["error"]}'
+    answer = v['time_to_answer_s']['median']
+    image = v['image']
+    parts = [f'vision   {v["model"]}: answers in {answer:.2f} s (median)',
+             f'{image["width"]}x{image["height"]} image, {image["bytes"]} bytes',
+             f'{v["prompt_tokens"]} prompt tokens']
+    if v.get('load_s') is not None:
+        parts.append(f'load {v["load_s"]:.2f} s')
+    if 'both_resident' in v:
+        parts.append('both resident beside the planner' if v['both_resident'] else
+                     f'the planner was evicted: reloading it took '
+                     f'{v.get("planner_reload_s") or 0:.2f} s')
+    return ', '.join(parts)
 
 
 def _unload(client: Any) -> None:

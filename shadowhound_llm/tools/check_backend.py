@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """check_backend: is the LLM backend usable? For start scripts; no ROS needed.
 
+With ``--vision-model`` it also checks the look action's vision model (pulled,
+vision-capable, answers an image in time), as the agent does at start-up.
+
 Exit status: 0 usable (warnings allowed), 1 not usable, 2 bad arguments.
 """
 
@@ -13,9 +16,10 @@ import sys
 
 from ..backends import backend_names, make_backend, validate_backend
 from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
-from ..backends.validation import CheckResult
+from ..backends.validation import CheckResult, ValidationReport
+from ..backends.vision import make_vision_client, validate_vision
 from ..common.hosts import HostError
-from ..common.params import AgentConfig
+from ..common.params import AgentConfig, VISION_BACKENDS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--min-tokens-per-s', type=float, default=AgentConfig.min_tokens_per_s,
                         help='slowest acceptable decode speed, tokens/s (default %(default)g, '
                              "the agent's min_tokens_per_s): slower is a warning")
+    parser.add_argument('--vision-model', default='',
+                        help="also check the look action's vision model (e.g. gemma3:4b)")
+    parser.add_argument('--vision-backend', choices=VISION_BACKENDS, default=None,
+                        help='the vision server kind (default: --backend)')
+    parser.add_argument('--vision-host', default='',
+                        help='the vision server (default: the --host server)')
+    parser.add_argument('--vision-max-side', type=int, default=AgentConfig.vision_max_side_px,
+                        help='longest image side sent, px (default %(default)s)')
     add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     return parser
 
@@ -72,17 +84,46 @@ def main(args: list[str] | None = None) -> int:
         report = validate_backend(client, opts.min_tokens_per_s, on_check)
     finally:
         client.close()
-    usable = report.ok and not (opts.strict and report.warnings)
+    vision: ValidationReport | None = None
+    if opts.vision_model:
+        try:
+            vision = _check_vision(opts, config, on_check)
+        except HostError as exc:
+            print(f'check_backend: error: {exc}', file=sys.stderr)
+            return 2
+    reports = [r for r in (report, vision) if r is not None]
+    usable = all(r.ok and not (opts.strict and r.warnings) for r in reports)
     if opts.json:
         body = report.as_dict()
         body['ok'] = usable
+        if vision is not None:
+            body['vision'] = vision.as_dict()
         print(json.dumps(body))
     else:
-        verdict = 'usable' if usable else 'NOT usable'
-        if report.ok and not usable:
-            verdict += ' (--strict: warnings count as failures)'
-        print(f'{opts.backend} backend at {host}, model {client.model}: {verdict}')
+        for r in reports:
+            verdict = 'usable' if r.ok and not (opts.strict and r.warnings) else 'NOT usable'
+            if r.ok and opts.strict and r.warnings:
+                verdict += ' (--strict: warnings count as failures)'
+            what = (f'{opts.backend} backend' if r is report
+                    else f'vision model ({r.backend.split(":")[-1]})')
+            print(f'{what} at {r.host}, model {r.model}: {verdict}')
     return 0 if usable else 1
+
+
+def _check_vision(opts: argparse.Namespace, config: AgentConfig, on_check: object
+                  ) -> ValidationReport:
+    """The vision model's checks, on the --vision-host server (else the --host one)."""
+    kind = opts.vision_backend or ('openai' if opts.backend == 'openai' else 'ollama')
+    vision_config = config.replaced(vision_model=opts.vision_model, vision_backend=kind,
+                                    vision_host=opts.vision_host,
+                                    vision_timeout_s=opts.timeout,
+                                    vision_max_side_px=opts.vision_max_side)
+    client = make_vision_client(vision_config)
+    assert client is not None
+    try:
+        return validate_vision(client, on_check)  # type: ignore[arg-type]
+    finally:
+        client.close()
 
 
 if __name__ == '__main__':

@@ -8,8 +8,10 @@ memory and runs ``robot_test`` against them with motion allowed, writing ``repor
 check_backend passes at $OLLAMA_HOST or localhost), else the embedded tiny model (llama.cpp +
 Gemma 3 270M, if installed), else none (rule planner only). Which phases run (without an
 LLM: 1 and 3), and whether each is judged, depends on that level (``demo_policies``); the
-demo prints its choice and writes it into the report. Exit status: 0 when no phase it ran
-failed, 1 otherwise.
+demo prints its choice and writes it into the report. When a vision model is available
+(``--vision-model``, else one pulled on the Ollama server whose capabilities include vision),
+it then asks the robot "What do you see?" and prints the answer. Exit status: 0 when no
+phase it ran failed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ import subprocess
 import sys
 from typing import Any
 
+from ..backends.vision import validate_vision, VisionClient
 from ..common.contract import DiagKey, DiagTask
+from ..common.hosts import default_ollama_host, parse_host
 from ..common.local_dds import apply_local_dds
 from ..common.processes import start_node, stop_node
 from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
-from .demo_backend import choose_backend, Level
+from .demo_backend import choose_backend, find_vision_model, Level
 from .fleet import run_fleet_demo
 
 
@@ -99,6 +103,13 @@ def main(args: list[str] | None = None) -> int:
                         help='port of the dashboard the demo starts (default 8080; 0: any '
                              'free port)')
     parser.add_argument('--no-dashboard', action='store_true', help='do not start the dashboard')
+    parser.add_argument('--vision-model', default=None,
+                        help='vision model for a camera question after the test plan (default: '
+                             'a vision-capable model pulled on the Ollama server, if any; "" '
+                             'for none)')
+    parser.add_argument('--vision-host', default='',
+                        help='Ollama server of the vision model (default: $OLLAMA_HOST or '
+                             'localhost:11434)')
     opts = parser.parse_args(args)
     if opts.robots < 1:
         parser.error('--robots must be at least 1')
@@ -131,6 +142,11 @@ def main(args: list[str] | None = None) -> int:
         # sim_robot models the go2 bridge (its default): the agent stops it as a GO2.
         agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True,
                         'stop_mode': 'go2', **level.params}
+        vision = _vision_params(opts)
+        if vision:
+            agent_params.update(vision)
+            print(f'demo: camera questions: {vision["vision_model"]} at '
+                  f'{vision["vision_host"]} (one after the test plan)', flush=True)
         procs['sim_robot'] = start_node('sim_robot', {}, out / 'sim_robot.log', env)
         procs['mission_agent'] = start_node('mission_agent', agent_params,
                                             out / 'mission_agent.log', env)
@@ -181,6 +197,10 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                      f'Demo policy ({level.name}): ' + '; '.join(words), f'Demo: {chosen}']
             result = tester.run(phases, policies, PHASE3_MISSIONS, allow_motion=True,
                                 notes=notes)
+            if agent_params.get('vision_model') and not result.aborted:
+                line = ask_camera(tester.client)
+                print(f'demo: {line}', flush=True)
+                result.notes.append(f'Camera question: {line}')
         died = level.server.death() if level.server is not None else ''
         if died:
             result.notes.append(f'The embedded model stopped during the demo: {died}')
@@ -196,6 +216,44 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
         return code
     finally:
         os.environ.pop('ROS_DOMAIN_ID', None)
+
+
+CAMERA_QUESTION = 'What do you see?'
+
+
+def ask_camera(client: Any, timeout: float = 120.0) -> str:
+    """Ask the robot what it sees (a look through the vision model); one line saying so."""
+    final = client.run(CAMERA_QUESTION, timeout).final
+    if final is None:
+        client.stop()
+        return f'"{CAMERA_QUESTION}" got no answer within {timeout:g} s; robot stopped'
+    if final.state.value != 'succeeded':
+        return (f'"{CAMERA_QUESTION}" -> {final.state.value} ({final.reason}): '
+                f'{final.message}')
+    facts = final.vision or {}
+    size = (f' ({facts.get("width")}x{facts.get("height")} image, '
+            f'{facts.get("seconds")} s)' if facts else '')
+    return f'"{CAMERA_QUESTION}" -> {final.answer}{size}'
+
+
+def _vision_params(opts: argparse.Namespace) -> dict[str, Any]:
+    """The agent's vision parameters: --vision-model, else a vision model Ollama has."""
+    host = parse_host(opts.vision_host) if opts.vision_host else default_ollama_host()
+    model = opts.vision_model if opts.vision_model is not None else find_vision_model(host)
+    if not model:
+        return {}
+    client = VisionClient('ollama', host, model, timeout_s=120.0)
+    try:  # checked first: the agent would exit on a vision model it cannot use
+        report = validate_vision(client)
+    finally:
+        client.close()
+    if not report.ok:
+        failure = report.first_failure()
+        print(f'demo: no camera question: {model} at {host} is not usable '
+              f'({failure.name if failure else "?"}: {failure.message if failure else ""})',
+              flush=True)
+        return {}
+    return {'vision_model': model, 'vision_host': host}
 
 
 def port_free(port: int, host: str = '127.0.0.1') -> bool:

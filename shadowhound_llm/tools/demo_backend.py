@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..backends import OllamaClient, validate_ollama
+from ..backends import BackendError, OllamaClient, validate_ollama
 from ..common.hosts import default_ollama_host
 from ..common.params import AgentConfig
 from ..testing import llama_server
@@ -29,6 +29,22 @@ class Level:
     params: dict[str, Any]
     note: str
     server: llama_server.LlamaServer | None = None  # the embedded model's, when it runs
+
+
+def find_vision_model(host: str) -> str:
+    """A pulled model whose /api/show capabilities include vision ('' when none, or no server)."""
+    client = OllamaClient(host, timeout_s=10.0)
+    try:
+        for entry in client.tags():
+            name = str(entry.get('name') or entry.get('model') or '')
+            caps = client.show(name).get('capabilities') or [] if name else []
+            if 'vision' in caps:
+                return name
+    except BackendError:
+        return ''
+    finally:
+        client.close()
+    return ''
 
 
 def choose_backend(stack: ExitStack, out: Path) -> Level:

@@ -8,7 +8,8 @@
     python -m shadowhound_llm mission --cancel   # cancel the running mission
 
 Prints each status of the mission as it arrives (one line each, and the plan once it is
-known; with --json one mission_status JSON object per line). Ctrl-C while waiting cancels
+known, and at the end what the vision model answered to a look; with --json one
+mission_status JSON object per line). Ctrl-C while waiting cancels
 the mission it sent. Exit status: 0 succeeded, 1 failed / rejected / cancelled, 2 bad
 arguments, 3 no mission_agent answered within the timeout (130: interrupted before
 anything was sent).
@@ -150,6 +151,8 @@ class Printer:
         if status.plan and status.plan != self.plan:
             self.plan = status.plan
             out.append(f'{"":9}  {"plan":<9}  {json.dumps(status.plan, separators=(",", ":"))}')
+        if status.answer and status.terminal:  # what the vision model saw, in full
+            out += [f'{"":9}  {"answer":<9}  {line}' for line in status.answer.splitlines()]
         return out
 
     def note(self, text: str) -> None:

@@ -25,7 +25,7 @@ from rclpy.parameter import Parameter
 from shadowhound_llm.evaluation.robot_test_cases import TEST_PLAN
 from shadowhound_llm.health.telemetry import Telemetry
 from shadowhound_llm.nodes.gpu_monitor import GpuMonitor
-from shadowhound_llm.testing.ollama_double import OllamaDouble
+from shadowhound_llm.testing.ollama_double import ModelSpec, OllamaDouble
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
@@ -308,6 +308,24 @@ def test_stop_works_while_the_llm_is_planning(make_harness, dashboard, page):
         page.click('#stop')
         assert wait_current(page, 'Walk a small square', TERMINAL, 5.0) == 'cancelled'
         assert time.monotonic() - clicked < 5.0
+
+
+def test_the_answer_to_a_camera_question_is_shown_beside_the_frame(make_harness, dashboard,
+                                                                    page):
+    with OllamaDouble() as ollama:
+        ollama.script.models['gemma3:4b'] = ModelSpec('gemma3:4b',
+                                                      capabilities=('completion', 'vision'))
+        ollama.script.vision_reply = 'A grey corridor; the door at its end is <b>open</b>.'
+        make_harness({'vision_model': 'gemma3:4b', 'ollama_host': ollama.url})
+        running = dashboard()
+        open_dashboard(page, running.url)
+        assert page.is_hidden('#camera-answer')  # nothing asked yet
+        send_from_page(page, 'Is the door open?')
+        assert wait_current(page, 'Is the door open?') == 'succeeded'
+        page.wait_for_selector('#camera-answer', state='visible', timeout=5000)
+        assert page.text_content('#answer-text') == ollama.script.vision_reply  # as text
+        assert '“Is the door open?”' in page.text_content('#answer-question')
+        assert ollama.images, 'no image reached the vision model'
 
 
 def test_a_script_mission_is_shown_as_text(make_harness, dashboard, page):

@@ -154,6 +154,18 @@ def test_photo_from_a_status_is_listed_by_file_name_only():
     assert dict(map(_pair, events))['missions']['current']['photo'] == 'photo_1.png'
 
 
+def test_the_answer_of_a_look_is_kept_with_its_mission_for_the_page():
+    state = DashboardState()
+    plan = {'actions': [{'type': 'look'}]}
+    state.on_status(_status('v', 'executing', text='What do you see?', plan=plan, step=0))
+    event = state.on_status(_status('v', 'succeeded', text='What do you see?', plan=plan,
+                                    answer='A red door, open.'))[0].data
+    assert event['current']['answer'] == 'A red door, open.'
+    event = state.on_status(_status('w', 'succeeded', text='move 1 m'))[0].data
+    assert event['current']['answer'] is None  # the page shows the newest one with an answer
+    assert event['history'][1]['answer'] == 'A red door, open.'
+
+
 def test_trail_grows_every_few_centimetres_and_pose_events_carry_only_new_points():
     state = DashboardState(trail_len=100)
     for i in range(101):  # 1 m in 1 cm steps over 2 s

@@ -152,3 +152,22 @@ def test_a_cmd_vel_over_the_limits_aborts_the_run(link):
     assert agent.terminal_of(result.phases[0].missions[0].mission_id).reason == \
         'operator_stop'
     assert agent.pose.x < 0.9
+
+
+def test_the_text_phase_plans_a_camera_question_as_a_look_without_asking_it(link, ollama):
+    from shadowhound_llm.testing.ollama_double import ModelSpec
+
+    ollama.script.models['gemma3:4b'] = ModelSpec('gemma3:4b',
+                                                  capabilities=('completion', 'vision'))
+    lines: list[str] = []
+    agent = link(vision_model='gemma3:4b', ollama_host=ollama.url)
+    (p2,) = runner(agent, lines).run((2,), {2: PhasePolicy('auto')}).phases
+    look = next(c for c in p2.checks if c.name == 'look dry run')
+    assert look.verdict == 'pass', look.detail
+    assert 'planned by rules as one look' in look.detail
+    assert any(line.startswith('[phase 2] look dry run: PASS') for line in lines)
+    assert not ollama.images  # a dry run never sends the frame
+    # without a vision model the check is skipped, naming the parameter
+    (p2,) = runner(link()).run((2,), {2: PhasePolicy('rules')}).phases
+    look = next(c for c in p2.checks if c.name == 'look dry run')
+    assert look.verdict == 'skipped' and 'vision_model' in look.detail

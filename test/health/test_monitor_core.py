@@ -109,3 +109,26 @@ def test_a_telemetry_change_takes_the_new_source_at_the_next_tick(core):
     gpu = statuses(monitor)['GPU']
     assert monitor.source_name == 'nvml'
     assert 'NVML' in gpu.message or 'nvidia-ml-py' in gpu.message
+
+
+def test_the_planner_and_the_vision_model_are_listed_each_with_its_share_and_roofline(core):
+    from shadowhound_llm.testing.ollama_double import GIB, ModelSpec
+
+    with OllamaDouble() as ollama:
+        ollama.script.models['gemma3:4b'] = ModelSpec(
+            'gemma3:4b', size=int(3 * GIB), capabilities=('completion', 'vision'))
+        for model in ('phi4:14b', 'gemma3:4b'):  # both loaded, as the agent keeps them
+            httpx.post(f'{ollama.url}/api/chat', json={'model': model, 'messages': []},
+                       timeout=5.0).raise_for_status()
+        monitor = core(ollama_host=ollama.url, memory_bandwidth_gbs=273.0)
+        up = wait_for(monitor, lambda s: 'gemma3' in s['Ollama models'].message)
+        status = up['Ollama models']
+        assert 'phi4:14b 100% GPU' in status.message and 'gemma3:4b 100% GPU' in status.message
+        values = dict(status.values)
+        assert values['phi4:14b share of loaded [%]'] == '75'  # 9 GiB of 12
+        assert values['gemma3:4b share of loaded [%]'] == '25'
+        # each its own bound: 273 GB/s over its size
+        assert float(values['gemma3:4b roofline tokens/s']) == pytest.approx(
+            273e9 / (3 * GIB), rel=0.01)
+        assert float(values['phi4:14b roofline tokens/s']) == pytest.approx(
+            273e9 / (9 * GIB), rel=0.01)

@@ -148,10 +148,12 @@ def test_gpu_monitor_watches_ollama_only_when_the_agent_uses_it():
 @pytest.mark.parametrize('name,value', [('model', 'qwen2.5:7b'), ('backend', 'openai'),
                                         ('fallback_backend', 'openai'), ('backend', 'none'),
                                         ('openai_model', 'Qwen/Qwen2.5-7B-Instruct'),
-                                        ('openai_base_url', 'http://10.0.0.9:8000/v1')])
+                                        ('openai_base_url', 'http://10.0.0.9:8000/v1'),
+                                        ('vision_model', 'gemma3:4b')])
 def test_agent_arguments_override_only_when_given(tmp_path, name, value):
     in_file = {'model': 'llama3.1:8b', 'backend': 'ollama', 'fallback_backend': '',
-               'openai_model': 'gpt-4o-mini', 'openai_base_url': 'https://api.openai.com/v1'}
+               'openai_model': 'gpt-4o-mini', 'openai_base_url': 'https://api.openai.com/v1',
+               'vision_model': 'llava:7b'}
     own = write(tmp_path, 'agent.yaml', {'mission_agent': {'ros__parameters': {
         **in_file, 'max_linear_speed': 0.4}}})
     chosen_by_file = agent(plan(params_file=own))

@@ -8,12 +8,14 @@ it has a sample here, a summary, a prediction the envelope, robot_test and the m
 agree on, its controllers when it moves, a canonical form, and a line in the prompt.
 """
 
+from concurrent.futures import Future
 import math
 
 import pytest
 
-from shadowhound_llm.common.camera import ImageFrame
-from shadowhound_llm.common.contract import MissionStatus
+from shadowhound_llm.backends.vision import VisionAnswer
+from shadowhound_llm.common.camera import encode_for_model, ImageFrame
+from shadowhound_llm.common.contract import LLMMetrics, MissionStatus
 from shadowhound_llm.common.geometry import Pose2D, wrap_angle
 from shadowhound_llm.common.params import AgentConfig
 from shadowhound_llm.dashboard.state import DashboardState
@@ -39,6 +41,7 @@ SAMPLES = {
     'photo': [{'type': 'photo'}],
     'return_home': [{'type': 'return_home'}],
     'say': [{'type': 'say', 'text': 'hello'}],
+    'look': [{'type': 'look'}, {'type': 'look', 'question': 'Is the door open?'}],
 }
 START = Pose2D(0.4, -0.3, math.radians(30.0))
 HOME = Pose2D(-0.5, 0.2, math.radians(-60.0))
@@ -61,12 +64,20 @@ class Camera:
         return self.frame
 
 
+def answer_at_once(frame, question, cancel):
+    """A vision model that answers on the spot (the real calls: test_look_ros, test_vision)."""
+    future = Future()
+    future.set_result(VisionAnswer(f'asked {question!r}', encode_for_model(frame, 64),
+                                   LLMMetrics(backend='ollama', model='gemma3:4b'), 0.0))
+    return future
+
+
 class Loop:
     """The mission runner on the kinematic model, at 20 Hz with fake time, odometry fresh."""
 
     def __init__(self, tmp_path, start):
         config = AgentConfig(photo_dir=str(tmp_path))
-        self.ex = MissionRunner(config, camera=Camera())
+        self.ex = MissionRunner(config, camera=Camera(), vision=answer_at_once)
         self.ex.home = HOME
         self.sim = UnicycleSim(SimLimits(), start)
         self.t = 100.0

@@ -27,7 +27,7 @@ def test_examples_teach_each_field_of_the_vocabulary_once_at_least():
                    ('goto', 'speed_mps', ''), ('goto', 'frame', 'robot'),
                    ('drive', 'linear_mps', ''), ('drive', 'lateral_mps', ''),
                    ('drive', 'angular_dps', ''), ('drive', 'seconds', ''),
-                   ('say', 'text', '')]:
+                   ('say', 'text', ''), ('look', 'question', '')]:
         assert needed in taught, needed
 
 

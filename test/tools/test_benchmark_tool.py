@@ -197,3 +197,33 @@ def test_accuracy_figures_appear_in_the_table_when_present():
            'corpus': {'quality': 80.0, 'accuracy': 0.75, 'accuracy_ci': [0.6, 0.86]}}
     text = table({'runs': [run]})
     assert 'accuracy [95% CI]' in text and '75% [60%, 86%]' in text
+
+
+def vision_double(ollama):
+    ollama.script.models['gemma3:4b'] = ModelSpec(
+        'gemma3:4b', size=3_300_000_000, capabilities=('completion', 'vision'),
+        image_tokens=256, tokens_per_s=45.0, load_duration_s=2.5)
+
+
+@pytest.mark.parametrize('max_loaded', [None, 1])
+def test_the_vision_model_is_measured_beside_the_planner(capsys, max_loaded):
+    with OllamaDouble() as ollama:
+        vision_double(ollama)
+        ollama.script.max_loaded = max_loaded
+        ollama.script.models[PHI4].load_duration_s = 4.2
+        code = bench(ollama, '--limit', '2', '--repeats', '2', '--vision-model', 'gemma3:4b',
+                     '--vision-max-side', '320', '--json')
+    results = json.loads(capsys.readouterr().out)
+    assert code == 0
+    vision = results['vision']
+    assert vision['model'] == 'gemma3:4b' and vision['load_s'] == pytest.approx(2.5)
+    assert vision['image'] == {'width': 320, 'height': 240, 'bytes': vision['image']['bytes'],
+                               'source': [640, 480]}
+    assert vision['prompt_tokens'] > 256  # the image's tokens and the question's
+    assert vision['time_to_answer_s']['n'] == 2
+    assert vision['tokens_per_s_median'] == pytest.approx(45.0)
+    if max_loaded is None:  # both fit: no swap, the planner answers at once
+        assert vision['both_resident'] and vision['planner_reload_s'] < 0.01
+    else:  # one at a time: the look evicted the planner, which loads again
+        assert not vision['both_resident'] and vision['resident'] == ['gemma3:4b']
+        assert vision['planner_reload_s'] == pytest.approx(4.2)

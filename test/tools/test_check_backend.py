@@ -86,3 +86,34 @@ def test_as_a_process(ollama):
                            ollama.url, '--model', 'phi4:14b'], capture_output=True, text=True,
                           timeout=30)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def vision_models(ollama):
+    ollama.script.models['gemma3:4b'] = ModelSpec('gemma3:4b', size=3 * 1024 ** 3,
+                                                  capabilities=('completion', 'vision'))
+
+
+def test_the_vision_model_is_checked_with_a_probe_image(ollama, capsys):
+    vision_models(ollama)
+    code, out, _ = run(capsys, '--host', ollama.url, '--vision-model', 'gemma3:4b')
+    assert code == 0, out
+    assert 'OK    vision_capable' in out and 'OK    vision_answer' in out
+    assert 'answered a 160x120 image' in out
+    assert out.strip().splitlines()[-1].startswith('vision model (ollama)')
+    assert ollama.images and ollama.images[-1]['model'] == 'gemma3:4b'
+    code, out, _ = run(capsys, '--host', ollama.url, '--vision-model', 'gemma3:4b', '--json')
+    body = json.loads(out)
+    assert code == 0 and body['ok'] and body['vision']['ok']
+    assert [c['name'] for c in body['vision']['checks']] == [
+        'vision_model_present', 'vision_capable', 'vision_answer']
+
+
+@pytest.mark.parametrize('model, check, words', [
+    ('phi4:14b', 'vision_capable', "'phi4:14b' cannot see images"),
+    ('llava:7b', 'vision_model_present', 'ollama pull llava:7b')])
+def test_a_vision_model_that_cannot_serve_fails_the_check(ollama, capsys, model, check, words):
+    vision_models(ollama)
+    code, out, _ = run(capsys, '--host', ollama.url, '--vision-model', model)
+    assert code == 1
+    assert f'FAIL  {check}' in out and words in out
+    assert 'NOT usable' in out.strip().splitlines()[-1]

@@ -269,3 +269,18 @@ def test_timeout_cancels_a_mission_still_running(make_harness):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert 'no result within 2 s: cancelling mission cli-slow' in proc.stdout
     assert h.stopped(2.0)
+
+
+def test_the_answer_of_a_look_is_printed_in_full_with_the_end():
+    printer = Printer(False, 0.0)
+    plan = {'actions': [{'type': 'look'}]}
+    answer = 'A red door, open. ' * 20 + '\nA chair.'
+    running = printer.lines(MissionStatus(mission_id='a', state=MissionState.EXECUTING,
+                                          text='t', plan=plan, message='step 1/1',
+                                          answer='early'), 1.0)
+    assert not any('answer' in line.split()[:1] for line in running)
+    lines = printer.lines(MissionStatus(mission_id='a', state=MissionState.SUCCEEDED,
+                                        text='t', plan=plan, message='look: A red door...',
+                                        answer=answer), 2.0)
+    assert [line.split(None, 1)[0] for line in lines[1:]] == ['answer', 'answer']
+    assert [line.split(None, 1)[1] for line in lines[1:]] == answer.splitlines()

@@ -213,6 +213,7 @@
     if (m.home) view.home = m.home;
     renderCurrent();
     renderHistory();
+    renderAnswer();
   }
 
   function renderCurrent() {
@@ -517,6 +518,16 @@
   }
 
   // ---- camera and photos -----------------------------------------------------------------------
+  // Beside the frame: what the vision model answered to the newest mission with a look.
+  function renderAnswer() {
+    const withAnswer = [view.current, ...view.history].find((m) => m && m.answer);
+    const box = $('camera-answer');
+    box.hidden = !withAnswer;
+    if (!withAnswer) return;
+    $('answer-question').textContent = '“' + withAnswer.text + '” (' + withAnswer.state + ')';
+    $('answer-text').textContent = withAnswer.answer;
+  }
+
   function applyFrame(f) {
     // Only data: URLs built by the dashboard itself (JPEG, base64); anything else is ignored.
     if (typeof f.src !== 'string' || !f.src.startsWith('data:image/jpeg;base64,')) return;

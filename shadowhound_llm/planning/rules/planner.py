@@ -21,7 +21,9 @@ A small grammar over normalised words:
    direction" -> clockwise, "at a velocity of" -> at, "for a distance of" -> for,
    "take a left" -> turn left, "come to a stop" -> stop).
 2. ``clauses`` holds one reader per command (translate, turn, arc, goto, wait, photo,
-   return home, stop): a verb and the slots of ``slots``, each slot read at most once.
+   return home, stop): a verb and the slots of ``slots``, each slot read at most once;
+   a text that is only a question about the view ("what do you see?", "is the door
+   open?") is one ``look`` (``look.py``).
 3. This module joins clauses with connectives (commas, "and", "then", "after that", ...)
    and defers when a text reads two ways.
 
@@ -52,6 +54,7 @@ from pydantic import ValidationError
 from ...common.params import AgentConfig
 from ..actions import MOTION_TYPES, Plan, Rotate
 from .clauses import ClauseReader
+from .look import look_question
 from .slots import SPEED_WORDS
 from .words import normalise, PhraseSet, read_words, skip, TIME_UNITS, tokenize
 
@@ -208,9 +211,10 @@ def plan_from_rules(text: str, config: AgentConfig | None = None) -> Plan | None
             _default_config = AgentConfig()
         config = _default_config
     toks = _tokens(text)
-    if toks is None:
-        return None
-    actions = _Planner(toks, config).parse()
+    actions = _Planner(toks, config).parse() if toks is not None else None
+    if not actions:  # a question about the view ("what do you see?") is one look
+        look = look_question(text)
+        actions = [look] if look is not None else None
     return Plan(actions=actions) if actions else None
 
 
