@@ -33,7 +33,7 @@ demo: $(STAMP)
 # Parallel workers (pytest-xdist), each on ROS domains of its own (test/conftest.py);
 # TEST_WORKERS=0 runs the suite in this one process.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check shadowhound_llm test benchmarks launch setup.py

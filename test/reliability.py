@@ -54,10 +54,7 @@ from shadowhound_llm.nodes.ros_common import CMD_VEL_QOS  # noqa: E402
 # A limit change is applied in the agent's parameter callback, and announced on
 # /parameter_events right after: around a change both limits are allowed.
 LIMIT_CHANGE_SLACK_S = 0.25
-# A status is stamped when the agent makes it, with the commands of the same output; the
-# commands go out at once, the status at the node's next executor turn (later on a loaded
-# host), so the stop invariants compare cmd_vel's source time with the status's own stamp:
-# one agent output's commands and status stamp lie microseconds apart.
+# cmd_vel and mission_status of one agent output are published microseconds apart.
 ZERO_BEFORE_TERMINAL_S = 0.05
 # Deep enough that a flood of statuses is never overwritten before this node reads it.
 DEEP_RELIABLE = QoSProfile(depth=10000, history=HistoryPolicy.KEEP_LAST,
@@ -226,11 +223,10 @@ class InvariantMonitor(Node):
         windows: dict[str, list[float]] = {}
         for s in statuses:
             state = s.status.state.value
-            made_ns = int(s.status.stamp * 1e9)  # when the agent made it (see above)
             if state == 'executing':
-                windows.setdefault(s.status.mission_id, [made_ns, math.inf])
+                windows.setdefault(s.status.mission_id, [s.source_ns, math.inf])
             elif state in TERMINAL and s.status.mission_id in windows:
-                windows[s.status.mission_id][1] = made_ns
+                windows[s.status.mission_id][1] = s.source_ns
         slack = ZERO_BEFORE_TERMINAL_S * 1e9
         zeros = [c.source_ns for c in cmds if c.twist.is_zero()]
         for mission_id, (_, end) in windows.items():

@@ -47,6 +47,7 @@ from .ros_common import (
     declare_dataclass_params,
     diagnostics_identity,
     log_line,
+    MISSION_QUEUE_QOS,
     node_usage,
     run_node,
     SENSOR_QOS,
@@ -79,7 +80,8 @@ class MissionAgent(Node):
         if Go2State is not None:  # motion only in a mode the GO2 walks in
             self.create_subscription(Go2State, 'go2_states', self._on_go2_state, 10)
         self.odom_stats = OdomStats()
-        self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
+        # A deep queue: a burst of missions while the executor is busy loses none.
+        self.create_subscription(String, 'mission_command', self._on_mission, MISSION_QUEUE_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
         self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
