@@ -32,7 +32,6 @@ setup(
     maintainer_email='dev@shadowhound.invalid',
     description='Plain-language missions for a Unitree GO2, planned by a local LLM.',
     license='Apache-2.0',
-    tests_require=['pytest'],
     entry_points={
         'console_scripts': [f'{name} = {target}' for name, (target, _) in EXECUTABLES.items()],
     },

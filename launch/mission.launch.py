@@ -41,8 +41,7 @@ class MissionAgentExited(RuntimeError):
 
 def _on_agent_exit(event, context):
     decision = launch_setup.agent_exit(event.returncode, context.is_shutdown)
-    if decision.failed:
-        get_logger('shadowhound_llm').error(decision.message)
+    if decision.failed:  # ros2 launch prints the message once ("Caught exception ...: ...")
         raise MissionAgentExited(decision.message)
     actions = [LogInfo(msg=decision.message)]
     if decision.end_launch:
@@ -62,7 +61,7 @@ def _setup(context):
         action = Node(package=node.package, executable=node.executable, name=node.name,
                       namespace=node.namespace, output='screen', emulate_tty=True,
                       parameters=[launch_setup.write_params_file(node, params_dir)],
-                      ros_arguments=list(node.ros_arguments))
+                      ros_arguments=list(node.ros_arguments), additional_env=node.env)
         actions.append(action)
         if node.required:
             actions.append(RegisterEventHandler(OnProcessExit(target_action=action,

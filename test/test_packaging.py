@@ -3,6 +3,7 @@
 """The ROS package as colcon installs it, the launch file, and the parameter files."""
 
 import ast
+import os
 from pathlib import Path
 import re
 import shutil
@@ -181,3 +182,60 @@ def test_the_parameter_printer_has_help_and_names_a_wrong_node():
     assert wrong.returncode == 2 and "invalid choice: 'mission_agnet'" in wrong.stderr
     printed = subprocess.run(cmd + ['sim_robot'], capture_output=True, text=True, timeout=30)
     assert printed.stdout == render_params_yaml(SimConfig, 'sim_robot')
+
+
+def test_setup_passes_no_option_setuptools_warns_about():
+    """Colcon build shows setuptools' warnings: no tests_require (newer setuptools warn).
+
+    The tests' requirements are in requirements/.
+    """
+    tree = ast.parse((ROOT / 'setup.py').read_text(encoding='utf-8'))
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                and getattr(n.func, 'id', '') == 'setup')
+    keywords = {k.arg for k in call.keywords}
+    assert 'name' in keywords and not keywords & {'tests_require', 'test_suite'}, keywords
+
+
+def _requirement_lines(name: str) -> list[str]:
+    text = (ROOT / 'requirements' / name).read_text(encoding='utf-8')
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith('#')]
+
+
+def test_the_robot_requirements_are_setups_and_the_pinned_ones_meet_them():
+    """requirements/robot.txt (DEPLOYMENT section 4) asks for what setup.py needs.
+
+    The pinned versions the tests run with satisfy it.
+    """
+    from packaging.requirements import Requirement
+
+    tree = ast.parse((ROOT / 'setup.py').read_text(encoding='utf-8'))
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                and getattr(n.func, 'id', '') == 'setup')
+    install = next(k.value for k in call.keywords if k.arg == 'install_requires')
+    needed = {Requirement(e.value) for e in install.elts} - {Requirement('setuptools')}
+    robot = {Requirement(line) for line in _requirement_lines('robot.txt')}
+    assert {str(r) for r in robot} == {str(r) for r in needed}
+    pinned = {Requirement(line).name.lower(): next(iter(Requirement(line).specifier)).version
+              for line in _requirement_lines('common.txt')}
+    for requirement in robot:
+        assert requirement.specifier.contains(pinned[requirement.name.lower()]), requirement
+
+
+def test_pydantic_1_is_refused_at_start_with_what_to_do(tmp_path):
+    """A Python that imports pydantic 1 gets the fix in words, status 1, no traceback.
+
+    The python3-pydantic of Debian 12 is pydantic 1.10.4.
+    """
+    fake = tmp_path / 'pydantic'
+    fake.mkdir()
+    (fake / '__init__.py').write_text("VERSION = '1.10.4'\n", encoding='utf-8')
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(
+        [str(tmp_path), os.environ.get('PYTHONPATH', '')])}
+    for argv in (['mission_agent'], ['check_backend']):
+        proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', *argv],
+                              capture_output=True, text=True, timeout=60, env=env)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert 'needs pydantic 2, and this Python imports pydantic 1.10.4' in proc.stderr
+        assert 'python3 -m venv --system-site-packages' in proc.stderr
+        assert 'requirements/robot.txt' in proc.stderr
+        assert 'Traceback' not in proc.stderr

@@ -17,7 +17,15 @@ import httpx
 
 from .base import BackendError, Deadline, LLMMetrics, LLMResult, rate, StreamedReply, TextCallback
 from .http import CONNECT_TIMEOUT_S, error_body, http_error_message, stream_post
-from .validation import CheckResult, FAIL, generation_checks, OK, Runner, ValidationReport
+from .validation import (
+    CheckResult,
+    FAIL,
+    generation_checks,
+    OK,
+    Runner,
+    SERVER_SPEED_ADVICE,
+    ValidationReport,
+)
 
 RESPONSE_FORMAT_STYLES = ('json_schema', 'json_object')
 # Where servers put a reasoning model's thoughts: llama.cpp and vLLM, Ollama's /v1.
@@ -265,5 +273,5 @@ def validate_openai(client: OpenAICompatClient, min_tokens_per_s: float | None =
 
     runner.run('reachable', reachable)
     runner.run('model_present', listed)
-    generation_checks(runner, client, min_tokens_per_s)
+    generation_checks(runner, client, min_tokens_per_s, speed_advice=SERVER_SPEED_ADVICE)
     return ValidationReport('openai', client.base_url, client.model, runner.checks)

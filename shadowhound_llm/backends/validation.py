@@ -128,7 +128,13 @@ def _thinking_text(m: Any) -> str:
     return f'; thinking {m.thinking_count} tokens{secs} before the answer'
 
 
-def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
+OLLAMA_SPEED_ADVICE = 'Check GPU offload (ollama ps), power mode (MAXN) and jetson_clocks'
+SERVER_SPEED_ADVICE = ('Check that the server offloads the model to the GPU (llama.cpp: '
+                       '--n-gpu-layers; its start-up log names the device) and the power mode')
+
+
+def _speed(result: Any, min_tps: float | None,
+           advice: str = OLLAMA_SPEED_ADVICE) -> tuple[Severity, str]:
     m = result.metrics
     if m.tokens_per_s is None:
         return WARN, 'the server reported no token counts; decode speed unknown'
@@ -140,8 +146,7 @@ def _speed(result: Any, min_tps: float | None) -> tuple[Severity, str]:
     figures = (f'warm decode {m.tokens_per_s:.1f} tok/s{source} ({m.eval_count} tokens)'
                f'{prompt}{_thinking_text(m)}')
     if min_tps is not None and m.tokens_per_s < min_tps:
-        return WARN, (f'{figures}: below min_tokens_per_s {min_tps:g}, plans will be slow. '
-                      f'Check GPU offload (ollama ps), power mode (MAXN) and jetson_clocks')
+        return WARN, f'{figures}: below min_tokens_per_s {min_tps:g}, plans will be slow. {advice}'
     return OK, figures
 
 
@@ -182,11 +187,12 @@ def _plan_latency(result: Any, budget_s: float | None) -> tuple[Severity, str]:
 
 
 def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | None,
-                      after_plan: tuple[tuple[str, Callable[[], tuple[Severity, str]]], ...] = ()
-                      ) -> None:
+                      after_plan: tuple[tuple[str, Callable[[], tuple[Severity, str]]], ...] = (),
+                      speed_advice: str = OLLAMA_SPEED_ADVICE) -> None:
     """The checks every backend shares.
 
-    A schema-constrained plan, its decode speed, and whether a plan fits the mission budget.
+    A schema-constrained plan, its decode speed (below the floor: ``speed_advice`` says what
+    to check on that server), and whether a plan fits the mission budget.
     """
     result: list[Any] = []
 
@@ -198,6 +204,6 @@ def generation_checks(runner: Runner, client: Any, min_tokens_per_s: float | Non
     runner.run('structured_output', structured)
     for name, check in after_plan:  # a backend's checks that need a generated reply first
         runner.run(name, check)
-    runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s))
+    runner.run('decode_speed', lambda: _speed(result[0], min_tokens_per_s, speed_advice))
     runner.run('plan_latency', lambda: _plan_latency(result[0], getattr(client, 'timeout_s',
                                                                         None)))

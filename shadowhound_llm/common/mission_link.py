@@ -167,6 +167,14 @@ class MissionLink:
         """How many agents listen on mission_command."""
         raise NotImplementedError
 
+    def cancel_count(self) -> int:
+        """How many agents listen on mission_cancel (a transport that knows says so)."""
+        return self.agent_count()
+
+    def status_sources(self) -> int:
+        """How many agents' mission_status this link hears (a transport that knows says so)."""
+        return self.agent_count()
+
     # ---- sending ------------------------------------------------------------------------
     def send(self, text: str, mission_id: str | None = None, planner: PlannerChoice = 'auto',
              dry_run: bool = False) -> str:

@@ -36,6 +36,7 @@ from ..common.mission_link import (
     StatusReceived,
 )
 from ..nodes import conversions as conv
+from ..nodes.launch_setup import setting_hint
 from ..nodes.mission_client import MissionClient
 from ..nodes.ros_common import (
     CMD_VEL_QOS,
@@ -89,7 +90,9 @@ class DashboardNode(Node):
         try:
             self.port = self.server.start()
         except OSError as exc:
-            self.get_logger().error(f'dashboard: {exc}')
+            other = cfg.port + 1 if 0 < cfg.port < 65535 else 8081
+            self.get_logger().error(f'dashboard: {exc} (another dashboard running? start with '
+                                    f'{setting_hint("dashboard", "port", str(other))})')
             self.server = None
             self.exit_code = 1
             return
@@ -249,7 +252,8 @@ def _test_plan_texts() -> list[str]:
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm dashboard."""
     return run_node(DashboardNode, args,
-                    usage=node_usage('dashboard', DashboardConfig, __doc__.splitlines()[0]))
+                    usage=node_usage('dashboard', DashboardConfig, __doc__.splitlines()[0]),
+                    name='dashboard')
 
 
 if __name__ == '__main__':

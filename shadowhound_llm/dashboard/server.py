@@ -347,8 +347,8 @@ class HttpServer:
             sock.bind((self.host.strip('[]'), self.port))
         except OSError as exc:
             sock.close()
-            raise OSError(f'cannot listen on {self.host}:{self.port}: {exc.strerror or exc} '
-                          f'(another dashboard running? set -p port:=...)') from None
+            raise OSError(f'cannot listen on {self.host}:{self.port}: {exc.strerror or exc}'
+                          ) from None
         sock.listen(64)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level='warning', access_log=False,

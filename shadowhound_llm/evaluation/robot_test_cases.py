@@ -442,14 +442,6 @@ class PhaseResult:
         return '; '.join(parts) or self.reason or '-'
 
 
-def _skip_words(reason: str) -> str:
-    """'skipped: no LLM' -> 'skipped: no LLM'; 'no LLM' -> 'skipped: no LLM'."""
-    reason = reason.strip()
-    if not reason:
-        return 'skipped'
-    return reason if reason.startswith('skipped') else f'skipped: {reason}'
-
-
 def _first_reason(phase: PhaseResult) -> str:
     for item in list(phase.checks) + list(phase.missions):
         why = getattr(item, 'detail', '') or getattr(item, 'why', '')
@@ -517,11 +509,12 @@ class RunResult:
             bad = ', '.join(f'phase {p.number} ({p.title})' for p in self.phases if p.failed)
             return f'FAILED: {bad} ({tally})'
         if outcome == 'incomplete':
-            missing = '; '.join(f'phase {p.number} ({p.title}) {_skip_words(p.reason)}'
-                                for p in self.skipped)
+            # Each phase's reason is on its own line above the verdict and in the report:
+            # the verdict only names what did not run.
+            missing = ', '.join(f'phase {p.number} ({p.title})' for p in self.skipped)
             ran = [str(p.number) for p in self.phases if p.status != 'skipped']
             hint = (f'; --phases {",".join(ran)} runs only what can run here' if ran else '')
-            return f'INCOMPLETE: {missing} ({tally}){hint}'
+            return f'INCOMPLETE: {missing} skipped ({tally}){hint}'
         return f'PASSED ({tally})'
 
     def as_dict(self) -> dict[str, Any]:

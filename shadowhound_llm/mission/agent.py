@@ -123,8 +123,12 @@ class AgentCore:
 
     def __init__(self, config: AgentConfig, backends: list[ChatBackend] | None = None,
                  notify: Callable[[], None] | None = None, robot: str = '',
-                 frames: LatestFrame | None = None) -> None:
+                 frames: LatestFrame | None = None,
+                 hint: Callable[[str, str], str] | None = None) -> None:
         self.config = config
+        # How to start with a parameter set (name, value), in the syntax of how the node
+        # started: ``-p NAME:=VALUE`` by default, a launch argument under the launch.
+        self.hint = hint or (lambda name, value: f'--ros-args -p {name}:={value}')
         self.robot = robot
         self.frames = frames or LatestFrame()
         self.runner = MissionRunner(config, camera=self.frames)
@@ -218,20 +222,29 @@ class AgentCore:
         self._post(VisionValidated(generation, report))
 
     def start(self) -> AgentOutput:
-        """Begin backend validation (or skip it); returns the start-up log lines."""
+        """Begin backend validation (or skip it); returns the start-up log lines.
+
+        ``ready:`` is logged once missions are accepted: at once without an LLM backend or
+        without validation, else when validation has passed (a failed one is fatal).
+        """
         out = AgentOutput()
-        if self.llm is not None:
-            if self.config.validate_on_startup:
-                self._validate()
-            else:
-                self.backend_state = BackendState.READY
         if self.vision is not None and self.config.validate_on_startup:
             self._validate_vision_model()
+        if self.llm is not None and self.config.validate_on_startup:
+            out.log('info', f'validating the LLM backend ({self.llm_name}) before accepting '
+                            f'missions')
+            self._validate()
+            return out
+        if self.llm is not None:
+            self.backend_state = BackendState.READY
+        self._ready(out)
+        return out
+
+    def _ready(self, out: AgentOutput) -> None:
         cfg = self.config
         out.log('info', f'ready: planner=rules{"+" + self.llm_name if self.llm else ""}, '
                         f'cmd_vel at {cfg.control_rate_hz:g} Hz, limits '
                         f'{cfg.max_linear_speed:g} m/s / {cfg.max_angular_speed:g} rad/s')
-        return out
 
     def _validate(self) -> None:
         self._validation += 1
@@ -249,7 +262,7 @@ class AgentCore:
         if not all(math.isfinite(v) for v in (pose.x, pose.y, pose.yaw)):
             return None  # a NaN pose is no pose: the runner sees the odometry go stale
         self._odom = (pose, now)
-        self._clock = now
+        self._clock = max(self._clock, now)  # ``now`` is its arrival: it may precede a tick
         self.estimator.odom(pose, now)
         if self.runner.home is None:
             self.runner.home = pose  # home is the pose at the first odometry message
@@ -625,9 +638,9 @@ class AgentCore:
                              else f'vision validation crashed: {event.error}')
         self.vision_state = BackendState.FAILED
         if self._exit_on_failure:
+            look_off = self.hint('vision_model', '""')
             out.log('fatal', f'vision model not usable ({self.vision_error}). Fix it, or start '
-                             f'with vision_model:="" (look off) or validate_on_startup:=false. '
-                             f'Exiting.')
+                             f'with {look_off} (look off). Exiting.')
             out.exit_code = 1
         else:
             out.log('error', f'vision model not usable after the parameter change '
@@ -640,7 +653,9 @@ class AgentCore:
             return None
         if self.vision is None:
             return (Reason.NO_VISION_MODEL,
-                    f'this mission looks with the camera, and {NO_VISION_MESSAGE}')
+                    f'this mission looks with the camera, and {NO_VISION_MESSAGE} '
+                    f'(at start: {self.hint("vision_model", "gemma3:4b")}; on a running '
+                    f'agent: ros2 param set <node> vision_model gemma3:4b)')
         if self.vision_state == BackendState.FAILED:
             return Reason.VISION_FAILED, (f'the vision model {self.vision.name} failed its '
                                           f'validation ({self.vision_error}); fix it and set '
@@ -655,6 +670,8 @@ class AgentCore:
             self.backend_state = BackendState.READY
             out.log('info', f'LLM backend usable: {usable.backend} {usable.model} at '
                             f'{usable.host}; accepting missions')
+            if self._exit_on_failure:  # the start-up validation
+                self._ready(out)
             return
         failure = reports[-1].first_failure() if reports else None
         self.backend_error = (f'{failure.name}: {failure.message}' if failure
@@ -662,7 +679,8 @@ class AgentCore:
         self.backend_state = BackendState.FAILED
         if self._exit_on_failure:
             out.log('fatal', f'LLM backend not usable ({self.backend_error}). Fix it, or start '
-                             f'with validate_on_startup:=false / backend:=none. Exiting.')
+                             f'with {self.hint("backend", "none")} (the rule planner alone). '
+                             f'Exiting.')
             out.exit_code = 1
         else:
             out.log('error', f'LLM backend not usable after the parameter change '

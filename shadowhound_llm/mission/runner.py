@@ -79,8 +79,7 @@ class Vision(Protocol):
 
 MAX_ANSWER_CHARS = 2000  # of one look's answer, in the status (a status stays small)
 NO_VISION_MESSAGE = ('no vision model is configured (vision_model is empty): set vision_model '
-                     'to a vision model on the server (e.g. ros2 param set /mission_agent '
-                     'vision_model gemma3:4b after ollama pull gemma3:4b)')
+                     'to a vision model pulled on the server, e.g. gemma3:4b')
 
 
 @dataclass

@@ -128,17 +128,26 @@ class Go2BridgeSim:
 
     # ---- odometry -------------------------------------------------------------------------
     def _sample(self, now: float) -> None:
+        """Take the odometry samples due by ``now``, leaving out those inside a gap.
+
+        Gaps are placed on the samples' own clock, each followed by at least one sample: the
+        longest silence is one period plus ``odom_gap_s`` however late the steps come (two
+        gaps in a row would otherwise make one of twice the length, past what the model
+        says and what ``odom_timeout_s`` allows).
+        """
         t = self.timing
         period = 1.0 / t.odom_rate_hz
         if self._next_sample is None:
             self._next_sample = now
             self._next_gap = now + self._rng.expovariate(1.0 / GAP_EVERY_S)
-        if t.odom_gap_s > 0.0 and self._next_gap is not None and now >= self._next_gap:
-            self._gap_until = now + t.odom_gap_s
-            self._next_gap = self._gap_until + self._rng.expovariate(1.0 / GAP_EVERY_S)
         while now >= self._next_sample:
-            if now >= self._gap_until:
-                self._queue.append((self._next_sample + t.odom_latency_s, self.pose))
+            due = self._next_sample
+            if t.odom_gap_s > 0.0 and self._next_gap is not None and due >= self._next_gap:
+                self._gap_until = due + t.odom_gap_s
+                self._next_gap = (self._gap_until + period
+                                  + self._rng.expovariate(1.0 / GAP_EVERY_S))
+            if due >= self._gap_until - 1e-9:  # the sample that ends the gap is sent
+                self._queue.append((due + t.odom_latency_s, self.pose))
             self._next_sample += period
 
     def poll_odom(self, now: float) -> list[Pose2D]:

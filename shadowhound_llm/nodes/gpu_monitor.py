@@ -110,7 +110,8 @@ class GpuMonitor(Node):
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm gpu_monitor."""
     return run_node(GpuMonitor, args,
-                    usage=node_usage('gpu_monitor', MonitorConfig, __doc__.splitlines()[0]))
+                    usage=node_usage('gpu_monitor', MonitorConfig, __doc__.splitlines()[0]),
+                    name='gpu_monitor')
 
 
 if __name__ == '__main__':

@@ -41,6 +41,15 @@ LOG_LEVELS = ('debug', 'info', 'warn', 'error', 'fatal')
 # mission_agent parameters a launch argument may override (only when the argument is given):
 # the backend choice and each registered backend's own (its registry entry's launch_args).
 AGENT_OVERRIDES = launch_overrides()
+# Set in the environment of the package's nodes by mission.launch.py and `up`: a node's hints
+# then name launch arguments (backend:=none) instead of --ros-args -p.
+LAUNCHED_ENV = 'SHADOWHOUND_LAUNCHED'
+# node -> {parameter: the launch argument that sets it}
+PARAMETER_ARGUMENTS: dict[str, dict[str, str]] = {
+    'mission_agent': {name: name for name in AGENT_OVERRIDES},
+    'dashboard': {'host': 'dashboard_host', 'port': 'dashboard_port',
+                  'token': 'dashboard_token'},
+}
 
 
 class LaunchPlanError(ValueError):
@@ -119,6 +128,11 @@ class NodePlan:
     required: bool = False          # the launch ends when it exits
     params_source: str = ''         # the params file its parameters came from
 
+    @property
+    def env(self) -> dict[str, str]:
+        """Variables the launch adds to the node's environment."""
+        return {LAUNCHED_ENV: '1'} if self.package == PACKAGE else {}
+
 
 @dataclass(frozen=True)
 class LaunchPlan:
@@ -135,6 +149,30 @@ class LaunchPlan:
     def node(self, name: str) -> NodePlan | None:
         """The plan of one node, or None when it does not start."""
         return next((n for n in self.nodes if n.name == name), None)
+
+
+def launched(environ: Mapping[str, str] | None = None) -> bool:
+    """True in a node that mission.launch.py or `up` started."""
+    return (os.environ if environ is None else environ).get(LAUNCHED_ENV) == '1'
+
+
+def setting_hint(node: str, parameter: str, value: str,
+                 environ: Mapping[str, str] | None = None) -> str:
+    """How to start ``node`` with ``parameter`` set, in the syntax of how it was started.
+
+    Run directly: ``--ros-args -p NAME:=VALUE``. Under the launch or `up`: the launch
+    argument that sets it, else its line in the node's params file and the argument that
+    names that file.
+    """
+    if not launched(environ):
+        return f'--ros-args -p {parameter}:={value}'
+    argument = PARAMETER_ARGUMENTS.get(node, {}).get(parameter)
+    if argument:
+        return f'{argument}:={value}'
+    file_argument = DEFAULT_FILES.get(node, ('',))[0]
+    where = (f'the params file given as {file_argument}:=FILE' if file_argument
+             else 'a params file')
+    return f'"{parameter}: {value}" in {where}'
 
 
 # ---- the plan ---------------------------------------------------------------------------
@@ -189,7 +227,7 @@ def plan_launch(args: Mapping[str, str], config_dir: str | Path,
         values, source = _node_params('sim_robot', a, config_dir, namespace)
         nodes.append(NodePlan(PACKAGE, 'sim_robot', 'sim_robot', namespace, values, ros_args,
                               params_source=source))
-    nodes += _aggregator(a, config_dir, namespace, ros_args, installed, notes)
+    nodes += _aggregator(a, config_dir, namespace, ros_args, installed, notes, env)
     if _flag(a, 'dashboard'):
         nodes.append(_dashboard(a, namespace, ros_args, env))
     return LaunchPlan(tuple(nodes), tuple(notes))
@@ -238,8 +276,12 @@ def _agent_overrides(a: Mapping[str, str], file_values: Mapping[str, Any],
 
 def _aggregator(a: Mapping[str, str], config_dir: Path, namespace: str,
                 ros_args: tuple[str, ...], installed: Callable[[str], bool],
-                notes: list[str]) -> list[NodePlan]:
+                notes: list[str], env: Mapping[str, str]) -> list[NodePlan]:
     choice = a['aggregator'].lower()
+    distro = env.get('ROS_DISTRO', '')
+    install = (f'sudo apt install ros-{distro}-diagnostic-aggregator' if distro else
+               'on a ROS 2 install, sudo apt install ros-jazzy-diagnostic-aggregator (your '
+               'distribution in place of jazzy)')
     if choice not in ('auto', 'true', 'false'):
         raise LaunchPlanError(f'aggregator:={a["aggregator"]!r}: use auto, true or false')
     if choice == 'false':
@@ -247,11 +289,11 @@ def _aggregator(a: Mapping[str, str], config_dir: Path, namespace: str,
     if not installed(AGGREGATOR_PACKAGE):
         if choice == 'true':
             raise LaunchPlanError(
-                'aggregator:=true but diagnostic_aggregator is not installed: sudo apt install '
-                'ros-$ROS_DISTRO-diagnostic-aggregator (or aggregator:=false)')
+                f'aggregator:=true but diagnostic_aggregator is not installed: {install} (or '
+                f'aggregator:=false)')
         notes.append('diagnostic_aggregator is not installed: rqt_robot_monitor (which shows '
                      '/diagnostics_agg) will stay empty; rqt_runtime_monitor shows the raw '
-                     '/diagnostics. Install ros-$ROS_DISTRO-diagnostic-aggregator.')
+                     f'/diagnostics. To install it: {install}.')
         return []
     values, source = _node_params(AGGREGATOR_NODE, a, config_dir, namespace)
     if namespace:

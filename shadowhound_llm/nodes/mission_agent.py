@@ -9,7 +9,6 @@ threads, which wake this node through a guard condition so stop never waits behi
 
 from __future__ import annotations
 
-import itertools
 import socket
 import threading
 import time
@@ -40,6 +39,7 @@ from ..motion.stop import (
     stop_move_fields,
 )
 from . import conversions as conv
+from .launch_setup import setting_hint
 from .ros_common import (
     CMD_VEL_QOS,
     COMMAND_QOS,
@@ -53,6 +53,22 @@ from .ros_common import (
     SENSOR_QOS,
     STATUS_QOS,
 )
+
+
+def arrival_time(info: Any, now: float) -> float:
+    """When a message reached this process, on the monotonic clock.
+
+    From its MessageInfo's ``received_timestamp`` (the RMW's system-clock nanoseconds);
+    ``now`` when the RMW gives none. At most 1 s before ``now``, so a step of the system
+    clock cannot make odometry look old.
+    """
+    try:
+        received_ns = int(info['received_timestamp'])
+    except (KeyError, TypeError, ValueError):
+        return now
+    if received_ns <= 0:
+        return now
+    return now - min(max((time.time_ns() - received_ns) / 1e9, 0.0), 1.0)
 
 
 class MissionAgent(Node):
@@ -73,6 +89,8 @@ class MissionAgent(Node):
         self._backlog: list[AgentOutput] = []  # statuses, metrics, logs not yet published
         self._flush_wake = self.create_guard_condition(self._flush)
         self.core = AgentCore(self.config, notify=self._wake.trigger,
+                              hint=lambda name, value: setting_hint('mission_agent', name,
+                                                                    value),
                               robot=self.get_namespace().strip('/'))
         # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
         self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)
@@ -83,7 +101,7 @@ class MissionAgent(Node):
         # A deep queue: a burst of missions while the executor is busy loses none.
         self.create_subscription(String, 'mission_command', self._on_mission, MISSION_QUEUE_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
-        self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
+        self._odom_sub = self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
         self.control_timer = self.create_timer(1.0 / self.config.control_rate_hz,
                                                self._on_tick)
@@ -99,9 +117,9 @@ class MissionAgent(Node):
         return self.core.backend_state.value
 
     # ---- inputs -------------------------------------------------------------------------
-    def _call(self, method: Any, *args: Any) -> None:
+    def _call(self, method: Any, *args: Any, now: float | None = None) -> None:
         with self._lock:
-            self._publish(method(*args, time.monotonic()))
+            self._publish(method(*args, time.monotonic() if now is None else now))
             # Control ticks only while a mission runs, plans or waits: an idle agent leaves
             # the executor free for the next command.
             active = self.core.busy or self.core.stopping
@@ -117,9 +135,27 @@ class MissionAgent(Node):
     def _on_cancel(self, _msg: Empty) -> None:
         self._call(self.core.cancel)
 
-    def _on_odom(self, msg: Odometry) -> None:
-        self.odom_stats.add(time.monotonic())
-        self._call(self.core.odom, conv.pose_from_odom(msg))
+    def _on_odom(self, msg: Odometry, info: Any) -> None:
+        # Timed by when DDS received it, not when the executor got round to it: a busy or
+        # starved process must not count its own lateness as the bridge's.
+        arrived = arrival_time(info, time.monotonic())
+        self.odom_stats.add(arrived)
+        self._call(self.core.odom, conv.pose_from_odom(msg), now=arrived)
+
+    def _take_pending_odom(self) -> None:
+        """Handle the odometry already received before the control tick judges it.
+
+        rclpy's executor runs a node's ready timers before its subscriptions, so after the
+        process was held up the tick would run while fresh odometry waits in the queue, and
+        fail the mission as odometry lost.
+        """
+        sub = self._odom_sub
+        for _ in range(100):  # at most a queue's worth
+            with sub.handle:
+                taken = sub.handle.take_message(sub.msg_type, sub.raw)
+            if taken is None:
+                return
+            self._on_odom(*taken)
 
     def _on_go2_state(self, msg: Any) -> None:
         self._call(self.core.go2_state, int(msg.mode))
@@ -128,6 +164,7 @@ class MissionAgent(Node):
         self.core.frames.put(conv.frame_from_image(msg))
 
     def _on_tick(self) -> None:
+        self._take_pending_odom()
         self._call(self.core.tick)
 
     def _on_wake(self) -> None:
@@ -165,7 +202,11 @@ class MissionAgent(Node):
             self.exit_code = out.exit_code
 
     def _flush(self) -> None:
-        """Publish the queued statuses and metrics, then log them (one call per level run)."""
+        """Publish the queued statuses and metrics, then log them, one call per line.
+
+        Each line gets the logger's own prefix (level, time, node): a line joined to another
+        by a newline would print bare, in a format of its own.
+        """
         with self._lock:
             backlog, self._backlog = self._backlog, []
         lines: list[tuple[str, str]] = []
@@ -178,8 +219,9 @@ class MissionAgent(Node):
                 self.metrics_pub.publish(conv.metrics_msg(metrics))
             lines += [(line.level, line.text) for line in out.logs]
         log = self.get_logger()
-        for level, run in itertools.groupby(lines, key=lambda line: line[0]):
-            log_line(log, level, '\n'.join(text for _, text in run))
+        for level, text in lines:
+            for part in text.splitlines() or ['']:
+                log_line(log, level, part)
 
     def _publish_diagnostics(self) -> None:
         with self._lock:
@@ -247,7 +289,8 @@ class MissionAgent(Node):
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm mission_agent."""
     return run_node(MissionAgent, args, on_shutdown=lambda node: node.shutdown_stop(),
-                    usage=node_usage('mission_agent', AgentConfig, __doc__.splitlines()[0]))
+                    usage=node_usage('mission_agent', AgentConfig, __doc__.splitlines()[0]),
+                    name='mission_agent')
 
 
 if __name__ == '__main__':

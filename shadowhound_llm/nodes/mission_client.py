@@ -40,7 +40,8 @@ class MissionClient(MissionLink):
         self.mission_pub = node.create_publisher(String, 'mission_command', COMMAND_QOS)
         self.cancel_pub = node.create_publisher(Empty, 'mission_cancel', COMMAND_QOS)
         # A deep queue: a burst of missions (a flood, a fleet) must not lose statuses.
-        node.create_subscription(String, 'mission_status', self._on_status, STATUS_QUEUE_QOS)
+        self.status_sub = node.create_subscription(String, 'mission_status', self._on_status,
+                                                   STATUS_QUEUE_QOS)
         node.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         node.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
         if diagnostics:
@@ -67,6 +68,14 @@ class MissionClient(MissionLink):
     def agent_count(self) -> int:
         """How many subscribers mission_command has (agents listening)."""
         return self.mission_pub.get_subscription_count()
+
+    def cancel_count(self) -> int:
+        """How many subscribers mission_cancel has (DDS matches each topic on its own)."""
+        return self.cancel_pub.get_subscription_count()
+
+    def status_sources(self) -> int:
+        """How many mission_status publishers this client is matched with."""
+        return self.status_sub.get_publisher_count()
 
     # ---- callbacks ----------------------------------------------------------------------
     def _on_status(self, msg: String) -> None:

@@ -23,6 +23,7 @@ import rclpy
 from rclpy._rclpy_pybind11 import RCLError
 from rclpy.context import Context
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+import rclpy.logging
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -153,8 +154,18 @@ def wants_help(args: list[str] | None) -> bool:
     return '-h' in argv or '--help' in argv
 
 
+def _logged_name(args: list[str] | None, default: str) -> str:
+    """The node's name as its log lines show it (``-r __node:=NAME`` renames it)."""
+    for arg in args or []:
+        for key in ('__node:=', '__name:='):
+            if arg.startswith(key) and arg[len(key):]:
+                return arg[len(key):]
+    return default
+
+
 def run_node(factory: Callable[[], Node], args: list[str] | None = None,
-             on_shutdown: Callable[[Node], Any] | None = None, usage: str = '') -> int:
+             on_shutdown: Callable[[Node], Any] | None = None, usage: str = '',
+             name: str = '') -> int:
     """Init rclpy, spin the node until SIGINT/SIGTERM, call on_shutdown while ROS still works.
 
     rclpy's own signal handlers shut the context down before user code runs, which would
@@ -162,16 +173,19 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
     spins on a thread of its own, and the main thread waits on an Event: a signal wakes that
     wait at once (an rcl wait would only notice it at its next timeout), so on_shutdown runs
     within a millisecond of SIGINT/SIGTERM. A node ends itself by setting ``exit_code``.
-    With -h or --help, prints ``usage`` and returns 0 without starting anything.
+    With -h or --help, prints ``usage`` and returns 0 without starting anything. Errors
+    before the node exists are logged like its own lines, under ``name`` (or its remap).
     """
     if usage and wants_help(args):
         print(usage)
         return 0
+    logger = rclpy.logging.get_logger(
+        _logged_name(sys.argv if args is None else args, name or 'node'))
     try:
         rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     except RCLError as exc:
-        print(f'[ERROR] the --ros-args could not be read: {_rcl_reason(exc)}. A value YAML '
-              f"reads otherwise needs quotes, e.g. -p host:=\"'::'\"", file=sys.stderr)
+        logger.error(f'the --ros-args could not be read: {_rcl_reason(exc)}. A value YAML '
+                     f"reads otherwise needs quotes, e.g. -p host:=\"'::'\"")
         return 2
     stop = threading.Event()
 
@@ -195,7 +209,7 @@ def run_node(factory: Callable[[], Node], args: list[str] | None = None,
                 break
         code = getattr(node, 'exit_code', None) or code
     except ConfigError as exc:
-        print(f'[ERROR] invalid parameters: {exc}', file=sys.stderr)
+        logger.error(f'invalid parameters: {exc}')
         code = 2
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1

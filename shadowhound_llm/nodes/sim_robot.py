@@ -82,7 +82,8 @@ class SimRobot(Node):
 def main(args: list[str] | None = None) -> int:
     """Entry point: ros2 run shadowhound_llm sim_robot."""
     return run_node(SimRobot, args,
-                    usage=node_usage('sim_robot', SimConfig, __doc__.splitlines()[0]))
+                    usage=node_usage('sim_robot', SimConfig, __doc__.splitlines()[0]),
+                    name='sim_robot')
 
 
 if __name__ == '__main__':

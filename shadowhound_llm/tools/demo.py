@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """demo: the robot test plan (phases 1-4) on the simulated GO2; no robot, no network needed.
 
-Starts ``sim_robot`` and ``mission_agent`` as child processes with DDS confined to shared
-memory and runs ``robot_test`` against them with motion allowed, writing ``report.md``,
-``report.json`` and ``trajectory.png``. The LLM is the best one available: Ollama (if
-check_backend passes at $OLLAMA_HOST or localhost), else the embedded tiny model (llama.cpp +
-Gemma 3 270M, if installed), else none (rule planner only). Which phases run (without an
-LLM: 1 and 3), and whether each is judged, depends on that level (``demo_policies``); the
-demo prints its choice and writes it into the report. When a vision model is available
+Starts the stack through ``up`` (``sim:=true``: ``sim_robot``, ``mission_agent``, the
+dashboard, and ``gpu_monitor`` with Ollama) with DDS confined to shared memory on a ROS
+domain of its own, and runs ``robot_test`` against it with motion allowed, writing
+``report.md``, ``report.json`` and ``trajectory.png`` (and ``up.log``, every node's lines).
+The LLM is the best one available: Ollama (if check_backend passes at $OLLAMA_HOST or
+localhost), else the embedded tiny model (llama.cpp + Gemma 3 270M, if installed), else
+none (rule planner only). Which phases run (without an LLM: 1 and 3), and whether each is
+judged, depends on that level (``demo_policies``); the demo prints its choice and writes it
+into the report. When a vision model is available
 (``--vision-model``, else one pulled on the Ollama server whose capabilities include vision),
 it then asks the robot "What do you see?" and prints the answer. Exit status: 0 when no
 phase it ran failed, 1 otherwise.
@@ -22,17 +24,22 @@ from dataclasses import replace
 import os
 from pathlib import Path
 import random
+import re
 import socket
 import subprocess
 import sys
+import time
 from typing import Any
+
+import yaml
 
 from ..backends.vision import validate_vision, VisionClient
 from ..common.contract import DiagKey, DiagTask
 from ..common.hosts import default_ollama_host, parse_host
 from ..common.local_dds import apply_local_dds
-from ..common.processes import start_node, stop_node
+from ..common.processes import stop_node
 from ..evaluation.robot_test_cases import Criteria, PHASE3_MISSIONS, PhasePolicy
+from ..nodes.launch_setup import ARGUMENTS
 from .demo_backend import choose_backend, find_vision_model, Level
 from .fleet import run_fleet_demo
 
@@ -138,32 +145,89 @@ def main(args: list[str] | None = None) -> int:
             return run_fleet_demo(opts.robots, None, level.params, out, opts.timeout or 60.0,
                                   env=env)
         procs: dict[str, subprocess.Popen] = {}
-        stack.callback(lambda: [stop_node(p) for p in procs.values()])
-        # sim_robot models the go2 bridge (its default): the agent stops it as a GO2.
-        agent_params = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True,
-                        'stop_mode': 'go2', **level.params}
+        stack.callback(lambda: [stop_node(p, timeout=15.0) for p in procs.values()])
+        dashboard = not opts.no_dashboard
+        port = port or free_port()
         vision = _vision_params(opts)
         if vision:
-            agent_params.update(vision)
             print(f'demo: camera questions: {vision["vision_model"]} at '
                   f'{vision["vision_host"]} (one after the test plan)', flush=True)
-        procs['sim_robot'] = start_node('sim_robot', {}, out / 'sim_robot.log', env)
-        procs['mission_agent'] = start_node('mission_agent', agent_params,
-                                            out / 'mission_agent.log', env)
-        if level.name == 'ollama':
-            procs['gpu_monitor'] = start_node('gpu_monitor', {
-                'ollama_host': level.params['ollama_host']}, out / 'gpu_monitor.log', env)
-        if not opts.no_dashboard:
-            from ..dashboard.process import start_dashboard
-            procs['dashboard'], url, line = start_dashboard(
-                out / 'dashboard.log', env, port, photo_dir=str(out / 'photos'))
+        procs['up'] = start_up(up_arguments(level, out, dashboard, port, vision), out, env)
+        if dashboard:
+            url, line = dashboard_url(out / 'up.log', procs['up'])
             print(f'demo: {line}' + (' — open it to watch the test plan' if url else ''),
                   flush=True)
-        return _run(out, opts.timeout, level, procs, agent_params, env)
+
+        def restart(level: Level) -> subprocess.Popen:
+            return start_up(up_arguments(level, out, dashboard, port, vision), out, env)
+        return _run(out, opts.timeout, level, procs, restart, bool(vision))
+
+
+UP_LOG = 'up.log'
+_URL = re.compile(r'dashboard at (http://\S+/)')
+
+
+def up_arguments(level: Level, out: Path, dashboard: bool, port: int,
+                 extra: dict[str, Any] | None = None) -> list[str]:
+    """`up`'s NAME:=VALUE arguments for the demo's stack with this LLM level.
+
+    The agent's settings that are launch arguments (the backend and its address) are given
+    as such; the others (photo_dir, start-up validation, the level's timeouts) go into a
+    params file in ``out``, which replaces config/mission_agent.yaml (the same defaults).
+    """
+    launch_names = {a.name for a in ARGUMENTS}
+    agent = {'photo_dir': str(out / 'photos'), 'validate_on_startup': True, **level.params,
+             **(extra or {})}
+    params_file = out / 'demo_mission_agent.yaml'
+    params_file.write_text(yaml.safe_dump({'mission_agent': {'ros__parameters': {
+        k: v for k, v in agent.items() if k not in launch_names}}}), encoding='utf-8')
+    args = ['sim:=true', f'params_file:={params_file}', 'aggregator:=false',
+            f'gpu_monitor:={"true" if level.name == "ollama" else "false"}',
+            f'dashboard:={"true" if dashboard else "false"}']
+    args += [f'dashboard_port:={port}'] if dashboard else []
+    return args + [f'{k}:={v}' for k, v in agent.items() if k in launch_names]
+
+
+def start_up(args: list[str], out: Path, env: dict[str, str]) -> subprocess.Popen:
+    """`python -m shadowhound_llm up ARGS`, its prefixed output appended to out/up.log."""
+    command = [sys.executable, '-m', 'shadowhound_llm', 'up', *args]
+    print(f'demo: python -m shadowhound_llm up {" ".join(args)}', flush=True)
+    with (out / UP_LOG).open('a', encoding='utf-8') as log:
+        return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def dashboard_url(log: Path, up: subprocess.Popen, timeout_s: float = 30.0
+                  ) -> tuple[str | None, str]:
+    """The dashboard's URL from up's output, and a line for the operator."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        lines = [line for line in _read(log) if line.startswith('[dashboard')]
+        found = next((m for m in map(_URL.search, lines) if m), None)
+        if found:
+            return found.group(1), f'dashboard at {found.group(1)}'
+        if up.poll() is not None or any('ERROR' in line for line in lines):
+            why = lines[-1] if lines else f'up exited with status {up.returncode}'
+            return None, f'dashboard did not start: {why}'
+        time.sleep(0.05)
+    return None, f'dashboard did not report its address within {timeout_s:g} s; see {log}'
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _read(log: Path) -> list[str]:
+    try:
+        return log.read_text(encoding='utf-8', errors='replace').splitlines()
+    except OSError:
+        return []
 
 
 def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Popen],
-         agent_params: dict[str, Any], env: dict[str, str]) -> int:
+         restart: Any, vision: bool = False) -> int:
     from ..nodes.ros_common import tool_session
     from .robot_test import finish, RobotTest
 
@@ -177,8 +241,8 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                 print(f'demo: sim_robot or mission_agent did not come up within 60 s; see the '
                       f'logs in {out}', file=sys.stderr)
                 return 1
-            if level.name != 'rules' and not _backend_validated(tester, procs['mission_agent']):
-                reason = _last_error(out / 'mission_agent.log')
+            if level.name != 'rules' and not _backend_validated(tester, procs['up']):
+                reason = _last_error(out / UP_LOG)
                 print(f'demo: the agent refused the LLM backend ({reason}); going on with the '
                       f'rule planner only', flush=True)
                 level = Level('rules', {'backend': 'none'},
@@ -187,9 +251,8 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                 policies, tester.criteria, words = _policies('rules', timeout)
                 with tester.client.cond:
                     tester.client.diagnostics.clear()  # the failed agent's statuses
-                procs['mission_agent'] = start_node(
-                    'mission_agent', {**agent_params, 'backend': 'none'},
-                    out / 'mission_agent.log', env)
+                stop_node(procs['up'], timeout=15.0)  # the agent's exit ended it already
+                procs['up'] = restart(level)
                 tester.client.wait_ready(60.0)
             phases, chosen = demo_phases(policies)
             print(f'demo: {chosen}', flush=True)
@@ -197,7 +260,7 @@ def _run(out: Path, timeout: float, level: Level, procs: dict[str, subprocess.Po
                      f'Demo policy ({level.name}): ' + '; '.join(words), f'Demo: {chosen}']
             result = tester.run(phases, policies, PHASE3_MISSIONS, allow_motion=True,
                                 notes=notes)
-            if agent_params.get('vision_model') and not result.aborted:
+            if vision and not result.aborted:
                 line = ask_camera(tester.client)
                 print(f'demo: {line}', flush=True)
                 result.notes.append(f'Camera question: {line}')
@@ -307,12 +370,12 @@ def _backend_validated(tester: Any, agent: subprocess.Popen, timeout: float = 18
 
 
 def _last_error(log: Path) -> str:
-    try:
-        lines = log.read_text(encoding='utf-8', errors='replace').splitlines()
-    except OSError:
-        return 'see mission_agent.log'
+    """The agent's last error line in up's output (its prefix left out)."""
+    lines = [line.split('] ', 1)[-1] for line in _read(log) if line.startswith('[mission_agent')]
+    if not lines:
+        return f'see {log}'
     bad = [line for line in lines if 'FATAL' in line or 'ERROR' in line or 'not usable' in line]
-    return (bad[-1] if bad else (lines[-1] if lines else 'no log'))[-200:]
+    return (bad[-1] if bad else lines[-1])[-200:]
 
 
 if __name__ == '__main__':

@@ -9,10 +9,10 @@
 
 Prints each status of the mission as it arrives (one line each, and the plan once it is
 known, and at the end what the vision model answered to a look; with --json one
-mission_status JSON object per line). Ctrl-C while waiting cancels
-the mission it sent. Exit status: 0 succeeded, 1 failed / rejected / cancelled, 2 bad
-arguments, 3 no mission_agent answered within the timeout (130: interrupted before
-anything was sent).
+mission_status JSON object per line). Ctrl-C while waiting cancels the mission it sent
+(exit status 1, cancelled). Exit status: 0 succeeded, 1 failed / rejected / cancelled, 2
+bad arguments, 3 no mission_agent answered within the timeout, 130 interrupted before
+anything was sent (or a second Ctrl-C).
 """
 
 from __future__ import annotations
@@ -28,12 +28,19 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from ..common.contract import MissionRequest, MissionState, MissionStatus
+from ..common.contract import (
+    DiagKey,
+    DiagTask,
+    MissionRequest,
+    MissionState,
+    MissionStatus,
+)
 from ..nodes.launch_setup import LaunchPlanError, normalise_namespace
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_USAGE, EXIT_NO_AGENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_TIMEOUT_S = 180.0      # planning (llm_timeout_s) + max_mission_duration_s, with room
 CANCEL_WAIT_S = 5.0            # after a cancel, how long the agent gets to confirm it
+CANCEL_RETRY_S = 1.0           # a cancel not confirmed by then is sent again
 STOP_WORDS = ('stop',)
 MAX_ECHO_CHARS = 80            # the mission text echoed in the `received` line
 MAX_LINE_CHARS = 300           # a status message (the agent's words) on one line
@@ -52,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface (see the package CONTRACT)."""
     parser = _Parser(prog='mission', description=__doc__.splitlines()[0],
                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                     epilog='exit status: 0 succeeded, 1 failed/rejected/cancelled, 2 bad '
-                            'arguments, 3 no agent answered')
+                     epilog='exit status: 0 succeeded, 1 failed/rejected/cancelled (a Ctrl-C '
+                            'while waiting cancels the mission), 2 bad arguments, 3 no agent '
+                            'answered, 130 Ctrl-C before anything was sent or a second Ctrl-C')
     parser.add_argument('text', nargs='*', help='the mission text; "stop" stops the robot')
     parser.add_argument('--id', default=None, help='mission id (made up when not given)')
     parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
@@ -193,7 +201,10 @@ def _run(opts: argparse.Namespace, ros_args: list[str], interrupted: threading.E
     with tool_session(['mission', *ros_args]) as ros:
         node = ros.node(f'mission_cli_{os.getpid()}',
                         f'/{opts.namespace}' if opts.namespace else None)
-        return _Session(opts, MissionClient(node), interrupted).run()
+        # --cancel also watches /diagnostics: the agent's own status there shows it has
+        # discovered this process (see _Session._heard_by_agent).
+        client = MissionClient(node, diagnostics=opts.mode == 'cancel')
+        return _Session(opts, client, interrupted).run()
 
 
 class _Session:
@@ -207,18 +218,16 @@ class _Session:
         self.start = time.monotonic()  # reset once the agent is found (after discovery)
         self.printer = Printer(opts.json, self.start,
                                sent=opts.text if opts.mode == 'mission' else '')
-        self.topic = (f'/{opts.namespace}' if opts.namespace else '') + '/mission_command'
+        self.prefix = f'/{opts.namespace}' if opts.namespace else ''
 
     def run(self) -> int:
-        listening = (self.client.cancel_pub.get_subscription_count
-                     if self.opts.mode == 'cancel' else self.client.agent_count)
-        if not self._wait(lambda: listening() > 0, self.opts.connect_timeout):
+        if not self._wait(self._found, self.opts.connect_timeout):
             if self.interrupted.is_set():
                 self.printer.note('mission: interrupted before anything was sent')
                 return EXIT_INTERRUPTED
-            print(f'mission: no mission_agent is listening on {self.topic} (waited '
-                  f'{self.opts.connect_timeout:g} s): is it running, with the same '
-                  f'ROS_DOMAIN_ID and namespace?', file=sys.stderr)
+            print(f'mission: {self._missing()} (waited {self.opts.connect_timeout:g} s): is '
+                  f'mission_agent running, with the same ROS_DOMAIN_ID and namespace?',
+                  file=sys.stderr)
             return EXIT_NO_AGENT
         # Times (and --timeout) count from here: DDS discovery is not the mission's time.
         self.start = self.printer.start = time.monotonic()
@@ -231,6 +240,33 @@ class _Session:
                                           self.opts.dry_run)
         return self._follow(mission_id, cancel_on_exit=self.opts.mode == 'mission'
                             and not self.opts.dry_run)
+
+    def _found(self) -> bool:
+        """The agent is discovered on every topic this command needs.
+
+        DDS matches each topic on its own: an agent heard on mission_command may not be
+        matched on mission_cancel or mission_status yet. A cancel needs both: the cancel
+        must reach the agent, and the statuses say which mission was running; and the
+        agent must have discovered this process too (``_heard_by_agent``).
+        """
+        if self.opts.mode == 'cancel':
+            return (self.client.cancel_count() > 0 and self.client.status_sources() > 0
+                    and self._heard_by_agent())
+        return self.client.agent_count() > 0
+
+    def _missing(self) -> str:
+        """What discovery did not find, naming the topic."""
+        if self.opts.mode == 'cancel' and self.client.cancel_count() == 0:
+            topic = self.prefix + '/mission_cancel'
+        elif self.opts.mode == 'cancel' and self.client.status_sources() == 0:
+            return (f'no mission_status from mission_agent on {self.prefix}/mission_status: '
+                    f'cannot tell which mission runs')
+        elif self.opts.mode == 'cancel':
+            return ("mission_agent's Mission status never reached this process on "
+                    '/diagnostics: cannot tell which mission runs')
+        else:
+            topic = self.prefix + '/mission_command'
+        return f'no mission_agent is listening on {topic}'
 
     def _wait(self, predicate: Callable[[], Any], timeout: float) -> Any:
         """Wait for predicate, or until the timeout or Ctrl-C; returns predicate's value."""
@@ -281,8 +317,7 @@ class _Session:
             return EXIT_NO_AGENT
         if cancel:
             self.printer.note(f'mission: {why}: cancelling mission {mission_id}')
-            self.client.cancel()
-            self.client.wait(lambda: self.client.terminal_of(mission_id), CANCEL_WAIT_S)
+            self._cancel_until_ended(mission_id, CANCEL_WAIT_S)
             final = self._print(mission_id)
             if final is not None:
                 self._summary(mission_id, final)
@@ -294,21 +329,53 @@ class _Session:
     def _cancel(self) -> int:
         self._wait_for_history()
         running = self._running_mission()
-        self.client.cancel()
         if running is None:
+            self.client.cancel()
             self.printer.note('mission: cancel sent; no mission was running')
             return EXIT_SUCCEEDED
         self.printer.note(f'mission: cancel sent for mission {running}')
-        final = self._wait(lambda: self.client.terminal_of(running),
-                           min(self.opts.timeout, CANCEL_WAIT_S))
+        final = self._cancel_until_ended(running, min(self.opts.timeout, CANCEL_WAIT_S))
         statuses = self.client.statuses_for(running)
-        self.printer.printed = max(0, len(statuses) - 1)   # the new status only
-        self.printer.plan = statuses[-1].plan
-        self.printer.statuses(statuses)
+        if statuses:
+            self.printer.printed = max(0, len(statuses) - 1)   # the new status only
+            self.printer.plan = statuses[-1].plan
+            self.printer.statuses(statuses)
         if final is None:
             print(f'mission: mission {running} did not confirm the cancel', file=sys.stderr)
             return EXIT_NO_AGENT
         return EXIT_SUCCEEDED
+
+    def _cancel_until_ended(self, mission_id: str, timeout: float) -> MissionStatus | None:
+        """Send mission_cancel until the mission ends (its terminal status), or the timeout.
+
+        A cancel published before DDS has matched the agent's subscription is lost (the
+        topic keeps no history), so one not confirmed within ``CANCEL_RETRY_S`` is sent
+        again; it goes only while this mission still runs, so it never ends a later one.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.client.terminal_of(mission_id) is None:
+                self.client.cancel()
+            final = self.client.wait(lambda: self.client.terminal_of(mission_id),
+                                     max(0.0, min(CANCEL_RETRY_S,
+                                                  deadline - time.monotonic())))
+            if final is not None or time.monotonic() >= deadline:
+                return self.client.terminal_of(mission_id)
+
+    def _heard_by_agent(self) -> bool:
+        """The agent's ``mission_agent: Mission`` status (/diagnostics, 1 Hz) has arrived.
+
+        It names the mission running and those planning, in the agent's own words; and it
+        shows that the agent has discovered this process. That this process hears the
+        agent's mission_status publisher does not say that the agent has matched this
+        subscriber yet, and until it has, its TRANSIENT_LOCAL statuses do not come: an empty
+        history alone does not mean that no mission runs.
+        """
+        return self._agent_mission() is not None
+
+    def _agent_mission(self) -> dict[str, Any] | None:
+        name = f'{self.opts.namespace}/' if self.opts.namespace else ''
+        return self.client.latest_diagnostics(name + DiagTask.AGENT_MISSION)
 
     def _wait_for_history(self, quiet_s: float = 0.3, limit_s: float = 2.0) -> None:
         """mission_status is TRANSIENT_LOCAL: the agent's last statuses arrive in a burst."""
@@ -320,13 +387,27 @@ class _Session:
                 return
 
     def _running_mission(self) -> str | None:
+        """The mission to cancel, None when none runs or plans.
+
+        The newest running one in the statuses heard, else the one the agent's Mission
+        status names as running (or planning).
+        """
         with self.client.cond:
             statuses = list(self.client.statuses)
         last: dict[str, MissionStatus] = {}
         for status in statuses:
             last[status.mission_id] = status
         running = [s for s in last.values() if not s.terminal and not s.dry_run]
-        return running[-1].mission_id if running else None
+        if running:
+            return running[-1].mission_id
+        diag = self._agent_mission()
+        values = diag.get('values', {}) if diag else {}
+        for key in (DiagKey.RUNNING, DiagKey.PLANNING):
+            named = [m for m in str(values.get(key, 'none')).split(', ') if m and m != 'none']
+            ended = [m for m in named if self.client.terminal_of(m) is not None]
+            if named and len(ended) < len(named):
+                return next(m for m in reversed(named) if m not in ended)
+        return None
 
     def _last_state(self, mission_id: str) -> str:
         statuses = self.client.statuses_for(mission_id)

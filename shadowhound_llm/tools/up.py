@@ -137,8 +137,8 @@ class Stack:
                                f'{node.name} not started')
                 continue
             self.procs[node.name] = subprocess.Popen(
-                cmd, env=self.environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, text=True, errors='replace',
+                cmd, env={**self.environ, **node.env}, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors='replace',
                 preexec_fn=_die_with_parent)
         for name, proc in self.procs.items():
             reader = threading.Thread(target=self._relay, args=(name, proc), daemon=True,

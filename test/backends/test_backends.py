@@ -249,7 +249,18 @@ def test_slow_decode_warns(ollama):
     ollama.script.tokens_per_s = 3.0
     report = validate_ollama(client(ollama), min_tokens_per_s=5.0)
     assert report.ok and levels(report)['decode_speed'] == 'warn'
-    assert '3.0 tok/s' in next(c for c in report.checks if c.name == 'decode_speed').message
+    message = next(c for c in report.checks if c.name == 'decode_speed').message
+    assert '3.0 tok/s' in message and 'ollama ps' in message
+
+
+def test_slow_decode_on_an_openai_compatible_server_gives_that_servers_advice(ollama):
+    # A llama.cpp or vLLM server has no `ollama ps`: the advice names what it has instead.
+    ollama.script.tokens_per_s, ollama.script.v1_timings = 3.0, True  # llama.cpp's timings
+    report = validate_openai(OpenAICompatClient(f'{ollama.url}/v1', 'phi4:14b'),
+                             min_tokens_per_s=5.0)
+    message = next(c for c in report.checks if c.name == 'decode_speed').message
+    assert report.ok and levels(report)['decode_speed'] == 'warn'
+    assert '--n-gpu-layers' in message and 'ollama' not in message
 
 
 def test_unreachable_fails_first_check():

@@ -16,6 +16,7 @@ import pytest
 
 from shadowhound_llm.common.processes import node_command
 from shadowhound_llm.dashboard.config import TOKEN_ENV
+from shadowhound_llm.nodes.launch_setup import LAUNCHED_ENV
 
 pytestmark = pytest.mark.ros
 
@@ -35,14 +36,19 @@ def test_a_public_address_without_a_token_is_refused_with_exit_2(monkeypatch):
     assert 'not a loopback address' in proc.stderr and 'token' in proc.stderr
 
 
-def test_a_busy_port_is_a_clear_error_with_exit_1():
+@pytest.mark.parametrize('launched, hint', [(False, '--ros-args -p port:={}'),
+                                             (True, 'dashboard_port:={}')])
+def test_a_busy_port_is_a_clear_error_with_exit_1(launched, hint):
     with socket.socket() as busy:
         busy.bind(('127.0.0.1', 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        proc = _run({'port': port})
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert f'cannot listen on 127.0.0.1:{port}' in proc.stdout + proc.stderr
+        proc = _run({'port': port}, env={LAUNCHED_ENV: '1' if launched else ''})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert f'cannot listen on 127.0.0.1:{port}' in out
+    # The way out in the syntax of how the dashboard was started (by hand, or by up/launch).
+    assert f'start with {hint.format(port + 1)}' in out, out
 
 
 def test_a_numeric_token_that_ros_parses_as_an_integer_is_refused_without_echoing_it():

@@ -78,7 +78,7 @@ def test_without_an_llm_the_text_phase_skips_by_reason_code_and_judges_the_rest(
     if p2.status == 'skipped':
         assert not result.passed and result.exit_status == 4
         assert result.verdict_line().startswith(
-            'INCOMPLETE: phase 2 (text only (dry run, no motion)) skipped: needs the LLM')
+            'INCOMPLETE: phase 2 (text only (dry run, no motion)) skipped (')
         assert result.verdict_line().endswith('--phases 1 runs only what can run here')
         only = runner(agent).run((1,), {1: PhasePolicy('auto')})
         assert only.passed and only.exit_status == 0 and only.verdict_line() == 'PASSED (1 passed)'

@@ -445,6 +445,15 @@ def test_failed_start_up_validation_ends_the_node(make_core):
     out = c.core.handle(BackendsValidated(generation, [_report(False)]), 0.0)
     assert out.exit_code == 1 and c.core.backend_state == BackendState.FAILED
     assert any(line.level == 'fatal' and 'Exiting' in line.text for line in out.logs)
+    assert not any('ready:' in line.text for line in out.logs)
+
+
+def test_ready_is_said_only_once_validation_passed(make_core):
+    c = make_core([ScriptedBackend()], validate_on_startup=True)
+    started = c.core.start()
+    assert not any('ready:' in line.text for line in started.logs)
+    out = c.core.handle(BackendsValidated(c.core._validation, [_report(True)]), 0.0)
+    assert [line.text for line in out.logs if line.text.startswith('ready:')]
 
 
 def test_stale_validation_results_are_ignored(make_core):

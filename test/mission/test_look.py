@@ -119,7 +119,8 @@ def test_no_vision_model_rejects_the_look_naming_the_parameter(ollama):
         for dry_run in (False, True):
             final = finish(loop, loop.send('What do you see?', dry_run=dry_run))
             assert final.state == 'rejected' and final.reason == 'no_vision_model'
-            assert 'vision_model' in final.message
+            # how to set it, in the syntax of a node run directly (CoreLoop is one)
+            assert '--ros-args -p vision_model:=gemma3:4b' in final.message
     assert not ollama.requests
 
 

@@ -83,3 +83,23 @@ def test_odometry_is_late_at_its_rate_pose_only_with_gaps():
     for step, _, pose in arrivals[20:]:
         assert pose.x == pytest.approx(truth[step - 30], abs=0.006)
         assert truth[step] - pose.x == pytest.approx(0.15, abs=0.006)
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_odometry_gaps_never_merge_into_a_longer_silence(seed):
+    """Gaps of 0.2 s at 10 Hz: never more than 0.3 s between two messages, however long.
+
+    Two gaps back to back made 0.5-0.9 s silences: odometry lost for the agent.
+    """
+    sim = make_sim(SimConfig(), seed=seed)
+    period = 1.0 / SimConfig.odom_rate_hz
+    t, last, silences = 0.0, None, []
+    for _ in range(100_000):  # 2000 s at the node's 50 Hz
+        t += 0.02
+        sim.step(0.02, t)
+        if sim.poll_odom(t):
+            if last is not None:
+                silences.append(t - last)
+            last = t
+    assert max(silences) <= period + SimConfig.odom_gap_s + 0.02 + 1e-9, max(silences)
+    assert sum(s > 1.5 * period for s in silences) > 500, 'the gaps are still there'

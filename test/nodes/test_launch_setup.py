@@ -18,10 +18,13 @@ from shadowhound_llm.executables import EXECUTABLES
 from shadowhound_llm.nodes.launch_setup import (
     agent_exit,
     ARGUMENTS,
+    LAUNCHED_ENV,
     LaunchPlanError,
     node_section,
     package_installed,
+    PARAMETER_ARGUMENTS,
     plan_launch,
+    setting_hint,
     unknown_argument_warnings,
     write_params_file,
 )
@@ -408,6 +411,7 @@ def test_launch_file_maps_the_plan_onto_nodes(monkeypatch):
     for node in nodes:
         assert node.kwargs['namespace'] == 'robot1'
         assert node.kwargs['ros_arguments'] == ['--log-level', 'info']
+        assert node.kwargs['additional_env'] == {LAUNCHED_ENV: '1'}
         (params_file,) = node.kwargs['parameters']
         values = yaml.safe_load(Path(params_file).read_text(encoding='utf-8'))
         assert list(values) == ['/**']
@@ -430,7 +434,32 @@ def test_launch_file_ends_the_launch_with_the_agent(monkeypatch):
     assert 'status 0' in shutdown.kwargs['reason']
     with pytest.raises(module.MissionAgentExited, match='status 2 \\(invalid parameters'):
         module._on_agent_exit(types.SimpleNamespace(returncode=2), running)
-    assert 'status 2' in logger.lines[-1]
+    assert logger.lines == [], 'ros2 launch prints the exception: the line is not logged twice'
     during = module._on_agent_exit(types.SimpleNamespace(returncode=0),
                                    types.SimpleNamespace(is_shutdown=True))
     assert [type(a).__name__ for a in during] == ['LogInfo']
+
+
+def test_hints_use_the_syntax_of_how_the_node_was_started():
+    direct, launched = {}, {LAUNCHED_ENV: '1'}
+    assert setting_hint('mission_agent', 'backend', 'none', direct) == \
+        '--ros-args -p backend:=none'
+    assert setting_hint('mission_agent', 'backend', 'none', launched) == 'backend:=none'
+    assert setting_hint('dashboard', 'port', '8081', launched) == 'dashboard_port:=8081'
+    assert setting_hint('dashboard', 'port', '8081', direct) == '--ros-args -p port:=8081'
+    hint = setting_hint('mission_agent', 'validate_on_startup', 'false', launched)
+    assert hint == '"validate_on_startup: false" in the params file given as params_file:=FILE'
+    argument_names = {a.name for a in ARGUMENTS}
+    for node, mapping in PARAMETER_ARGUMENTS.items():
+        assert set(mapping.values()) <= argument_names, node
+
+
+@pytest.mark.parametrize('environ, says', [
+    ({'ROS_DISTRO': 'kilted'}, 'sudo apt install ros-kilted-diagnostic-aggregator'),
+    ({}, 'on a ROS 2 install, sudo apt install ros-jazzy-diagnostic-aggregator')])
+def test_the_aggregator_note_names_a_package_that_exists(environ, says):
+    (note,) = [n for n in plan(environ=environ).notes if 'diagnostic_aggregator' in n]
+    assert says in note and '$' not in note, note
+    with pytest.raises(LaunchPlanError) as refused:
+        plan(environ=environ, aggregator='true')
+    assert says in str(refused.value) and '$' not in str(refused.value)

@@ -65,6 +65,9 @@ def test_backend_down_at_start_exits_non_zero_with_the_message():
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert 'LLM backend not usable' in out and '127.0.0.1:9' in out, out
+    # Run directly, the way out is said in --ros-args syntax; it never said it was ready.
+    assert 'start with --ros-args -p backend:=none' in out, out
+    assert 'ready:' not in out, out
 
 
 @pytest.mark.slow

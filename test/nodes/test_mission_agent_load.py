@@ -87,3 +87,46 @@ def test_a_short_soak_keeps_threads_and_descriptors_bounded(guarded, ollama):
     assert rounds >= 5
     assert peak_threads <= threads0 + 4, (threads0, peak_threads, threading.enumerate())
     assert peak_fds <= fds0 + 16, (fds0, peak_fds)
+
+
+def test_a_held_up_agent_does_not_count_its_own_lateness_as_odometry_lost(make_harness):
+    """A held-up agent judges the odometry that arrived meanwhile.
+
+    The agent's executor is held up 0.7 s (CPU starvation, a slow callback) while the
+    simulator, on an executor of its own, keeps publishing: the next control tick must not
+    fail the mission as odometry lost (odom_timeout_s 0.5). Odometry that really stops is
+    still lost (test_mission_agent_faults.py).
+    """
+    from rclpy.executors import SingleThreadedExecutor
+    from ros_harness import _params
+
+    from shadowhound_llm.nodes.sim_robot import SimRobot
+
+    h = make_harness({'odom_timeout_s': 0.5}, with_sim=False, wait=False)
+    sim = SimRobot(parameter_overrides=_params({'bridge_model': 'ideal'}))
+    sim_executor = SingleThreadedExecutor()
+    sim_executor.add_node(sim)
+    sim_thread = threading.Thread(target=sim_executor.spin, daemon=True)
+    sim_thread.start()
+    try:
+        assert h.probe.wait(lambda: h.agent.core.has_odom and h.probe.pose is not None
+                            and h.probe.mission_pub.get_subscription_count() > 0, 10)
+        after = len(h.probe.statuses)
+        h.send('move forward 1 m')
+        assert h.wait_state('move forward 1 m', ('executing',), 10, after)
+        time.sleep(0.3)
+        held = threading.Event()
+
+        def hold_up():
+            timer.cancel()
+            time.sleep(0.7)  # the executor that runs the agent does nothing meanwhile
+            held.set()
+        timer = h.probe.create_timer(0.01, hold_up)
+        assert held.wait(5)
+        final = h.wait_state('move forward 1 m', ('succeeded', 'failed', 'cancelled'), 20,
+                             after)
+        assert final is not None and final['state'] == 'succeeded', final
+    finally:
+        sim_executor.shutdown(timeout_sec=2)
+        sim_thread.join(timeout=2)
+        sim.destroy_node()

@@ -3,6 +3,7 @@
 """--help on a node prints how to start it and every parameter, and starts nothing."""
 
 from dataclasses import fields
+import re
 import subprocess
 import sys
 
@@ -35,3 +36,29 @@ def test_without_help_the_node_starts_and_checks_its_parameters():
                            '-p', 'rate_hz:=-5.0'], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2, 'the node ran and refused the parameter'
     assert 'rate_hz' in proc.stderr
+
+
+LOG_LINE = r'^\[(INFO|WARN|ERROR|FATAL)\] \[\d+\.\d+\] \[{name}\]: '
+
+
+def test_a_refused_start_is_logged_in_the_nodes_own_format():
+    """One format for every line: a refusal before the node exists looks like its logs."""
+    proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'mission_agent',
+                           '--ros-args', '-p', 'backend:=none', '-p', 'max_linar_speed:=0.4',
+                           '-p', 'max_linear_speed:=0.1'],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    assert any('max_linar_speed' in ln for ln in lines), lines
+    assert any('invalid parameters: cruise_linear_speed' in ln for ln in lines), lines
+    for line in lines:
+        assert re.match(LOG_LINE.format(name='mission_agent'), line), line
+
+
+def test_unreadable_ros_args_are_logged_under_the_remapped_name():
+    proc = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'dashboard', '--ros-args',
+                           '-r', '__node:=dash2', '-p', 'host:=::'],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert re.search(LOG_LINE.format(name='dash2') + 'the --ros-args could not be read',
+                     proc.stderr, re.M), proc.stderr

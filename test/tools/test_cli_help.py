@@ -59,3 +59,14 @@ def test_timeout_says_which_time_it_limits(helps):
     assert timeout('demo').startswith('seconds each mission may run')
     assert 'seconds each mission may run' in helps['robot_test']['--mission-timeout '
                                                                  'MISSION_TIMEOUT']
+
+
+def test_mission_help_lists_every_exit_status_the_interface_names():
+    doc = open(os.path.join(os.path.dirname(__file__), '..', '..', 'docs', 'INTERFACE.md'),
+               encoding='utf-8').read()
+    row = next(line for line in doc.splitlines() if line.startswith('| `mission` |'))
+    documented = set(re.findall(r'(?:^|; )(\d+) ', row.rsplit('|', 2)[1].strip()))
+    assert {'0', '1', '2', '3', '130'} <= documented, row
+    epilog = ' '.join(help_of('mission').split('exit status:', 1)[1].split())
+    listed = set(re.findall(r'(?:^|, )(\d+) ', epilog.strip()))
+    assert listed == documented, (listed, documented)

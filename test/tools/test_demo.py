@@ -34,6 +34,11 @@ def test_demo_runs_the_four_phases_with_the_rule_planner_and_says_so(tmp_path):
     assert 'demo: LLM backend: none (--no-llm)' in out
     assert out.count('LLM backend: none') == 1 and out.count('agent backend:') == 1
     assert 'demo: dashboard at http://127.0.0.1:' in out  # the demo prints the dashboard's URL
+    # the stack runs through `up`, as an operator would start it by hand
+    assert 'demo: python -m shadowhound_llm up sim:=true ' in out and 'backend:=none' in out
+    up_log = (tmp_path / 'up.log').read_text()
+    for node in ('mission_agent', 'sim_robot', 'dashboard'):
+        assert f'[{node}' in up_log, node
     # it runs the phases it can, says which and why, and its verdict is a pass
     assert 'demo: runs phases 1, 3 (phase 2 not run: its text-only missions need an LLM; ' \
            'phase 4 not run: it times the LLM)' in out

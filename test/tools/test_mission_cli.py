@@ -152,6 +152,111 @@ def test_elapsed_times_start_when_the_agent_is_found():
     assert received[2] == 'received' and float(received[0]) < 0.5, out.getvalue()
 
 
+class LateCancelAgent(CoreLink):
+    """An agent matched on mission_cancel and mission_status only after a while.
+
+    DDS matches each topic on its own: until then a cancel is lost and statuses are held
+    back, then the last ten arrive at once (TRANSIENT_LOCAL).
+    """
+
+    def __init__(self, config: AgentConfig, late_s: float) -> None:
+        self.matched_at = time.monotonic() + late_s
+        self.lost = 0
+        self.held = []
+        super().__init__(config)
+
+    def matched(self) -> bool:
+        if time.monotonic() < self.matched_at:
+            return False
+        held, self.held = self.held, []
+        for status in held[-10:]:
+            super().received_status(status)
+        return True
+
+    def received_status(self, status) -> None:
+        if self.matched():
+            super().received_status(status)
+        else:
+            self.held.append(status)
+
+    def cancel_count(self) -> int:
+        return 1 if self.matched() else 0
+
+    def status_sources(self) -> int:
+        return 1 if self.matched() else 0
+
+    def _publish_cancel(self) -> None:
+        if not self.matched():
+            self.lost += 1
+            return
+        super()._publish_cancel()
+
+
+def cancel_session(link, *argv):
+    opts, _ = parse_args(['--cancel', *argv])
+    session = _Session(opts, link, threading.Event())
+    session.printer = Printer(False, time.monotonic(), out=io.StringIO())
+    return session
+
+
+def test_cancel_waits_for_the_agent_on_the_cancel_topic_and_names_it(capsys):
+    link = LateCancelAgent(AgentConfig(backend='none', validate_on_startup=False), 60.0)
+    try:
+        assert cancel_session(link, '--connect-timeout', '0.5').run() == 3
+    finally:
+        link.close()
+    err = capsys.readouterr().err
+    assert 'no mission_agent is listening on /mission_cancel' in err, err
+    assert link.lost == 0, 'nothing was sent to an agent not yet matched'
+
+
+def test_cancel_ends_the_running_mission_when_its_topics_are_matched_late():
+    link = LateCancelAgent(AgentConfig(backend='none', validate_on_startup=False), 0.0)
+    try:
+        mission_id = link.send('turn left 360 degrees', 'spin')
+        assert link.wait(lambda: any(s.state == MissionState.EXECUTING
+                                     for s in link.statuses_for(mission_id)), 5)
+        with link.cond:                # a new process: it has heard nothing yet
+            link.matched_at = time.monotonic() + 1.0
+            link.held = list(link.statuses)
+            link.statuses.clear()
+        session = cancel_session(link)
+        assert session.run() == 0
+        assert f'cancel sent for mission {mission_id}' in session.printer.out.getvalue()
+        assert link.terminal_of(mission_id).state == MissionState.CANCELLED
+    finally:
+        link.close()
+
+
+class LossyCancelAgent(CoreLink):
+    """Matched, but the first cancel never arrives (DDS had not matched the reader yet)."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        super().__init__(config)
+        self.lost = 0
+
+    def _publish_cancel(self) -> None:
+        if not self.lost:
+            self.lost += 1
+            return
+        super()._publish_cancel()
+
+
+def test_a_lost_cancel_is_sent_again_until_the_mission_ends():
+    link = LossyCancelAgent(AgentConfig(backend='none', validate_on_startup=False))
+    try:
+        mission_id = link.send('turn left 360 degrees', 'spin')
+        assert link.wait(lambda: any(s.state == MissionState.EXECUTING
+                                     for s in link.statuses_for(mission_id)), 5)
+        session = cancel_session(link)
+        assert session.run() == 0, session.printer.out.getvalue()
+        assert link.lost == 1 and link.cancels == 1
+        assert link.terminal_of(mission_id).state == MissionState.CANCELLED
+        assert 'cancelled' in session.printer.out.getvalue()
+    finally:
+        link.close()
+
+
 def test_bad_arguments_exit_2_without_ros():
     proc = mission('--planner', 'gpt', 'move')
     assert proc.returncode == 2 and 'mission: error:' in proc.stderr

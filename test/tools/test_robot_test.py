@@ -166,8 +166,8 @@ def test_a_skipped_phase_makes_a_run_incomplete_a_failure_or_an_abort_fails_it(t
     assert ran.verdict_line() == 'PASSED (1 passed, 1 informational)'
     run = RunResult([passed, shown, skipped], Criteria(), False)
     assert not run.passed and not run.failed and run.exit_status == 4
-    assert run.verdict_line() == ('INCOMPLETE: phase 3 (motion) skipped: run with '
-                                  '--allow-motion (1 passed, 1 informational, 1 skipped); '
+    assert run.verdict_line() == ('INCOMPLETE: phase 3 (motion) skipped '
+                                  '(1 passed, 1 informational, 1 skipped); '
                                   '--phases 1,2 runs only what can run here')
     assert run.as_dict()['outcome'] == 'incomplete' and not run.as_dict()['passed']
     failed = PhaseResult(4, PhasePolicy(), checks=[CheckRecord('decode speed', 'fail')])
@@ -355,9 +355,8 @@ def test_command_line_as_an_operator_runs_it(make_harness, ollama, tmp_path):
     assert '[phase 2 1/3] "Describe what you are" (llm, dry run) -> succeeded via ollama' in out
     assert 'phase 3 (motion): SKIPPED — skipped: the robot would move; run with ' \
            '--allow-motion' in out
-    assert 'robot_test: INCOMPLETE: phase 3 (motion) skipped: the robot would move; run ' \
-           'with --allow-motion (2 passed, 1 skipped); --phases 1,2 runs only what can run ' \
-           'here' in out
+    assert 'robot_test: INCOMPLETE: phase 3 (motion) skipped (2 passed, 1 skipped); ' \
+           '--phases 1,2 runs only what can run here' in out
     body = json.loads((tmp_path / 'ok' / 'report.json').read_text())
     assert [p['status'] for p in body['phases']] == ['passed', 'passed', 'skipped']
     assert body['outcome'] == 'incomplete' and not body['passed']

@@ -25,6 +25,10 @@ def test_timing_response_and_travel_from_recorded_streams():
     walk = [(t * 0.1, min(t * 0.1, 2.0) * 0.3, 0.0, 0.0) for t in range(40)]
     # stop sent at 1.5 s (pose 0.45 m, received at 1.8 s); at rest at 0.6 m
     assert travel_after_stop(walk, 1.5, 0.3) == pytest.approx(0.6 - 0.54, abs=1e-9)
+    # Without the delay the pose at the stop is unknown: no figure, so no stop_mode advice
+    # (taking the delay as 0 counted its walk as travel and called a working stop broken).
+    assert travel_after_stop(walk, 1.5, None) is None
+    assert 'stop_mode' not in recommend(BridgeFigures(travel_after_stop_m=None))
 
 
 def test_recommendations_name_the_parameters():

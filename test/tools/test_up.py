@@ -3,6 +3,7 @@
 """`up`: the launch file's nodes without launch_ros, as real processes with real signals."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,6 +116,11 @@ def test_a_mission_runs_through_up_and_a_signal_stops_every_node(up, sig):
     assert stack.wait_for('succeeded'), 'the agent logged it through up, prefixed'
     assert any(line.startswith('[mission_agent] ') and 'succeeded' in line
                for line in stack.lines), stack.output()
+    # One format for every line a node logs: each carries the logger's level, time and name.
+    agent_lines = [line for line in stack.lines if line.startswith('[mission_agent] ')]
+    for line in agent_lines:
+        assert re.match(r'^\[mission_agent\] \[(INFO|WARN|ERROR|FATAL)\] \[\d+\.\d+\] '
+                        r'\[mission_agent\]: ', line), line
     children = stack.children()
     assert len(children) >= 2
     stack.proc.send_signal(sig)
@@ -137,8 +143,13 @@ def test_the_agent_failing_validation_ends_up_with_its_status(up):
     assert stack.finish(60) == 1, stack.output()
     out = stack.output()
     assert '[mission_agent] ' in out and 'cannot reach Ollama at http://127.0.0.1:9' in out
-    assert 'mission_agent exited with status 1' in out and 'exit status 1' in out
+    assert out.count('mission_agent exited with status 1') == 1, out
+    assert 'exit status 1' in out
     assert 'starting mission_agent, sim_robot' in out
+    # The way out is a launch argument (validate_on_startup is none), and the agent never
+    # said it was ready before the fatal line.
+    assert 'start with backend:=none' in out and 'validate_on_startup:=' not in out, out
+    assert 'ready:' not in out and 'validating the LLM backend' in out, out
     assert_all_gone(started_in(namespace), timeout=1.0)
 
 
@@ -150,3 +161,37 @@ def test_nodes_do_not_outlive_a_killed_up(up):
     stack.proc.kill()  # no chance to stop anything itself
     stack.proc.wait()
     assert_all_gone(children)
+
+
+def mission_process(*args):
+    return subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'mission', *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_mission_cancel_from_a_second_process_ends_a_long_mission_every_time(up):
+    """`mission --cancel` ends a 360° turn run by the real agent and simulator, every time.
+
+    Each cancel is a new process (DDS discovery from scratch); the waiting `mission` must
+    see its mission cancelled.
+    """
+    stack = up('sim:=true', 'backend:=none', *QUIET)
+    assert stack.wait_for('ready:') and stack.wait_for('simulated GO2'), stack.output()
+    for attempt in range(4):
+        mission_id = f'turn{attempt}'
+        waiting = mission_process('turn left 360 degrees at 0.3 rad/s', '--id', mission_id,
+                                  '--planner', 'rules')  # about 21 s
+        try:
+            # Running, by the agent's own log (the waiting process may hear it later).
+            assert stack.wait_for(f'mission {mission_id} executing: step 1/1', 60), \
+                stack.output()
+            cancel = subprocess.run([sys.executable, '-m', 'shadowhound_llm', 'mission',
+                                     '--cancel'], capture_output=True, text=True, timeout=60)
+            out, _ = waiting.communicate(timeout=60)
+        finally:
+            if waiting.poll() is None:
+                waiting.kill()
+        assert cancel.returncode == 0, f'attempt {attempt}: {cancel.stdout}{cancel.stderr}'
+        assert f'cancel sent for mission {mission_id}' in cancel.stdout, cancel.stdout
+        assert 'cancelled' in cancel.stdout
+        assert waiting.returncode == 1, out
+        assert f'mission {mission_id}: cancelled' in out, out
