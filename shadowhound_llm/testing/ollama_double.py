@@ -181,6 +181,10 @@ class OllamaDouble:
         self.unloaded: set[str] = set()
         # (path, perf_counter at request, perf_counter when the reply was fully sent)
         self.timings: list[tuple[str, float, float]] = []
+        # (path, sent whole, time.monotonic() as its last line went out) of every streamed
+        # reply once it ended: sent to its last line, or cut short (the client closed the
+        # connection, or the script dropped it)
+        self.ended: list[tuple[str, bool, float]] = []
         # Every image received: {'path', 'model', 'data' (bytes), 'format', 'width', 'height'}
         self.images: list[dict[str, Any]] = []
         self._server: uvicorn.Server | None = None
@@ -530,9 +534,15 @@ class OllamaDouble:
 
     async def _timed(self, body: AsyncIterator[bytes], path: str, start: float
                      ) -> AsyncIterator[bytes]:
-        async for chunk in body:
-            yield chunk
-        self.timings.append((path, start, time.perf_counter()))
+        whole, last = False, None
+        try:
+            async for chunk in body:
+                last = time.monotonic()
+                yield chunk
+            whole = True
+            self.timings.append((path, start, time.perf_counter()))
+        finally:
+            self.ended.append((path, whole, time.monotonic() if last is None else last))
 
     async def _paced(self, tokens: list[Any], with_error_line: bool = False,
                      stall: tuple[int, float] | None = None, tps: float | None = None
