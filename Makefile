@@ -9,6 +9,7 @@ endif
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 4
 
 .PHONY: demo test lint venv clean benchmark llm
 
@@ -29,8 +30,10 @@ llm: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m shadowhound_llm demo
 
+# Parallel workers (pytest-xdist), each on ROS domains of its own (test/conftest.py);
+# TEST_WORKERS=0 runs the suite in this one process.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check shadowhound_llm test benchmarks launch setup.py

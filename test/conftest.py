@@ -1,6 +1,20 @@
 # Copyright 2026 ShadowHound contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Test configuration: DDS stays on shared memory, one random ROS domain per session.
+"""Test configuration: DDS stays on shared memory, ROS domains of this process's own.
+
+``make test`` runs the suite in parallel worker processes (pytest-xdist); each worker has a
+block of ROS domains no other worker of the run uses: the first is its ``ROS_DOMAIN_ID``
+(its in-process nodes and every process it starts with ``os.environ``), the others are for
+tests that need a second domain (``spare_ros_domains``).
+
+A test stays parallel-safe when it:
+- listens on port 0 (or a port it bound itself) and reads the port back, never a fixed one;
+- writes under ``tmp_path``, never a fixed path;
+- talks ROS on this worker's domain (inherit ``os.environ``, or ``local_dds_env()``) and
+  takes any other domain from ``spare_ros_domains``, never a number of its own;
+- waits for the condition it needs (``Probe.wait``, ``Harness.settle``), not a fixed sleep;
+- keeps whatever must not run beside another test in one ``xdist_group``
+  (``pytest.mark.xdist_group('name')``: one worker runs the group's tests in turn).
 
 The Ollama test double as a fixture: ``ollama`` (one per test) or ``ollama_module`` (one per
 module), each scripted by the module's ``OLLAMA_SCRIPT`` (fields of ``Script``; a test may
@@ -17,12 +31,40 @@ import pytest
 from shadowhound_llm.common.local_dds import apply_local_dds
 from shadowhound_llm.testing.ollama_double import OllamaDouble, Script
 
+# The tests' domains: 101..200, above the demo's own (1..100, tools/demo.own_domain), below
+# Fast DDS's limit; DOMAINS_PER_WORKER for each worker process of a run.
+TEST_DOMAINS = range(101, 201)
+DOMAINS_PER_WORKER = 3
+
+
+def worker_domains(environ=os.environ) -> list[int]:
+    """This worker's block of ROS domains: distinct between the workers of one run.
+
+    The workers of one run share PYTEST_XDIST_TESTRUNUID, so they draw the same random base
+    and each takes the block at its own index; another run (another checkout, another user
+    on the machine) draws another base.
+    """
+    worker = environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    count = max(1, int(environ.get('PYTEST_XDIST_WORKER_COUNT', '1')))
+    span = count * DOMAINS_PER_WORKER
+    if span > len(TEST_DOMAINS):
+        raise pytest.UsageError(f'{count} workers need {span} ROS domains; at most '
+                                f'{len(TEST_DOMAINS) // DOMAINS_PER_WORKER} workers')
+    run = environ.get('PYTEST_XDIST_TESTRUNUID')
+    rng = random.Random(run) if run else random.Random()
+    first = rng.randrange(TEST_DOMAINS.start, TEST_DOMAINS.stop - span + 1) \
+        + index * DOMAINS_PER_WORKER
+    return list(range(first, first + DOMAINS_PER_WORKER))
+
+
 # Before anything imports rclpy: FASTDDS_BUILTIN_TRANSPORTS=SHM (Fast DDS's shared-memory
-# transport only), so no UDP socket is opened at all, and a domain of our own so parallel
-# runs do not see each other.
+# transport only), so no UDP socket is opened at all, and a domain of this worker's own so
+# parallel workers and parallel runs do not see each other.
 # ROS_AUTOMATIC_DISCOVERY_RANGE must stay unset: LOCALHOST makes rmw_fastrtps add its own
 # UDP transport (see shadowhound_llm/common/local_dds.py and test_no_udp_sockets).
-apply_local_dds(random.randint(1, 200))
+WORKER_DOMAINS = worker_domains()
+apply_local_dds(WORKER_DOMAINS[0])
 os.environ['RMW_IMPLEMENTATION'] = 'rmw_fastrtps_cpp'  # the SHM setting is Fast DDS's
 os.environ.setdefault('ROS_LOG_DIR', tempfile.mkdtemp(prefix='shadowhound-roslog-'))
 
@@ -34,6 +76,22 @@ def _ollama_double(request: pytest.FixtureRequest):
     script = Script(**copy.deepcopy(getattr(request.module, 'OLLAMA_SCRIPT', {})))
     with OllamaDouble(script) as double:
         yield double
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under parallel workers the ``slow`` tests go first, so none starts last and runs alone.
+
+    A stable sort: the order stays the same in every worker (xdist requires it) and within
+    each group.
+    """
+    if config.pluginmanager.hasplugin('xdist') and config.getoption('numprocesses', None):
+        items.sort(key=lambda item: item.get_closest_marker('slow') is None)
+
+
+@pytest.fixture(scope='session')
+def spare_ros_domains() -> list[int]:
+    """ROS domains no other worker of this run uses, besides this worker's ROS_DOMAIN_ID."""
+    return WORKER_DOMAINS[1:]
 
 
 @pytest.fixture

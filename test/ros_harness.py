@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any, Callable
@@ -136,8 +137,37 @@ class Harness:
         return bool(self.probe.wait(
             lambda: bool(self.probe.cmds) and self.probe.cmds[-1][1:] == (0.0, 0.0), timeout))
 
-    def settle(self, seconds: float = 0.4) -> Pose2D:
-        """Wait for the robot to come to rest and return its odometry pose."""
+    def at_rest(self) -> bool:
+        """The robot stands still and the probe's odometry says where it stands.
+
+        At rest: the last cmd_vel the probe heard (if any) is a zero Twist, the simulator's
+        ground-truth velocity is zero, and the latest odometry the probe received is the
+        simulator's pose (odometry may arrive late, as the go2 bridge model delivers it).
+        """
+        if self.sim is None:
+            return False
+        pose, truth = self.probe.pose, self.sim.sim.pose
+        with self.probe.cond:
+            last = self.probe.cmds[-1][1:] if self.probe.cmds else (0.0, 0.0)
+        velocity = self.sim.sim.velocity
+        return (last == (0.0, 0.0) and pose is not None
+                and (velocity.linear, velocity.angular, velocity.lateral) == (0.0, 0.0, 0.0)
+                and pose.distance_to(truth.x, truth.y) < 1e-6
+                and abs(math.remainder(pose.yaw - truth.yaw, math.tau)) < 1e-6)
+
+    def settle(self, timeout: float = 10.0) -> Pose2D:
+        """Wait for the robot to come to rest (``at_rest``) and return its odometry pose."""
+        assert self.probe.wait(self.at_rest, timeout), \
+            f'the robot did not come to rest within {timeout} s'
+        assert self.probe.pose is not None
+        return self.probe.pose
+
+    def still_after(self, seconds: float) -> Pose2D:
+        """Let ``seconds`` pass, then return the odometry pose.
+
+        For checks that nothing moves a robot at rest again: the sleep is the check (no
+        message is the event), not a wait on a condition; it spans many cmd_vel periods.
+        """
         time.sleep(seconds)
         assert self.probe.pose is not None
         return self.probe.pose

@@ -96,8 +96,14 @@ class GpuMonitor(Node):
                                                self.get_clock().now().to_msg()))
 
     def destroy_node(self) -> None:
-        """Stop the poller and release the telemetry source."""
-        self.core.close()
+        """Stop the poller and release the telemetry source.
+
+        Also called on a node whose constructor failed: rclpy destroys every node of its
+        context at shutdown, that one included, and it has no core yet.
+        """
+        core = getattr(self, 'core', None)
+        if core is not None:
+            core.close()
         super().destroy_node()
 
 

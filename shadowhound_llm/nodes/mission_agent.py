@@ -47,6 +47,7 @@ from .ros_common import (
     declare_dataclass_params,
     diagnostics_identity,
     log_line,
+    MISSION_QUEUE_QOS,
     node_usage,
     run_node,
     SENSOR_QOS,
@@ -97,7 +98,8 @@ class MissionAgent(Node):
         if Go2State is not None:  # motion only in a mode the GO2 walks in
             self.create_subscription(Go2State, 'go2_states', self._on_go2_state, 10)
         self.odom_stats = OdomStats()
-        self.create_subscription(String, 'mission_command', self._on_mission, COMMAND_QOS)
+        # A deep queue: a burst of missions while the executor is busy loses none.
+        self.create_subscription(String, 'mission_command', self._on_mission, MISSION_QUEUE_QOS)
         self.create_subscription(Empty, 'mission_cancel', self._on_cancel, COMMAND_QOS)
         self._odom_sub = self.create_subscription(Odometry, 'odom', self._on_odom, SENSOR_QOS)
         self.create_subscription(Image, 'camera/image_raw', self._on_image, SENSOR_QOS)
@@ -273,8 +275,14 @@ class MissionAgent(Node):
         self.webrtc_pub.publish(msg)
 
     def destroy_node(self) -> None:
-        """Stop the core's worker threads with the node."""
-        self.core.close()
+        """Stop the core's worker threads with the node.
+
+        Also called on a node whose constructor failed (a bad parameter): rclpy destroys every
+        node of its context at shutdown, that one included, and it has no core yet.
+        """
+        core = getattr(self, 'core', None)
+        if core is not None:
+            core.close()
         super().destroy_node()
 
 

@@ -39,6 +39,9 @@ STATUS_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
 # A BEST_EFFORT subscription matches both RELIABLE and BEST_EFFORT publishers.
 SENSOR_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT)
 COMMAND_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+# mission_agent's mission_command queue: RELIABLE, deep enough that a burst of missions
+# arriving while its executor is busy (a loaded host) is queued, not overwritten.
+MISSION_QUEUE_QOS = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
 
 
 class ConfigError(ValueError):

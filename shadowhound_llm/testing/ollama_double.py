@@ -176,13 +176,15 @@ class OllamaDouble:
         self.port = port  # 0: a free port; a fixed one lets a test restart the "same" server
         # time.time_ns() of every connection dropped mid-stream (drop_after_tokens)
         self.drops: list[int] = []
-        # (path, time.time_ns()) of every streamed reply the client hung up on before its end
-        self.abandoned: list[tuple[str, int]] = []
         self.requests: list[tuple[str, dict[str, Any] | None]] = []
         self.loaded: dict[str, dict[str, Any]] = {}
         self.unloaded: set[str] = set()
         # (path, perf_counter at request, perf_counter when the reply was fully sent)
         self.timings: list[tuple[str, float, float]] = []
+        # (path, sent whole, time.monotonic() as its last line went out) of every streamed
+        # reply once it ended: sent to its last line, or cut short (the client closed the
+        # connection, or the script dropped it)
+        self.ended: list[tuple[str, bool, float]] = []
         # Every image received: {'path', 'model', 'data' (bytes), 'format', 'width', 'height'}
         self.images: list[dict[str, Any]] = []
         self._server: uvicorn.Server | None = None
@@ -532,18 +534,15 @@ class OllamaDouble:
 
     async def _timed(self, body: AsyncIterator[bytes], path: str, start: float
                      ) -> AsyncIterator[bytes]:
-        ended = False
+        whole, last = False, None
         try:
             async for chunk in body:
+                last = time.monotonic()
                 yield chunk
-            ended = True
-        except ConnectionAbortedError:  # the double's own drop (drop_after_tokens)
-            ended = True
-            raise
+            whole = True
+            self.timings.append((path, start, time.perf_counter()))
         finally:
-            if not ended:  # the client closed the connection before the reply's end
-                self.abandoned.append((path, time.time_ns()))
-        self.timings.append((path, start, time.perf_counter()))
+            self.ended.append((path, whole, time.monotonic() if last is None else last))
 
     async def _paced(self, tokens: list[Any], with_error_line: bool = False,
                      stall: tuple[int, float] | None = None, tps: float | None = None

@@ -29,7 +29,8 @@ from shadowhound_llm.planning.prompt import MAX_PLAN_TOKENS, planning_messages  
 from shadowhound_llm.testing.llama_server import LlamaServer, ServerDied  # noqa: E402
 from shadowhound_llm.testing.llama_server import MODEL_ALIAS as MODEL
 
-pytestmark = [pytest.mark.llm, pytest.mark.slow]
+# One worker runs the llama.cpp tests in turn: each server takes every core it is given.
+pytestmark = [pytest.mark.llm, pytest.mark.slow, pytest.mark.xdist_group('llama')]
 
 
 def assert_clean_envelope_verdict(plan):

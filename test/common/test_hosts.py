@@ -48,10 +48,26 @@ def test_each_ollama_host_form(text, url):
 
 
 def test_scheme_default_ports_are_the_schemes_own():
-    assert urlsplit(parse_host('http://thor')).port is None          # 80, implied
-    assert urlsplit(parse_host('https://thor')).port is None         # 443, implied
-    assert urlsplit(parse_host('thor')).port == 11434
-    assert parse_url('vllm-box') == 'http://vllm-box'                 # openai: port 80
+    def port_of(url):  # the port an HTTP client connects to (RFC 9110: http 80, https 443)
+        parts = urlsplit(url)
+        return parts.port or {'http': 80, 'https': 443}[parts.scheme]
+
+    # a scheme without a port: the scheme's own port, left implied
+    assert parse_host('http://thor') == 'http://thor' and port_of('http://thor') == 80
+    assert parse_host('https://thor') == 'https://thor' and port_of('https://thor') == 443
+    # the scheme's own port written out is the same address; any other port is kept
+    assert parse_host('http://thor:80') == 'http://thor'
+    assert parse_host('https://thor:443') == 'https://thor'
+    assert port_of(parse_host('https://thor:11434')) == 11434
+    assert port_of(parse_host('https://thor:80')) == 80
+    assert port_of(parse_host('http://thor:443')) == 443
+    assert port_of(parse_host('http://thor:11434')) == 11434
+    # a bare host is Ollama's: http on 11434; an explicit :80 is plain http's own port
+    assert parse_host('thor') == 'http://thor:11434'
+    assert port_of(parse_host('thor:80')) == 80
+    # an OpenAI-compatible server's bare host: http on port 80
+    assert parse_url('vllm-box') == 'http://vllm-box' and port_of(parse_url('vllm-box')) == 80
+    assert port_of(parse_url('vllm-box:8000')) == 8000
 
 
 def _port_reached(url):

@@ -261,7 +261,9 @@ def test_operator_runs_the_test_plan_from_the_page(make_harness, dashboard, page
             assert page.text_content('#gpu-mem').endswith('/ 122.8 GiB')
             assert page.text_content('#gpu-temp').endswith('°C')
             page.click('.row[data-name="gpu_monitor: Memory"]')  # closed again for the picture
-            page.wait_for_timeout(300)  # let the last canvas frame paint before the picture
+            # the last canvas frame painted before the picture: two animation frames later
+            page.evaluate('() => new Promise(done => requestAnimationFrame('
+                          '() => requestAnimationFrame(done)))')
             for path in screenshot_paths():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(path), full_page=True)
@@ -284,9 +286,9 @@ def test_stop_button_stops_a_3_m_move_and_the_page_says_cancelled(make_harness, 
     assert wait_current(page, 'Move forward 3 meters', TERMINAL, 5.0) == 'cancelled'
     assert harness.stopped(2.0), 'no zero Twist on cmd_vel after STOP'
     page.wait_for_selector('#cmd[data-zero="true"]', timeout=5000)
-    pose = harness.settle(0.6)
+    pose = harness.settle()
     assert 0.0 < pose.x < 2.5, pose  # stopped well short of 3 m
-    still = harness.settle(0.3)
+    still = harness.still_after(0.3)
     assert abs(still.x - pose.x) < 0.005, 'the robot kept moving after STOP'
     history = page.eval_on_selector_all('#history tbody tr td:nth-child(2)',
                                         'cells => cells.map(c => c.textContent)')

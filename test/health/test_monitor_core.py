@@ -68,7 +68,7 @@ def test_a_live_host_change_polls_the_new_server_and_shows_its_models(core):
 
 def test_an_empty_ollama_host_is_not_watched_and_not_an_error(core):
     monitor = core(ollama_host='')
-    time.sleep(0.3)  # a poll period: nothing is polled, nothing fails
+    time.sleep(0.3)  # the check itself: over a poll period (0.2 s) nothing polls or fails
     shown = statuses(monitor)['Ollama models']
     assert shown.level == Severity.OK and shown.message.startswith('not watched')
     with OllamaDouble() as ollama:  # set live: watched from then on

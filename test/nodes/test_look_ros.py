@@ -67,7 +67,7 @@ def test_what_do_you_see_answers_from_the_latest_frame(make_harness, ollama):
     assert final['plan'] == {'actions': [{'type': 'look'}]} and final['planner'] == 'rules'
     sent = ollama.images[probes:]
     assert len(sent) == 1
-    pose = h.settle(0.0)
+    pose = h.settle()
     check_frame(sent[0], pose)
     # the answer is the model's words about that image, in the terminal status
     assert final['answer'].startswith(f'A {MAX_SIDE}x72 image: background rgb(')
@@ -88,7 +88,7 @@ def test_what_do_you_see_answers_from_the_latest_frame(make_harness, ollama):
     final = h.run('Is the door open?')
     assert final['state'] == 'succeeded', final['message']
     assert final['plan']['actions'][0]['question'] == 'Is the door open?'
-    after = h.settle(0.0)
+    after = h.settle()
     assert abs(math.degrees(after.yaw - pose.yaw) - 90.0) < 6.0
     check_frame(ollama.images[-1], after)
 

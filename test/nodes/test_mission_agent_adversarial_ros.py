@@ -21,6 +21,7 @@ SAMPLE = [next(e for e in CORPUS if e['category'] == c)
 SAMPLE += [e for e in CORPUS if e.get('repeat', {}).get('count') == 10000][:1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('path', ['ollama', 'openai'])
 def test_corpus_sample_through_the_node(guarded, ollama_module, path):
     params = {'validate_on_startup': False, 'backend': path}

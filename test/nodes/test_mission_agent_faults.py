@@ -70,6 +70,7 @@ def test_backend_down_at_start_exits_non_zero_with_the_message():
     assert 'ready:' not in out, out
 
 
+@pytest.mark.slow
 def test_backend_dies_mid_stream_while_moving_stops_within_100_ms(guarded, ollama):
     # The move is complete in the stream once the rotate begins: stall there (the robot
     # drives the move meanwhile), then cut the connection.
@@ -91,6 +92,7 @@ def test_backend_dies_mid_stream_while_moving_stops_within_100_ms(guarded, ollam
     assert h.run(LLM)['state'] == 'succeeded', 'the next mission works when it is back'
 
 
+@pytest.mark.slow
 def test_backend_dies_before_any_action_fails_without_motion(guarded, ollama):
     ollama.script.drop_after_tokens = 3
     h = guarded(llm_params(ollama))
@@ -103,6 +105,7 @@ def test_backend_dies_before_any_action_fails_without_motion(guarded, ollama):
     assert h.run(LLM)['state'] == 'succeeded'
 
 
+@pytest.mark.slow
 def test_backend_stalling_past_llm_timeout_fails_in_time(guarded, ollama):
     ollama.script.stall_s = 4.0
     h = guarded(llm_params(ollama, llm_timeout_s=1.0))

@@ -142,7 +142,7 @@ def test_the_monitor_catches_every_kind_of_violation(bare_monitor):
     cmd_pub.publish(conv.twist_msg(Twist2D(0.1, 1.5)))          # over max_angular
     status('m1', MissionState.SUCCEEDED, message='')            # no zero, no message
     status('m1', MissionState.FAILED)                           # a second terminal
-    time.sleep(0.2)
+    # (judged on source timestamps, so arrival order across topics does not matter)
     cmd_pub.publish(conv.twist_msg(Twist2D(0.1, 0.0)))          # moving with no mission
     status('m2', MissionState.RECEIVED)                         # never ends
     assert monitor.wait(lambda: len(monitor.cmds) == 4 and len(monitor.statuses) == 5, 5.0)
@@ -168,6 +168,33 @@ def test_the_monitor_accepts_a_clean_mission(bare_monitor):
     assert monitor.wait(lambda: len(monitor.cmds) == 3 and len(monitor.statuses) == 3
                         and len(monitor.commands) == 1, 5.0)
     assert monitor.violations() == []
+
+
+def test_the_monitor_wants_the_stop_after_the_last_motion_not_at_a_given_delay(bare_monitor):
+    # On a loaded host the terminal status goes out a while after the stop (the next
+    # executor turn): that is fine. A zero followed by more motion is not a stop.
+    monitor, cmd_pub, status, command_pub = bare_monitor
+    command_pub.publish(String(data='a'))
+    status('late', MissionState.RECEIVED)
+    status('late', MissionState.EXECUTING)
+    cmd_pub.publish(conv.twist_msg(Twist2D(0.3, 0.0)))
+    cmd_pub.publish(conv.twist_msg(Twist2D()))
+    time.sleep(0.2)  # the delay itself is what this case is about
+    status('late', MissionState.SUCCEEDED, message='done')
+    assert monitor.wait(lambda: len(monitor.statuses) == 3 and len(monitor.commands) == 1, 5.0)
+    assert monitor.violations() == []
+    command_pub.publish(String(data='b'))
+    status('moved_on', MissionState.RECEIVED)
+    status('moved_on', MissionState.EXECUTING)
+    cmd_pub.publish(conv.twist_msg(Twist2D()))
+    time.sleep(0.2)  # a zero long before the end, then motion again: not a stop
+    cmd_pub.publish(conv.twist_msg(Twist2D(0.3, 0.0)))
+    status('moved_on', MissionState.FAILED, message='odometry lost')
+    assert monitor.wait(lambda: len(monitor.statuses) == 6 and len(monitor.commands) == 2, 5.0)
+    assert monitor.violations() == [
+        'mission moved_on ended without a zero Twist after its last motion command and by '
+        'its terminal status', 'the last cmd_vel is Twist2D(linear=0.3, angular=0.0, '
+        'lateral=0.0), not a zero Twist']
 
 
 def test_rclpy_gives_the_publication_time_the_monitor_relies_on(bare_monitor):

@@ -42,7 +42,7 @@ def test_a_flood_of_missions_at_50_per_second_all_end(guarded, ollama):
     for i, text in zip(range(200), itertools.cycle(MIX)):
         planner = 'llm' if text == LLM else 'auto'
         ids.append(client.send(text, planner=planner, dry_run=(i % 17 == 0)))
-        time.sleep(max(0.0, start + (i + 1) / 50.0 - time.monotonic()))
+        time.sleep(max(0.0, start + (i + 1) / 50.0 - time.monotonic()))  # the pace: 50/s
     STATS.fault('mission flood (200 at 50/s)')
     # The monitor's deep queue hears every status; a depth-10 client may miss some in a
     # flood (mission_status is KEEP_LAST 10, as the contract allows).
@@ -56,6 +56,7 @@ def test_a_flood_of_missions_at_50_per_second_all_end(guarded, ollama):
     assert h.stopped(2.0)
 
 
+@pytest.mark.slow
 def test_a_short_soak_keeps_threads_and_descriptors_bounded(guarded, ollama):
     h = guarded({'backend': 'ollama', 'ollama_host': ollama.url, 'validate_on_startup': False})
     client = h.probe.client

@@ -53,6 +53,7 @@ def _as_text(event: Any) -> str:
     return f'{kind}: {json.dumps(getattr(event, "statuses", None))}'
 
 
+@pytest.mark.slow
 def test_the_openai_key_never_appears_in_logs_statuses_metrics_or_diagnostics(
         ros_context, tmp_path):
     log_dir = tmp_path / 'roslog'

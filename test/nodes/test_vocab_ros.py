@@ -42,6 +42,7 @@ def at_rest(h):
     return h.settle()
 
 
+@pytest.mark.slow
 def test_robot_frame_goto_after_driving_elsewhere_ends_where_the_words_say(harness, ollama):
     h = harness
     run_llm(h, ollama, 'wander off a little',

@@ -52,6 +52,7 @@ def test_demo_runs_the_four_phases_with_the_rule_planner_and_says_so(tmp_path):
 
 
 @pytest.mark.llm
+@pytest.mark.xdist_group('llama')  # with test_real_model's: one llama.cpp server at a time
 @pytest.mark.timeout(900)
 @pytest.mark.skipif(bool(llama_server.available()), reason=llama_server.available() or 'ok')
 def test_demo_with_the_embedded_tiny_model_reports_what_it_did_without_judging_it(tmp_path):

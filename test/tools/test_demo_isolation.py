@@ -3,7 +3,6 @@
 """The demo keeps to itself: a ROS domain no other node uses, a free dashboard port."""
 
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -38,9 +37,9 @@ def test_the_fleet_demo_refuses_a_dashboard_port_it_would_ignore():
 
 
 @pytest.fixture
-def occupied_domain():
+def occupied_domain(spare_ros_domains):
     """A sim_robot on a domain of its own, like another stack on the operator's domain."""
-    domain = random.randint(101, 200)
+    domain = spare_ros_domains[0]
     env = {**os.environ, 'ROS_DOMAIN_ID': str(domain)}
     sim = subprocess.Popen([sys.executable, '-m', 'shadowhound_llm', 'sim_robot'], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -51,13 +50,14 @@ def occupied_domain():
         sim.wait(10)
 
 
-def test_the_demo_skips_a_domain_where_another_stack_runs(occupied_domain, monkeypatch, capsys):
+def test_the_demo_skips_a_domain_where_another_stack_runs(occupied_domain, spare_ros_domains,
+                                                          monkeypatch, capsys):
     for _ in range(40):  # until the other stack is discoverable
         if nodes_on_domain(occupied_domain, wait_s=0.5) == ['/sim_robot']:
             break
     else:
         pytest.fail('the other stack never showed up')
-    free = occupied_domain + 1
+    free = spare_ros_domains[1]  # no node on it: no other worker of this run uses it
     monkeypatch.setattr(demo.random, 'sample', lambda population, k: [occupied_domain, free])
     assert demo.own_domain() == free
     assert f'ROS domain {occupied_domain} is in use (/sim_robot)' in capsys.readouterr().out

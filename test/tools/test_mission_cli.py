@@ -312,7 +312,7 @@ def test_dry_run_reports_the_plan_and_never_moves(make_harness):
     assert final.state == MissionState.SUCCEEDED and final.dry_run
     assert final.plan == {'actions': [{'type': 'move', 'distance_m': 2.0}]}
     assert not any(lin or ang for _, lin, ang in h.probe.cmds)
-    assert abs(h.settle(0.2).x) < 0.01
+    assert abs(h.settle().x) < 0.01
 
 
 @pytest.mark.ros

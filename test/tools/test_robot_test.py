@@ -276,7 +276,7 @@ def test_a_mission_over_its_time_limit_stops_the_robot_and_ends_the_run(make_har
     assert h.stopped(2.0)
     at_abort = h.settle()
     assert 0.2 < at_abort.x < 0.9  # it was walking, and did not finish the metre
-    assert h.settle(0.6).distance_to(at_abort.x, at_abort.y) < 0.005  # and it stays put
+    assert h.still_after(0.6).distance_to(at_abort.x, at_abort.y) < 0.005  # and it stays put
     from shadowhound_llm.tools.robot_test import finish
     assert finish(result, tmp_path, say=lines.append) == 1
     assert '**Run aborted, robot stopped:** mission "Move forward 1 meter then stop" still ' \

@@ -39,6 +39,7 @@ def test_recommendations_name_the_parameters():
     assert recommend(BridgeFigures(travel_after_stop_m=0.04))['stop_mode'].startswith('as it is')
 
 
+@pytest.mark.slow
 @pytest.mark.ros
 @pytest.mark.parametrize('stop_mode, walks_on', [('zero', True), ('go2', False)])
 def test_phase1_measures_the_go2_model(make_harness, stop_mode, walks_on):
