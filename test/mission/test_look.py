@@ -213,6 +213,11 @@ def test_stop_is_not_held_up_by_a_vision_call(ollama):
         assert final is not None and final.state == 'cancelled'
         assert final.reason == 'operator_stop' and stopped(loop)
         assert not loop.core.runner.busy
+        # and the vision call is cut, not left to run on to its answer
+        deadline = time.monotonic() + 2.0
+        while not ollama.ended and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
 
 
 # ---- plans ------------------------------------------------------------------------------
