@@ -227,7 +227,11 @@ class InvariantMonitor(Node):
         for s in statuses:
             state = s.status.state.value
             if state == 'executing':
-                windows.setdefault(s.status.mission_id, [s.source_ns, math.inf])
+                # From when the agent made the status (its stamp, in the tick whose command
+                # goes out at once) or published it, whichever is first: the status itself
+                # is published an executor turn later, more on a loaded host.
+                made = int(s.status.stamp * 1e9)
+                windows.setdefault(s.status.mission_id, [min(s.source_ns, made), math.inf])
             elif state in TERMINAL and s.status.mission_id in windows:
                 windows[s.status.mission_id][1] = s.source_ns
         slack = ZERO_BEFORE_TERMINAL_S * 1e9
