@@ -159,6 +159,12 @@ class Stack:
                 return node.name, proc.returncode
         return None
 
+    def optional_exits(self) -> list[tuple[str, int]]:
+        """(name, status) of each node the stack goes on without that has exited."""
+        return [(node.name, proc.returncode) for node in self.plan.nodes
+                if not node.required and (proc := self.procs.get(node.name)) is not None
+                and proc.poll() is not None]
+
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """SIGINT to every node still running (the agent last), then kill what hangs."""
         running = [p for p in reversed(list(self.procs.values())) if p.poll() is None]
@@ -208,9 +214,15 @@ def main(argv: list[str] | None = None) -> int:
             stack.say('up', f'starting {", ".join(plan.names)}')
             stack.start(params_dir)
             ended = None
+            told: set[str] = set()
             while not stopping.is_set() and ended is None:
                 stopping.wait(0.1)
                 ended = stack.required_exit()
+                for name, status in stack.optional_exits():
+                    if name not in told and ended is None:
+                        told.add(name)  # e.g. the dashboard on a busy port: say so, go on
+                        stack.say('up', f'{name} exited with status {exit_status(status)}; '
+                                        f'the other nodes go on without it')
             if ended is None:
                 stack.say('up', 'stopping every node')
                 stack.stop()

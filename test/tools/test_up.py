@@ -5,6 +5,7 @@
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -151,6 +152,25 @@ def test_the_agent_failing_validation_ends_up_with_its_status(up):
     assert 'start with backend:=none' in out and 'validate_on_startup:=' not in out, out
     assert 'ready:' not in out and 'validating the LLM backend' in out, out
     assert_all_gone(started_in(namespace), timeout=1.0)
+
+
+def test_a_dashboard_that_cannot_listen_is_said_to_have_ended_and_the_stack_goes_on(up):
+    # The dashboard is not required: the stack goes on, and up says so in its own words.
+    with socket.socket() as busy:
+        busy.bind(('127.0.0.1', 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        stack = up('sim:=true', 'backend:=none', f'dashboard_port:={port}',
+                   'gpu_monitor:=false', 'aggregator:=false')
+        assert stack.wait_for('dashboard exited with status 1; the other nodes go on '
+                              'without it', 60), stack.output()
+        assert [line for line in stack.lines if 'the other nodes go on' in line][0] \
+            .startswith('[up '), stack.output()
+        assert stack.wait_for('ready:', 30) and stack.proc.poll() is None, stack.output()
+        # its own line says how to choose another port, in up's syntax
+        assert 'dashboard_port:=' in stack.output() and '-p port:=' not in stack.output()
+        stack.proc.send_signal(signal.SIGINT)
+        assert stack.finish(30) == 0, stack.output()
 
 
 def test_nodes_do_not_outlive_a_killed_up(up):
