@@ -329,6 +329,9 @@ def port_free(port: int, host: str = '127.0.0.1') -> bool:
     return True
 
 
+PROBE_S = 2.0  # how long each candidate domain is listened to for other nodes
+
+
 def own_domain(avoid: str = '', tries: int = 5) -> int:
     """A ROS domain id (1..100) on which no other node runs, so the demo drives its own.
 
@@ -340,7 +343,8 @@ def own_domain(avoid: str = '', tries: int = 5) -> int:
     apply_local_dds()  # shared memory only, before the first probe
     candidates = [d for d in random.sample(range(1, 101), 100) if str(d) != avoid.strip()]
     for domain in candidates[:tries]:
-        others = nodes_on_domain(domain)
+        # 2 s: discovery over shared memory takes a few hundred ms, more on a busy host
+        others = nodes_on_domain(domain, wait_s=PROBE_S)
         if not others:
             return domain
         print(f'demo: ROS domain {domain} is in use ({", ".join(others[:3])}); trying another',

@@ -142,10 +142,19 @@ def test_the_sros2_policy_parses_and_names_every_topic_the_agent_uses(guarded):
     agent_profile = enclaves['/shadowhound/mission_agent'].find('profiles/profile')
     assert agent_profile.get('node') == 'mission_agent'
     h = guarded(with_sim=False, wait=True)
-    pubs = {n for n, _ in h.agent.get_publisher_names_and_types_by_node('mission_agent', '/')}
-    subs = {n for n, _ in h.agent.get_subscriber_names_and_types_by_node('mission_agent', '/')}
-    assert {_absolute(t) for t in _policy_topics(agent_profile, 'publish')} == pubs
-    assert {_absolute(t) for t in _policy_topics(agent_profile, 'subscribe')} == subs
+    policy_pubs = {_absolute(t) for t in _policy_topics(agent_profile, 'publish')}
+    policy_subs = {_absolute(t) for t in _policy_topics(agent_profile, 'subscribe')}
+
+    def graph() -> tuple[set[str], set[str]]:
+        return ({n for n, _ in h.agent.get_publisher_names_and_types_by_node('mission_agent',
+                                                                             '/')},
+                {n for n, _ in h.agent.get_subscriber_names_and_types_by_node('mission_agent',
+                                                                              '/')})
+    # The graph cache fills in asynchronously (rosout and parameter_events can come last).
+    h.probe.wait(lambda: graph() == (policy_pubs, policy_subs), 5.0)
+    pubs, subs = graph()
+    assert policy_pubs == pubs
+    assert policy_subs == subs
     # Only the operator may send missions; only the agent may command motion.
     for path, enclave in enclaves.items():
         for profile in enclave.iter('profile'):
