@@ -316,6 +316,20 @@ def parse_keep_alive(value: str | float) -> str | float:
     return int(number) if number.is_integer() else number
 
 
+def pulled_check(client: OllamaClient, model: str, parameter: str = 'model'
+                 ) -> tuple[str, str]:
+    """OK when ``model`` is pulled on the client's server; FAIL naming what is pulled.
+
+    ``parameter`` names the setting in the failure ('model', 'vision_model').
+    """
+    names = [n for n in (m.get('name') or m.get('model') for m in client.tags()) if n]
+    if any(same_model(n, model) for n in names):
+        return OK, f'{"vision model " if parameter == "vision_model" else ""}{model} is pulled'
+    pulled = ', '.join(sorted(names)) or 'none'
+    return FAIL, (f'{parameter} {model!r} is not pulled on {client.host} (pulled: {pulled}). '
+                  f'Fix: ollama pull {model}')
+
+
 def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
                     on_check: Callable[[CheckResult], None] | None = None
                     ) -> ValidationReport:
@@ -336,12 +350,7 @@ def validate_ollama(client: OllamaClient, min_tokens_per_s: float | None = None,
         return OK, f'Ollama {state["version"]} at {host}'
 
     def present() -> tuple[str, str]:
-        names = [m.get('name') or m.get('model') for m in client.tags()]
-        if any(same_model(n, model) for n in names if n):
-            return OK, f'{model} is pulled'
-        pulled = ', '.join(sorted(n for n in names if n)) or 'none'
-        return FAIL, (f'model {model!r} is not pulled on {host} (pulled: {pulled}). '
-                      f'Fix: ollama pull {model}')
+        return pulled_check(client, model)
 
     def load() -> tuple[str, str]:
         metrics = client.load(messages=planning_messages(PROBE_MISSION))

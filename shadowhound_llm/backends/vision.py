@@ -18,12 +18,11 @@ import threading
 import time
 from typing import Any, Callable
 
-from ..common.camera import encode_for_model, EncodedImage, ImageFrame
+from ..common.camera import encode_for_model, EncodedImage, ImageFrame, square_frame
 from ..common.contract import LLMMetrics, Reason
 from ..common.hosts import parse_host, parse_url
 from .base import BackendError
-from .models import same_model
-from .ollama import OllamaClient
+from .ollama import OllamaClient, pulled_check
 from .openai_compat import OpenAICompatClient
 from .validation import CheckResult, FAIL, OK, Runner, ValidationReport, WARN
 
@@ -190,13 +189,9 @@ def make_vision_client(config: Any) -> VisionClient | None:
 
 def probe_frame(width: int = 160, height: int = 120) -> ImageFrame:
     """A test image for validation: a red square on a white background."""
-    white, red = b'\xff\xff\xff', b'\xe0\x10\x10'
     side = height // 2
-    left, top = (width - side) // 2, (height - side) // 2
-    plain = white * width
-    marked = white * left + red * side + white * (width - left - side)
-    rows = [marked if top <= r < top + side else plain for r in range(height)]
-    return ImageFrame(width, height, 'rgb8', width * 3, b''.join(rows), time.monotonic())
+    return square_frame(width, height, b'\xff\xff\xff', b'\xe0\x10\x10', (width - side) // 2,
+                        side, time.monotonic())
 
 
 def validate_vision(client: VisionClient,
@@ -207,12 +202,7 @@ def validate_vision(client: VisionClient,
 
     def present() -> tuple[str, str]:
         if client.kind == 'ollama':
-            names = [m.get('name') or m.get('model') for m in client.chat.tags()]
-            if any(same_model(n, model) for n in names if n):
-                return OK, f'vision model {model} is pulled'
-            pulled = ', '.join(sorted(n for n in names if n)) or 'none'
-            return FAIL, (f'vision_model {model!r} is not pulled on {client.host} (pulled: '
-                          f'{pulled}). Fix: ollama pull {model}')
+            return pulled_check(client.chat, model, 'vision_model')
         served = client.chat.models()
         if model in served or not served:
             return OK, f'vision model {model} is served'

@@ -92,6 +92,20 @@ def encode_for_model(frame: ImageFrame, max_side: int, quality: int = 85) -> Enc
                         width, height)
 
 
+def square_frame(width: int, height: int, background: bytes, square: bytes, left: int,
+                 side: int, received: float = 0.0) -> ImageFrame:
+    """An rgb8 frame of one colour with a square of another, ``side`` px, vertically centred.
+
+    ``background`` and ``square`` are 3-byte RGB colours; ``left`` is the square's first
+    column. Test images: the sim's camera and the vision model's probe.
+    """
+    top = (height - side) // 2
+    plain = background * width
+    marked = background * left + square * side + background * (width - left - side)
+    rows = [marked if top <= r < top + side else plain for r in range(height)]
+    return ImageFrame(width, height, 'rgb8', width * 3, b''.join(rows), received)
+
+
 class LatestFrame:
     """Thread-safe holder of the newest frame (the camera callback writes, the runner reads)."""
 

@@ -391,16 +391,14 @@ class AgentCore:
             if event.generation == self._vision_validation:
                 self._on_vision_validated(out, event)
         elif isinstance(event, BackendChecked):
-            if event.generation == -self._vision_validation:
+            # the vision model's checks carry its validation's generation negated
+            vision = event.generation == -self._vision_validation
+            if vision or event.generation == self._validation:
                 check = event.check
                 out.log({Severity.OK: 'info', Severity.WARN: 'warning'}.get(check.level,
                                                                             'error'),
-                        f'vision check {check.name}: {check.level.label} — {check.message}')
-            elif event.generation == self._validation:
-                check = event.check
-                out.log({Severity.OK: 'info', Severity.WARN: 'warning'}.get(check.level,
-                                                                            'error'),
-                        f'backend check {check.name}: {check.level.label} — {check.message}')
+                        f'{"vision" if vision else "backend"} check {check.name}: '
+                        f'{check.level.label} — {check.message}')
         elif isinstance(event, BackendsValidated):
             if event.generation == self._validation:
                 self._on_validated(out, event.reports)

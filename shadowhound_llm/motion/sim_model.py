@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from ..common.camera import ImageFrame
+from ..common.camera import ImageFrame, square_frame
 from ..common.geometry import Pose2D, wrap_angle
 from ..common.params import SimConfig
 from .control import ramp, Twist2D
@@ -92,14 +92,10 @@ def synthetic_frame(pose: Pose2D, width: int = 160, height: int = 120) -> ImageF
     follows x (``sim_frame_marker_column``).
     """
     shade = sim_frame_shade(pose.yaw)
-    background = bytes([shade, 80, 255 - shade])
     side = max(1, height // 4)
     left = min(max(0, sim_frame_marker_column(pose.x, width) - side // 2), width - side)
-    top = (height - side) // 2
-    plain = background * width
-    marked = background * left + b'\xff\xff\xff' * side + background * (width - left - side)
-    rows = [marked if top <= r < top + side else plain for r in range(height)]
-    return ImageFrame(width, height, 'rgb8', width * 3, b''.join(rows), 0.0)
+    return square_frame(width, height, bytes([shade, 80, 255 - shade]), b'\xff\xff\xff',
+                        left, side)
 
 
 def sim_frame_shade(yaw: float) -> int:
