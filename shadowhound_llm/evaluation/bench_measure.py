@@ -290,9 +290,7 @@ def measure_vision(vision: Any, planner: Any, repeats: int, frame: Any) -> dict[
     chat = vision.chat
     try:
         if isinstance(chat, OllamaClient):
-            metrics = chat.load()
-            out['load_s'] = metrics.load_duration_s if metrics.load_duration_s is not None \
-                else metrics.total_s
+            out['load_s'] = _load_seconds(chat.load())
             loaded = chat.ps()
             out['resident'] = [m.name for m in loaded]
             out['both_resident'] = bool(planner is not None
@@ -314,9 +312,12 @@ def measure_vision(vision: Any, planner: Any, repeats: int, frame: Any) -> dict[
                                          answer.image.source_height]},
                     'answer': answer.text[:200]})
         if isinstance(planner, OllamaClient):
-            metrics = planner.load()
-            out['planner_reload_s'] = metrics.load_duration_s if \
-                metrics.load_duration_s is not None else metrics.total_s
+            out['planner_reload_s'] = _load_seconds(planner.load())
     except BackendError as exc:  # VisionError too: the figures so far, and why they stop
         out['error'] = str(exc)
     return out
+
+
+def _load_seconds(metrics: Any) -> float | None:
+    """A load's time as the server reports it, else the call's wall-clock time."""
+    return metrics.load_duration_s if metrics.load_duration_s is not None else metrics.total_s

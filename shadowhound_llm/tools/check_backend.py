@@ -92,7 +92,10 @@ def main(args: list[str] | None = None) -> int:
             print(f'check_backend: error: {exc}', file=sys.stderr)
             return 2
     reports = [r for r in (report, vision) if r is not None]
-    usable = all(r.ok and not (opts.strict and r.warnings) for r in reports)
+    def passes(r: ValidationReport) -> bool:
+        return r.ok and not (opts.strict and r.warnings)
+
+    usable = all(passes(r) for r in reports)
     if opts.json:
         body = report.as_dict()
         body['ok'] = usable
@@ -101,8 +104,8 @@ def main(args: list[str] | None = None) -> int:
         print(json.dumps(body))
     else:
         for r in reports:
-            verdict = 'usable' if r.ok and not (opts.strict and r.warnings) else 'NOT usable'
-            if r.ok and opts.strict and r.warnings:
+            verdict = 'usable' if passes(r) else 'NOT usable'
+            if r.ok and not passes(r):
                 verdict += ' (--strict: warnings count as failures)'
             what = (f'{opts.backend} backend' if r is report
                     else f'vision model ({r.backend.split(":")[-1]})')
