@@ -340,12 +340,15 @@ def log_line(logger: Any, level: str, text: str) -> None:
         logger.fatal(text)
 
 
-def nodes_on_domain(domain_id: int, wait_s: float = 1.0) -> list[str]:
+def nodes_on_domain(domain_id: int, wait_s: float = 1.0, until_first: bool = False) -> list[str]:
     """The ROS nodes that other processes run on ``domain_id``, as discovery finds them.
 
-    A probe node joins the domain for ``wait_s`` (discovery over shared memory takes a few
-    hundred milliseconds) and lists everyone else. Call it with the DDS environment already
-    set (``common.local_dds.apply_local_dds``).
+    A probe node joins the domain for ``wait_s`` and lists everyone else; with
+    ``until_first`` it returns as soon as it has seen one (and whoever arrived with it).
+    Discovery over shared memory usually takes a few hundred milliseconds, but when the
+    first exchange is missed a node is only seen at its next periodic announcement (every
+    3 s by Fast DDS's default): listen longer than that to tell a free domain for sure.
+    Call it with the DDS environment already set (``common.local_dds.apply_local_dds``).
     """
     context = rclpy.Context()
     rclpy.init(context=context, domain_id=domain_id,
@@ -356,7 +359,7 @@ def nodes_on_domain(domain_id: int, wait_s: float = 1.0) -> list[str]:
         probe = rclpy.create_node(probe_name, context=context)
         try:
             deadline = time.monotonic() + wait_s
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not (until_first and seen):
                 for name, namespace in probe.get_node_names_and_namespaces():
                     if name != probe_name:
                         seen.add(f'{namespace.rstrip("/")}/{name}')
