@@ -17,6 +17,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..common.arg_types import of_param
 from ..common.hosts import default_ollama_host, HostError, parse_host, parse_url
 from ..common.params import AgentConfig
 from .base import ChatBackend
@@ -96,7 +97,8 @@ register(BackendSpec(
     'ollama_host', 'model',
     ('ollama_host', 'model', 'keep_alive', 'num_ctx', 'temperature', 'llm_timeout_s'),
     default_ollama_host, parse_host,
-    cli_flags=(CliFlag('--num-ctx', 'num_ctx', 'ollama: context length in tokens', int),
+    cli_flags=(CliFlag('--num-ctx', 'num_ctx', 'ollama: context length in tokens',
+                       of_param(AgentConfig, 'num_ctx')),
                CliFlag('--keep-alive', 'keep_alive', 'ollama: keep_alive (seconds or a Go '
                        'duration; -1 keeps the model loaded)')),
     launch_args=(('model', 'LLM model for planning; empty: the params file decides '

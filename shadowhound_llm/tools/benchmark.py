@@ -32,6 +32,14 @@ from ..backends import backend_names, BackendError, make_backend, OllamaClient, 
 from ..backends.models import find_loaded, same_model
 from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
 from ..backends.vision import make_vision_client
+from ..common.arg_types import (
+    non_negative,
+    non_negative_int,
+    number,
+    of_param,
+    positive,
+    positive_int,
+)
 from ..common.geometry import Pose2D
 from ..common.hosts import HostError
 from ..common.params import AgentConfig
@@ -56,18 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
                         help='server address (default: $OLLAMA_HOST, else '
                              'http://localhost:11434)')
     parser.add_argument('--models', default=None,
-                        help='comma-separated models; the first is the baseline and final')
+                        help='comma-separated models; the first is the baseline and final '
+                             f'(default: {AgentConfig.model} on ollama, '
+                             f'{AgentConfig.openai_model} on openai)')
     parser.add_argument('--model', default=None, help='one model (same as --models NAME)')
-    parser.add_argument('--repeats', type=int, default=3, help='warm decode calls per model')
-    parser.add_argument('--max-degradation', type=float, default=0.3,
-                        help='largest allowed drop of the final decode speed (0.3 = 30%%)')
+    parser.add_argument('--repeats', type=positive_int, default=3,
+                        help='warm decode calls per model, 1 or more (default %(default)s)')
+    parser.add_argument('--max-degradation', type=number(0.0, 1.0, high_open=True),
+                        default=0.3, help='largest allowed drop of the final decode speed, '
+                                          '0 to <1 (default 0.3 = 30%%)')
     parser.add_argument('--out', default=None,
                         help='write results.json, results.md and PNG plots here')
     parser.add_argument('--corpus', default=None, help='mission corpus YAML (default: built-in)')
-    parser.add_argument('--limit', type=int, default=0, help='only the first N missions')
-    parser.add_argument('--timeout', type=float, default=120.0,
+    parser.add_argument('--limit', type=non_negative_int, default=0,
+                        help='only the first N missions (default 0: all)')
+    parser.add_argument('--timeout', type=positive, default=120.0,
                         help='seconds allowed for each LLM call (default 120)')
-    parser.add_argument('--mission-budget', type=float, default=AgentConfig.llm_timeout_s,
+    parser.add_argument('--mission-budget', type=positive, default=AgentConfig.llm_timeout_s,
                         help="the agent's llm_timeout_s: a model whose full-size plan takes "
                              'longer is reported too slow for it (default %(default)g s)')
     parser.add_argument('--reload-check', action='store_true',
@@ -75,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     parser.add_argument('--telemetry', choices=('auto', 'jtop', 'nvml', 'none'), default='auto',
                         help='GPU telemetry for the board, bandwidth and clocks')
-    parser.add_argument('--memory-bandwidth-gbs', type=float, default=0.0,
+    parser.add_argument('--memory-bandwidth-gbs', type=non_negative, default=0.0,
                         help='device memory bandwidth for the roofline; 0 = board table/NVML')
-    parser.add_argument('--cpu-memory-bandwidth-gbs', type=float,
+    parser.add_argument('--cpu-memory-bandwidth-gbs', type=positive,
                         default=DEFAULT_CPU_BANDWIDTH_GBS,
                         help='bandwidth for the share of a model on the CPU (GB/s)')
     parser.add_argument('--json', action='store_true', help='print the results as one JSON '
@@ -86,15 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also measure the look action's vision model beside the first "
                              'model: load, both resident or a swap, time to answer, image '
                              'tokens')
-    parser.add_argument('--vision-max-side', type=int, default=AgentConfig.vision_max_side_px,
+    parser.add_argument('--vision-max-side', type=of_param(AgentConfig, 'vision_max_side_px'),
+                        default=AgentConfig.vision_max_side_px,
                         help='longest image side sent, px (default %(default)s)')
     return parser
 
 
 def _models(opts: argparse.Namespace) -> list[str]:
-    if opts.models and opts.model:
+    if opts.models is not None and opts.model is not None:
         raise ValueError('give --models or --model, not both')
-    names = [m.strip() for m in (opts.models or opts.model or '').split(',') if m.strip()]
+    given = opts.models if opts.models is not None else opts.model
+    names = [m.strip() for m in (given or '').split(',') if m.strip()]
+    if given is not None and not names:
+        raise ValueError(f'{"--models" if opts.models is not None else "--model"} names no '
+                         'model (leave it out for the default)')
     if not names:
         names = [spec(opts.backend).model_of(AgentConfig())]
     return names
@@ -195,7 +213,7 @@ def run(opts: argparse.Namespace, models: list[str], host: str, log_to_stderr: b
     source = choose_source(opts.telemetry)
     start = _read(source)
     bandwidth = resolve_bandwidth(opts.memory_bandwidth_gbs, start[0])
-    settings = Settings(missions, max(1, opts.repeats), bandwidth, opts.cpu_memory_bandwidth_gbs,
+    settings = Settings(missions, opts.repeats, bandwidth, opts.cpu_memory_bandwidth_gbs,
                         opts.reload_check, opts.mission_budget)
     per_model = 1 + settings.repeats + len(missions)
     progress = Progress(per_model * len(models) + 1 + settings.repeats, log_to_stderr)

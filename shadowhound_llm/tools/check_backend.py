@@ -18,6 +18,7 @@ from ..backends import backend_names, make_backend, validate_backend
 from ..backends.registry import add_cli_flags, cli_settings, config_for_backend
 from ..backends.validation import CheckResult, ValidationReport
 from ..backends.vision import make_vision_client, validate_vision
+from ..common.arg_types import of_param, positive
 from ..common.hosts import HostError
 from ..common.params import AgentConfig, VISION_BACKENDS
 
@@ -42,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--model', default=None, help='model name (default phi4:14b)')
     parser.add_argument('--json', action='store_true', help='print one JSON object')
     parser.add_argument('--strict', action='store_true', help='treat warnings as failures')
-    parser.add_argument('--timeout', type=float, default=60.0,
+    parser.add_argument('--timeout', type=positive, default=60.0,
                         help='seconds allowed for each LLM call (default 60)')
-    parser.add_argument('--min-tokens-per-s', type=float, default=AgentConfig.min_tokens_per_s,
+    parser.add_argument('--min-tokens-per-s', type=of_param(AgentConfig, 'min_tokens_per_s'),
+                        default=AgentConfig.min_tokens_per_s,
                         help='slowest acceptable decode speed, tokens/s (default %(default)g, '
                              "the agent's min_tokens_per_s): slower is a warning")
     parser.add_argument('--vision-model', default='',
@@ -53,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help='the vision server kind (default: --backend)')
     parser.add_argument('--vision-host', default='',
                         help='the vision server (default: the --host server)')
-    parser.add_argument('--vision-max-side', type=int, default=AgentConfig.vision_max_side_px,
+    parser.add_argument('--vision-max-side', type=of_param(AgentConfig, 'vision_max_side_px'),
+                        default=AgentConfig.vision_max_side_px,
                         help='longest image side sent, px (default %(default)s)')
     add_cli_flags(parser)  # each backend's own (--num-ctx, --keep-alive, --response-format)
     return parser
@@ -68,9 +71,6 @@ def format_line(check: CheckResult) -> str:
 def main(args: list[str] | None = None) -> int:
     """Run the checks, print them, return the exit status."""
     opts = build_parser().parse_args(args)
-    if opts.timeout <= 0:
-        print('check_backend: error: --timeout must be positive', file=sys.stderr)
-        return 2
     try:
         config, host = config_for_backend(
             opts.backend, opts.host, opts.model, llm_timeout_s=opts.timeout,

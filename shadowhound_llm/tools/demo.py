@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from ..backends.vision import validate_vision, VisionClient
+from ..common.arg_types import non_negative, positive_int, tcp_port
 from ..common.contract import DiagKey, DiagTask
 from ..common.hosts import default_ollama_host, parse_host
 from ..common.local_dds import apply_local_dds
@@ -98,15 +99,15 @@ def main(args: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='demo', description=__doc__.splitlines()[0])
     parser.add_argument('--out', default='out/demo', help='folder for the report, PNG, photos '
                                                          'and logs')
-    parser.add_argument('--timeout', type=float, default=0.0,
+    parser.add_argument('--timeout', type=non_negative, default=0.0,
                         help='seconds each mission may run before robot_test stops the robot '
                              'and aborts (its --mission-timeout; default 30, 90 with the tiny '
                              'model)')
     parser.add_argument('--no-llm', action='store_true', help='rule planner only')
-    parser.add_argument('--robots', type=int, default=1,
+    parser.add_argument('--robots', type=positive_int, default=1,
                         help='N > 1: N simulated GO2s and agents in namespaces robot1..N '
                              'sharing one LLM server, one mission each at once')
-    parser.add_argument('--dashboard-port', type=int, default=None,
+    parser.add_argument('--dashboard-port', type=tcp_port, default=None,
                         help='port of the dashboard the demo starts (default 8080; 0: any '
                              'free port)')
     parser.add_argument('--no-dashboard', action='store_true', help='do not start the dashboard')

@@ -24,6 +24,7 @@ import sys
 import time
 from typing import Any, Callable
 
+from ..common.arg_types import positive
 from ..common.contract import PlannerChoice
 from ..common.hosts import HostError, parse_host
 from ..common.local_dds import apply_local_dds, local_dds_env
@@ -176,7 +177,7 @@ def main(args: list[str] | None = None) -> int:
                         help='auto: Ollama if check_backend passes (else the embedded tiny '
                              'model, else rules only), as the demo chooses')
     parser.add_argument('--host', default=None, help='Ollama server (OLLAMA_HOST forms)')
-    parser.add_argument('--timeout', type=float, default=60.0, help='seconds for the missions')
+    parser.add_argument('--timeout', type=positive, default=60.0, help='seconds for the missions')
     parser.add_argument('--out', default='out/fleet', help='folder for the logs')
     opts = parser.parse_args(args)
     if not 1 <= opts.robots <= MAX_ROBOTS or (opts.mission and len(opts.mission) != opts.robots):

@@ -15,6 +15,7 @@ import sys
 from ..backends import backend_choices, make_backend, spec
 from ..backends.base import LLMMetrics
 from ..backends.registry import backend_problems
+from ..common.arg_types import positive
 from ..common.contract import check_mission_text, MissionTextError
 from ..common.params import AgentConfig, load_params_file
 from ..mission.llm_planner import LLMPlanner, PlanningFailed
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--model', default=None, help='model name')
     parser.add_argument('--params-file', default=None,
                         help='mission_agent parameters YAML (limits, backend settings)')
-    parser.add_argument('--timeout', type=float, default=None,
+    parser.add_argument('--timeout', type=positive, default=None,
                         help="seconds allowed for each LLM call (default: the agent's "
                              'llm_timeout_s, from --params-file or 30)')
     parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',

@@ -28,6 +28,7 @@ from typing import Callable
 
 from rclpy.node import Node
 
+from ..common.arg_types import fraction, non_negative, positive
 from ..evaluation.robot_test_cases import Criteria, load_missions, PHASE3_MISSIONS, RunResult
 from ..evaluation.robot_test_report import write_report
 from ..evaluation.robot_test_runner import default_policies, RobotTestRunner
@@ -75,29 +76,29 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                                                 'report.json, trajectory.png')
     parser.add_argument('--json', action='store_true', help='also print report.json')
     g = parser.add_argument_group('criteria and abort limits')
-    g.add_argument('--max-first-reply-s', type=float, default=c.max_first_reply_s,
+    g.add_argument('--max-first-reply-s', type=positive, default=c.max_first_reply_s,
                    help='phase 1: the first LLM reply within this many seconds (default '
                         '%(default)g)')
-    g.add_argument('--max-response-s', type=float, default=c.max_response_s,
+    g.add_argument('--max-response-s', type=positive, default=c.max_response_s,
                    help="phase 4: every mission's response within this many seconds "
                         '(default %(default)g)')
-    g.add_argument('--min-tokens-per-s', type=float, default=c.min_tokens_per_s,
+    g.add_argument('--min-tokens-per-s', type=non_negative, default=c.min_tokens_per_s,
                    help='phase 4: median decode speed above this, tokens/s (default '
                         '%(default)g)')
-    g.add_argument('--max-memory-gb', type=float, default=c.max_memory_gb,
+    g.add_argument('--max-memory-gb', type=positive, default=c.max_memory_gb,
                    help="phase 4: the LLM's GPU memory below this, GB (default %(default)g)")
-    g.add_argument('--stable-ratio', type=float, default=c.stable_ratio,
+    g.add_argument('--stable-ratio', type=fraction, default=c.stable_ratio,
                    help='phase 4: the last tokens/s at least this times the first (default '
                         '%(default)g)')
-    g.add_argument('--tolerance', type=float, default=c.tolerance_ratio,
+    g.add_argument('--tolerance', type=fraction, default=c.tolerance_ratio,
                    help='motion tolerance as a fraction of the commanded distance/angle '
                         '(default %(default)g)')
-    g.add_argument('--mission-timeout', type=float, default=c.mission_timeout_s,
+    g.add_argument('--mission-timeout', type=positive, default=c.mission_timeout_s,
                    help='seconds each mission may run before the robot is stopped and the '
                         'run aborted (default %(default)g)')
-    g.add_argument('--collapse-ratio', type=float, default=c.collapse_ratio,
+    g.add_argument('--collapse-ratio', type=fraction, default=c.collapse_ratio,
                    help='abort when tokens/s falls below this fraction of the first')
-    g.add_argument('--startup-timeout', type=float, default=120.0,
+    g.add_argument('--startup-timeout', type=positive, default=120.0,
                    help='wait this long for the agent and its backend validation (s)')
     opts = parser.parse_args(argv)
     try:
