@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """plan: print the validated JSON plan for one mission text (no robot, no ROS).
 
-Exit status: 0 a plan was printed; 1 the envelope rejected it or no backend produced one;
-2 bad arguments (an empty or over-long mission text among them).
+Exit status: 0 a plan was printed; 1 the envelope rejected it, no backend produced one, or
+it looks with the camera and no vision model is set (mission_agent would refuse it); 2 bad
+arguments (an empty or over-long mission text among them).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..common.arg_types import positive
 from ..common.contract import check_mission_text, MissionTextError
 from ..common.params import AgentConfig, load_params_file
 from ..mission.llm_planner import LLMPlanner, PlanningFailed
+from ..mission.runner import NO_VISION_MESSAGE
+from ..planning.actions import Look
 from ..planning.envelope import check_plan, EnvelopeViolation, Limits
 from ..planning.rules.planner import plan_from_rules
 
@@ -39,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
                         help='auto: the rule planner, else the LLM (as mission_agent); rules: '
                              'the rule planner only; llm: the LLM for every mission')
+    parser.add_argument('--vision-model', default=None,
+                        help="the agent's vision_model (default: the params file, else none): "
+                             'without one, a plan that looks with the camera is refused, as '
+                             'mission_agent refuses it')
     return parser
 
 
@@ -59,6 +66,8 @@ def config_from_args(opts: argparse.Namespace) -> AgentConfig:
             overrides[backend_spec.model_param] = opts.model
     if opts.timeout:
         overrides['llm_timeout_s'] = opts.timeout
+    if opts.vision_model is not None:
+        overrides['vision_model'] = opts.vision_model.strip()
     return replace(config, **overrides)
 
 
@@ -117,6 +126,12 @@ def main(args: list[str] | None = None) -> int:
         check_plan(plan, Limits.from_config(config))
     except EnvelopeViolation as exc:
         print(f'plan: rejected by the safety envelope: {exc}', file=sys.stderr)
+        print(f'plan: (planned by the {planner}: {plan.to_json()})', file=sys.stderr)
+        return 1
+    if not config.vision_model and any(isinstance(a, Look) for a in plan.actions):
+        print(f'plan: mission_agent would refuse this plan: it looks with the camera, and '
+              f'{NO_VISION_MESSAGE} (here: --vision-model NAME or vision_model in '
+              f'--params-file)', file=sys.stderr)
         print(f'plan: (planned by the {planner}: {plan.to_json()})', file=sys.stderr)
         return 1
     print(plan.to_json())

@@ -18,6 +18,15 @@ def run(capsys, *args):
     return code, out.out, out.err
 
 
+def test_a_camera_question_is_refused_without_a_vision_model_as_the_agent_refuses_it(capsys):
+    code, out, err = run(capsys, 'What do you see?', '--backend', 'none')
+    assert code == 1 and out == ''
+    assert 'mission_agent would refuse this plan' in err and 'vision_model' in err
+    code, out, _ = run(capsys, 'What do you see?', '--backend', 'none',
+                       '--vision-model', 'gemma3:4b')
+    assert code == 0 and json.loads(out) == {'actions': [{'type': 'look'}]}
+
+
 def test_rule_planned_mission_needs_no_backend(capsys):
     code, out, err = run(capsys, 'Move forward 1 meter', '--host', 'http://127.0.0.1:9')
     assert code == 0 and json.loads(out) == {'actions': [{'type': 'move', 'distance_m': 1.0}]}
