@@ -118,6 +118,13 @@ class OpenAICompatClient:
                                            f'{hint}'), response.status_code)
         return [str(m.get('id')) for m in response.json().get('data') or []]
 
+    @property
+    def output_constraint(self) -> str:
+        """How a plan's shape is asked for, in words for messages."""
+        if self.style == 'json_schema':
+            return 'the JSON schema (response_format json_schema)'
+        return 'response_format json_object (the schema is enforced where the server honours it)'
+
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self.style == 'json_schema':
             return {'type': 'json_schema',

@@ -104,13 +104,14 @@ def _structured_output(client: Any) -> tuple[str, str, Any]:
         result = first = ask(MAX_PLAN_TOKENS)
     if first.cut_off:  # once more with a larger budget, as the planner does
         result = ask(RETRY_PLAN_TOKENS)
+    how = getattr(client, 'output_constraint', 'the JSON schema')
     try:
         plan = parse_plan(result.text)
     except PlanError as exc:
         if result.cut_off:
             return FAIL, (f'{result.cut_off_message()} (second try, after the first was cut at '
                           f'{first.token_limit} tokens)'), result
-        return FAIL, (f'the model did not produce a valid plan under the JSON schema: {exc}; '
+        return FAIL, (f'the model did not produce a valid plan under {how}: {exc}; '
                       f'reply was {result.text[:120]!r}'), result
     text = plan.to_json()
     text = text if len(text) <= 120 else text[:117] + '...'
@@ -118,7 +119,7 @@ def _structured_output(client: Any) -> tuple[str, str, Any]:
         return WARN, (f'first reply: {first.cut_off_message()}; the retry with '
                       f'{result.limit_param} {result.token_limit} parsed: {text}. Every such '
                       f'plan costs two calls'), result
-    return OK, f'schema-constrained plan parsed: {text}', result
+    return OK, f'plan parsed under {how.split(" (")[0]}: {text}', result
 
 
 def _thinking_text(m: Any) -> str:

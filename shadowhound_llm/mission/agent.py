@@ -13,7 +13,7 @@ so every decision is taken on one thread and ``stop`` never waits behind HTTP.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, fields
 import json
 import math
@@ -76,6 +76,7 @@ BACKEND_PARAMS = backend_params()
 VISION_PARAMS = frozenset({'vision_model', 'vision_backend', 'vision_host', 'vision_max_side_px',
                            'vision_timeout_s', 'ollama_host', 'openai_base_url', 'keep_alive',
                            'num_ctx'})
+CLOSE_WAIT_S = 1.0  # close(): how long calls just cancelled get to let go of their sockets
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
 # Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
 # is TRANSIENT_LOCAL, kept by every late joiner) whatever was sent; 1 MB is echoed as 16 kB.
@@ -149,6 +150,7 @@ class AgentCore:
         self._clock = 0.0  # the latest time an input brought (commands are timed by it)
         self.go2_mode: int | None = None  # go2_states mode, when the bridge reports it
         self._jobs: dict[str, PlanningJob] = {}
+        self._plans: set[Future] = set()  # planning calls in flight (close waits for them)
         self._submitted: dict[str, int] = {}  # mission id -> order of arrival (preemption)
         self._arrivals = 0
         self._waiting: _Waiting | None = None
@@ -167,6 +169,8 @@ class AgentCore:
         # The look action's vision model: its calls run on their own threads, never on the
         # planners' (a slow image must not hold up a plan) and never on the node's.
         self._vision_workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix='vision')
+        # Each look in flight: its cancel event -> its future (close cuts them, then waits).
+        self._vision_calls: dict[threading.Event, Future] = {}
         self.vision: VisionClient | None = None
         self.vision_state = BackendState.NONE
         self.vision_error = ''
@@ -205,7 +209,10 @@ class AgentCore:
             self._post_metrics(answer.metrics, mission)
             return answer
 
-        return self._vision_workers.submit(call)
+        future = self._vision_workers.submit(call)
+        self._vision_calls[cancel] = future
+        future.add_done_callback(lambda _: self._vision_calls.pop(cancel, None))
+        return future
 
     def _validate_vision_model(self) -> None:
         self._vision_validation += 1
@@ -454,7 +461,9 @@ class AgentCore:
         self._jobs[mission_id] = job
         self._status(out, mission_id, MissionState.PLANNING, text,
                      message=f'planning with {self.llm_name}', dry_run=request.dry_run or None)
-        self._workers.submit(self._plan_job, job)
+        future = self._workers.submit(self._plan_job, job)
+        self._plans.add(future)
+        future.add_done_callback(self._plans.discard)
 
     def _llm_unavailable(self) -> tuple[Reason, str] | None:
         if self.llm is None:
@@ -883,6 +892,11 @@ class AgentCore:
         """Stop the worker threads and release the backends."""
         for job in self._jobs.values():
             job.cancelled.set()
+        calls = dict(self._vision_calls)
+        for cancel in calls:  # a look in flight: its connection is cut
+            cancel.set()
+        # ... before the clients close: a socket closed under a blocked read is not cut.
+        wait([*calls.values(), *self._plans], timeout=CLOSE_WAIT_S)
         self._workers.shutdown(wait=False, cancel_futures=True)
         self._vision_workers.shutdown(wait=False, cancel_futures=True)
         for backend in self.backends:

@@ -28,6 +28,7 @@ import re
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from typing import Any
 
@@ -119,8 +120,6 @@ def main(args: list[str] | None = None) -> int:
                         help='Ollama server of the vision model (default: $OLLAMA_HOST or '
                              'localhost:11434)')
     opts = parser.parse_args(args)
-    if opts.robots < 1:
-        parser.error('--robots must be at least 1')
     if opts.robots > 1 and opts.dashboard_port is not None:
         parser.error('--dashboard-port: the demo with --robots N starts no dashboard')
     port = 8080 if opts.dashboard_port is None else opts.dashboard_port
@@ -303,8 +302,13 @@ def ask_camera(client: Any, timeout: float = 120.0) -> str:
 def _vision_params(opts: argparse.Namespace) -> dict[str, Any]:
     """The agent's vision parameters: --vision-model, else a vision model Ollama has."""
     host = parse_host(opts.vision_host) if opts.vision_host else default_ollama_host()
-    model = opts.vision_model if opts.vision_model is not None else find_vision_model(host)
+    if opts.vision_model is not None:
+        model, why = opts.vision_model.strip(), 'no camera question (--vision-model "")'
+    else:
+        model, why = find_vision_model(host)
+        why = f'no camera question: {why}; --vision-model NAME names one'
     if not model:
+        print(f'demo: {why}', flush=True)
         return {}
     client = VisionClient('ollama', host, model, timeout_s=120.0)
     try:  # checked first: the agent would exit on a vision model it cannot use
@@ -382,7 +386,9 @@ def _last_error(log: Path) -> str:
     if not lines:
         return f'see {log}'
     bad = [line for line in lines if 'FATAL' in line or 'ERROR' in line or 'not usable' in line]
-    return (bad[-1] if bad else lines[-1])[-200:]
+    line = re.sub(r'^\[(FATAL|ERROR|WARN|INFO)\] \[[\d.]+\] \[[^\]]*\]: ', '',
+                  bad[-1] if bad else lines[-1])
+    return textwrap.shorten(line, 300, placeholder=' …')
 
 
 if __name__ == '__main__':

@@ -31,20 +31,22 @@ class Level:
     server: llama_server.LlamaServer | None = None  # the embedded model's, when it runs
 
 
-def find_vision_model(host: str) -> str:
-    """A pulled model whose /api/show capabilities include vision ('' when none, or no server)."""
+def find_vision_model(host: str) -> tuple[str, str]:
+    """A pulled model whose /api/show capabilities include vision, or '' and why there is none."""
     client = OllamaClient(host, timeout_s=10.0)
     try:
-        for entry in client.tags():
+        tags = client.tags()
+        for entry in tags:
             name = str(entry.get('name') or entry.get('model') or '')
             caps = client.show(name).get('capabilities') or [] if name else []
             if 'vision' in caps:
-                return name
+                return name, ''
     except BackendError:
-        return ''
+        return '', f'no Ollama server at {host} to ask for a vision model'
     finally:
         client.close()
-    return ''
+    return '', (f'none of the {len(tags)} model(s) pulled on the Ollama server at {host} is '
+                f'vision-capable (e.g. ollama pull gemma3:4b)')
 
 
 def choose_backend(stack: ExitStack, out: Path) -> Level:

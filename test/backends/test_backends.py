@@ -335,6 +335,19 @@ def test_response_format_falls_back_to_json_object_when_refused(ollama):
     assert ollama.bodies('/v1/chat/completions')[-1]['response_format']['schema']
 
 
+@pytest.mark.parametrize('style, words', [
+    ('json_schema', 'under the JSON schema (response_format json_schema)'),
+    ('json_object', 'under response_format json_object (the schema is enforced where'),
+])
+def test_a_bad_plan_is_reported_under_the_constraint_actually_asked_for(ollama, style, words):
+    ollama.script.reply = '{"actions":[{"type":"fly","height_m":3}]}'
+    report = validate_openai(OpenAICompatClient(f'{ollama.url}/v1', 'phi4:14b',
+                                                response_format_style=style))
+    message = next(c for c in report.checks if c.level.label == 'FAIL').message
+    assert not report.ok and words in message
+    assert ollama.bodies('/v1/chat/completions')[-1]['response_format']['type'] == style
+
+
 def test_gib_constant_matches_reports(ollama):
     ollama.script.models['phi4:14b'].size = 10 * GIB
     ollama.script.models['phi4:14b'].vram_fraction = 0.5

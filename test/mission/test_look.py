@@ -220,6 +220,22 @@ def test_stop_is_not_held_up_by_a_vision_call(ollama):
         assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
 
 
+def test_closing_the_agent_cuts_a_vision_call_in_flight(ollama):
+    ollama.script.stall_s = 5.0
+    with CameraLoop(config(ollama)) as loop:
+        loop.send('What do you see?')
+        deadline = time.monotonic() + 5.0
+        while not ollama.bodies('/api/chat') and time.monotonic() < deadline:
+            loop.step()
+            time.sleep(0.005)
+        assert ollama.bodies('/api/chat'), 'the look never asked'
+        loop.core.close()  # the node shutting down
+        deadline = time.monotonic() + 2.0
+        while not ollama.ended and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
+
+
 # ---- plans ------------------------------------------------------------------------------
 @pytest.mark.parametrize('text, question', [
     ('What do you see?', None),

@@ -32,6 +32,8 @@ def run_demo(tmp_path, *args):
 def test_demo_runs_the_four_phases_with_the_rule_planner_and_says_so(tmp_path):
     out, report, phases = run_demo(tmp_path, '--no-llm')
     assert 'demo: LLM backend: none (--no-llm)' in out
+    assert ('demo: no camera question: no Ollama server at http://127.0.0.1:9 to ask for a '
+            'vision model; --vision-model NAME names one') in out
     assert out.count('LLM backend: none') == 1 and out.count('agent backend:') == 1
     assert 'demo: dashboard at http://127.0.0.1:' in out  # the demo prints the dashboard's URL
     # the stack runs through `up`, as an operator would start it by hand
@@ -70,3 +72,16 @@ def test_demo_with_the_embedded_tiny_model_reports_what_it_did_without_judging_i
     assert 'shown, not judged' in report
     # How many of the weak model's plans the envelope accepts varies; the phase is shown.
     assert '| 2 text only (dry run, no motion) | llm | informational | ' in report
+
+
+def test_the_agents_refusal_is_quoted_from_its_start(tmp_path):
+    from shadowhound_llm.tools.demo import _last_error
+    reason = ('LLM backend not usable (json_valid: the model did not produce a valid plan under '
+              'response_format json_object: 1 validation error for Plan ' + 'x' * 400 + ')')
+    log = tmp_path / 'up.log'
+    log.write_text('[sim_robot    ] [INFO] [1.5] [sim_robot]: ready\n'
+                   '[mission_agent] [INFO] [1.6] [mission_agent]: validating\n'
+                   f'[mission_agent] [FATAL] [1764882000.25] [mission_agent]: {reason}\n')
+    quoted = _last_error(log)
+    assert quoted.startswith('LLM backend not usable (json_valid: the model did not produce')
+    assert quoted.endswith(' …') and len(quoted) <= 300
