@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Test configuration: DDS stays on shared memory, ROS domains of this process's own.
 
-``make test`` runs the suite in parallel worker processes (pytest-xdist); each worker has a
-block of ROS domains no other worker of the run uses: the first is its ``ROS_DOMAIN_ID``
+``make test`` runs the suite in parallel worker processes (pytest-xdist); each worker holds a
+block of ROS domains no other test process on the machine uses: the first is its ``ROS_DOMAIN_ID``
 (its in-process nodes and every process it starts with ``os.environ``), the others are for
 tests that need a second domain (``spare_ros_domains``).
 
@@ -21,8 +21,11 @@ module), each scripted by the module's ``OLLAMA_SCRIPT`` (fields of ``Script``; 
 still change ``ollama.script`` as it runs).
 """
 
+import contextlib
 import copy
+import fcntl
 import os
+from pathlib import Path
 import random
 import tempfile
 
@@ -32,30 +35,51 @@ from shadowhound_llm.common.local_dds import apply_local_dds
 from shadowhound_llm.testing.ollama_double import OllamaDouble, Script
 
 # The tests' domains: 101..200, above the demo's own (1..100, tools/demo.own_domain), below
-# Fast DDS's limit; DOMAINS_PER_WORKER for each worker process of a run.
+# Fast DDS's limit; DOMAINS_PER_WORKER for each worker process.
 TEST_DOMAINS = range(101, 201)
 DOMAINS_PER_WORKER = 3
+# One lock file per domain, held (flock) for as long as the worker runs: workers of one run,
+# and of another run on the same machine (a second checkout, another user), never share one.
+DOMAIN_LOCKS = Path(tempfile.gettempdir()) / 'shadowhound-test-ros-domains'
+_held_locks: list = []
 
 
-def worker_domains(environ=os.environ) -> list[int]:
-    """This worker's block of ROS domains: distinct between the workers of one run.
+def _lock(path: Path):
+    """The open, exclusively locked file at ``path``; None when someone else holds it."""
+    try:
+        handle = open(path, 'a')
+    except OSError:  # another user's lock file: theirs
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
 
-    The workers of one run share PYTEST_XDIST_TESTRUNUID, so they draw the same random base
-    and each takes the block at its own index; another run (another checkout, another user
-    on the machine) draws another base.
-    """
-    worker = environ.get('PYTEST_XDIST_WORKER', 'gw0')
-    index = int(worker[2:]) if worker[2:].isdigit() else 0
-    count = max(1, int(environ.get('PYTEST_XDIST_WORKER_COUNT', '1')))
-    span = count * DOMAINS_PER_WORKER
-    if span > len(TEST_DOMAINS):
-        raise pytest.UsageError(f'{count} workers need {span} ROS domains; at most '
-                                f'{len(TEST_DOMAINS) // DOMAINS_PER_WORKER} workers')
-    run = environ.get('PYTEST_XDIST_TESTRUNUID')
-    rng = random.Random(run) if run else random.Random()
-    first = rng.randrange(TEST_DOMAINS.start, TEST_DOMAINS.stop - span + 1) \
-        + index * DOMAINS_PER_WORKER
-    return list(range(first, first + DOMAINS_PER_WORKER))
+
+def worker_domains(count: int = DOMAINS_PER_WORKER) -> list[int]:
+    """A block of ``count`` ROS domains no other test process on this machine holds."""
+    DOMAIN_LOCKS.mkdir(exist_ok=True)
+    with contextlib.suppress(OSError):  # shared by every user of the machine
+        DOMAIN_LOCKS.chmod(0o1777)
+    starts = list(range(TEST_DOMAINS.start, TEST_DOMAINS.stop - count + 1, count))
+    random.shuffle(starts)
+    for first in starts:
+        block = []
+        for domain in range(first, first + count):
+            handle = _lock(DOMAIN_LOCKS / f'{domain}.lock')
+            if handle is None:
+                break
+            block.append(handle)
+        if len(block) == count:
+            _held_locks.extend(block)
+            return list(range(first, first + count))
+        for handle in block:
+            handle.close()
+    raise pytest.UsageError(f'every block of ROS domains in {TEST_DOMAINS.start}..'
+                            f'{TEST_DOMAINS.stop - 1} is held by other test processes '
+                            f'(see {DOMAIN_LOCKS}): fewer workers (TEST_WORKERS=N)')
 
 
 # Before anything imports rclpy: FASTDDS_BUILTIN_TRANSPORTS=SHM (Fast DDS's shared-memory
@@ -90,7 +114,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope='session')
 def spare_ros_domains() -> list[int]:
-    """ROS domains no other worker of this run uses, besides this worker's ROS_DOMAIN_ID."""
+    """ROS domains no other test process uses, besides this worker's ROS_DOMAIN_ID."""
     return WORKER_DOMAINS[1:]
 
 

@@ -222,7 +222,7 @@ class AgentCore:
     def _vision_check(self, generation: int, client: VisionClient) -> None:
         try:
             report = validate_vision(
-                client, lambda check: self._post(BackendChecked(-generation, check)))
+                client, lambda check: self._post(BackendChecked(generation, check, vision=True)))
         except Exception as exc:  # a bug, not a server state: say so
             self._post(VisionValidated(generation, None, f'{type(exc).__name__}: {exc}'))
             return
@@ -398,13 +398,12 @@ class AgentCore:
             if event.generation == self._vision_validation:
                 self._on_vision_validated(out, event)
         elif isinstance(event, BackendChecked):
-            # the vision model's checks carry its validation's generation negated
-            vision = event.generation == -self._vision_validation
-            if vision or event.generation == self._validation:
+            latest = self._vision_validation if event.vision else self._validation
+            if event.generation == latest:
                 check = event.check
                 out.log({Severity.OK: 'info', Severity.WARN: 'warning'}.get(check.level,
                                                                             'error'),
-                        f'{"vision" if vision else "backend"} check {check.name}: '
+                        f'{"vision" if event.vision else "backend"} check {check.name}: '
                         f'{check.level.label} — {check.message}')
         elif isinstance(event, BackendsValidated):
             if event.generation == self._validation:

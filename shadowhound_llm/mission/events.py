@@ -69,10 +69,14 @@ class MetricsReady:
 
 @dataclass(frozen=True)
 class BackendChecked:
-    """One backend validation check finished (logged as it happens)."""
+    """One backend validation check finished (logged as it happens).
+
+    ``vision``: a check of the vision model (its own generations), not of the planners.
+    """
 
     generation: int
     check: CheckResult
+    vision: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,3 +51,27 @@ def test_node_processes_open_no_udp_socket_and_still_talk(make_harness):
     finally:
         sim.terminate()
         sim.wait(timeout=10)
+
+
+def test_a_second_test_process_gets_ros_domains_no_one_else_holds(tmp_path):
+    """Two suites at once on one machine (or two workers) never share a ROS domain."""
+    import conftest
+    mine = conftest.WORKER_DOMAINS
+    assert int(os.environ['ROS_DOMAIN_ID']) == mine[0]
+    script = ('import sys; sys.path.insert(0, "test"); import conftest; '
+              'print(" ".join(map(str, conftest.WORKER_DOMAINS)), flush=True); sys.stdin.read()')
+    others = [subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE,
+                               stdin=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).resolve().parents[2]) for _ in range(3)]
+    try:
+        # each holds its block until it exits: read them while all three still run
+        blocks = []
+        for proc in others:
+            blocks.append({int(d) for d in proc.stdout.readline().split()})
+        assert all(len(b) == conftest.DOMAINS_PER_WORKER for b in blocks), blocks
+        claimed = [set(mine), *blocks]
+        assert len(set().union(*claimed)) == sum(len(b) for b in claimed), claimed
+    finally:
+        for proc in others:
+            proc.stdin.close()
+            proc.wait(30)

@@ -303,5 +303,10 @@ def test_a_vision_model_set_at_run_time_is_validated_without_ending_the_agent(ol
         assert wait_vision(loop) == 'failed' and loop.exit_code is None
         loop._collect(loop.core.reconfigure(replace(loop.config, vision_model='gemma3:4b')))
         assert wait_vision(loop) == 'ready'
+        # each check is logged as the vision model's, once; the planners' none was run
+        checks = [line for line in loop.logs if ' check ' in line]
+        assert 'error: vision check vision_capable: FAIL' in ' '.join(checks)
+        assert sum('vision check vision_answer: OK' in line for line in checks) == 1
+        assert not any('backend check' in line for line in checks)
         final = finish(loop, loop.send('What do you see?'))
         assert final.state == 'succeeded' and final.answer
