@@ -165,6 +165,9 @@ class MissionAgent(Node):
 
     def _on_tick(self) -> None:
         self._take_pending_odom()
+        # The planner threads wake the node with a guard condition; should one wake-up be
+        # lost, their events are still taken here, within a control period.
+        self._call(self.core.drain)
         self._call(self.core.tick)
 
     def _on_wake(self) -> None:

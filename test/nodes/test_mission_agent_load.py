@@ -89,6 +89,14 @@ def test_a_short_soak_keeps_threads_and_descriptors_bounded(guarded, ollama):
     assert peak_fds <= fds0 + 16, (fds0, peak_fds)
 
 
+def test_a_lost_wake_up_from_the_planner_threads_does_not_strand_a_mission(guarded, ollama):
+    h = guarded({'backend': 'ollama', 'ollama_host': ollama.url, 'validate_on_startup': False})
+    h.agent.core._notify = lambda: None  # every guard-condition wake-up lost
+    result = h.probe.client.run(LLM, 20.0, planner='llm')
+    assert result.succeeded, result.final
+    assert h.stopped(2.0)
+
+
 def test_a_held_up_agent_does_not_count_its_own_lateness_as_odometry_lost(make_harness):
     """A held-up agent judges the odometry that arrived meanwhile.
 
