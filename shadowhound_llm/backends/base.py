@@ -97,6 +97,10 @@ class Deadline:
         sock = sock.get_extra_info('socket') if sock is not None else None
 
         done = threading.Event()
+        # Held while the watchdog cuts, and by the reader when it finishes: once the reader has
+        # finished, the connection may go back to the pool and carry another request, which a
+        # late cut must never hit.
+        cutting = threading.Lock()
 
         def watchdog() -> None:
             while not done.wait(WATCHDOG_PERIOD_S):
@@ -104,11 +108,12 @@ class Deadline:
                     self.expired = True
                 elif not self.cancelled:
                     continue
-                if sock is not None:
-                    try:
-                        sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:  # already closed: nothing left to cut
-                        pass
+                with cutting:
+                    if sock is not None and not done.is_set():
+                        try:
+                            sock.shutdown(socket.SHUT_RDWR)
+                        except OSError:  # already closed: nothing left to cut
+                            pass
                 return
 
         thread = threading.Thread(target=watchdog, daemon=True)
@@ -116,7 +121,8 @@ class Deadline:
         try:
             yield
         finally:
-            done.set()
+            with cutting:
+                done.set()
 
     @property
     def cancelled(self) -> bool:
