@@ -13,10 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 import io
 import json
+import threading
 import time
+from urllib.parse import urlparse
 
 from core_loop import CoreLoop
 from PIL import Image
+import psutil
 import pytest
 
 from shadowhound_llm.common.geometry import Pose2D
@@ -234,6 +237,29 @@ def test_closing_the_agent_cuts_a_vision_call_in_flight(ollama):
         while not ollama.ended and time.monotonic() < deadline:
             time.sleep(0.01)
         assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
+
+
+def test_closing_the_agent_releases_the_vision_connection_and_threads(ollama):
+    port = urlparse(ollama.url).port
+    me = psutil.Process()
+
+    def held():  # this process's open connections to the double, and the vision threads
+        connections = [c for c in me.net_connections('tcp') if c.raddr and c.raddr.port == port
+                       and c.status == 'ESTABLISHED']
+        threads = [t for t in threading.enumerate() if t.name.startswith('vision')]
+        return connections, threads
+
+    # A validation that fails at the capability check leaves the connection of its last
+    # request open (a streamed reply, as a look's, closes its own).
+    with CameraLoop(config(ollama, vision_model='phi4:14b', validate_on_startup=True)) as loop:
+        assert wait_vision(loop) == 'failed'
+        connections, threads = held()
+        assert connections and threads  # the keep-alive connection, the worker
+        loop.core.close()
+        deadline = time.monotonic() + 2.0  # well inside the double's 5 s keep-alive timeout
+        while any(held()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert held() == ([], []), 'the vision client or its threads outlived the agent'
 
 
 # ---- plans ------------------------------------------------------------------------------
