@@ -581,15 +581,21 @@ def test_a_new_max_actions_reaches_the_schema_the_llm_is_given(make_core):
 
 
 def test_closing_the_agent_ends_its_planning_and_releases_the_backends(make_core):
+    before = set(threading.enumerate())
     backend = ScriptedBackend(gate=threading.Event())  # planning until cancelled
     c = make_core([backend])
     c.odom()
     c.submit(request('walk half a meter and then face left', id='p'))
     assert c.core.busy and backend.calls == 1
+    workers = [t for t in set(threading.enumerate()) - before if t.name.startswith('llm')]
+    assert workers
     try:
         c.core.close()
         assert backend.returned.wait(2.0), 'the LLM call went on after close'
         assert backend.closed
+        for worker in workers:  # the planner threads end with the agent
+            worker.join(2.0)
+            assert not worker.is_alive(), f'{worker.name} outlived the agent'
     finally:
         backend.gate.set()  # whatever happened, the worker thread ends
 
