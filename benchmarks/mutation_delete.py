@@ -65,7 +65,7 @@ AREAS: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[str]]] = {
         'AgentCore.shutdown', 'AgentCore.close', 'AgentCore.snapshot'))],
         ['test/mission/test_agent_core.py', 'test/mission/test_agent_regressions.py',
          'test/mission/test_agent_cancel_planning.py', 'test/mission/test_stop_go2.py',
-         'test/mission/test_look.py']),
+         'test/mission/test_look.py', 'test/mission/test_late_odometry.py']),
 }
 
 

@@ -353,6 +353,8 @@ def test_cancel_while_idle_still_commands_a_stop(make_core):
     c = make_core()
     out = c.core.cancel(0.0)
     assert out.cmds == [out.cmds[0]] and out.cmds[0].is_zero()
+    assert [(line.level, line.text) for line in out.logs][0] == (
+        'info', 'mission_cancel received: stopping')  # the operator sees it was heard
 
 
 def test_shutdown_ends_the_mission_with_a_zero_twist(make_core):
@@ -390,6 +392,22 @@ def test_events_for_an_ended_mission_are_ignored(make_core):
     c.take(c.core.handle(ActionPlanned('old', Move(distance_m=3.0), 'ollama'), c.now))
     c.take(c.core.handle(PlanComplete('old', parse_plan(TWO_STEP), 'ollama'), c.now))
     assert not c.core.runner.busy and not any(cmd.linear for cmd in c.cmds)
+
+
+def test_a_streamed_mission_that_fails_hangs_up_on_the_llm(make_core):
+    backend = ScriptedBackend(gate=threading.Event())  # still streaming until hung up on
+    c = make_core([backend])
+    c.odom()
+    c.submit(request('walk half a meter and then face left', id='f'))
+    c.take(c.core.handle(ActionPlanned('f', Move(distance_m=0.5), 'ollama'), c.now))
+    assert c.core.runner.mission.mission_id == 'f'
+    try:
+        for _ in range(40):  # no odometry any more: the step fails (odom_timeout_s)
+            c.tick()
+        assert c.final('f').state == 'failed' and c.final('f').reason == 'odom_lost'
+        assert backend.returned.wait(2.0), 'the LLM call went on after its mission failed'
+    finally:
+        backend.gate.set()
 
 
 def test_plan_failure_mid_execution_fails_and_stops(make_core):
@@ -611,6 +629,20 @@ def test_backend_change_revalidates_and_a_failure_does_not_end_the_node(make_cor
     c.odom()
     c.submit(request('walk half a meter and then face left', id='z'))
     assert 'not usable' in c.final('z').message
+
+
+def test_a_model_set_live_is_the_one_validated_and_asked(make_core):
+    c = make_core([ScriptedBackend()], validate_on_startup=True, backend='ollama')
+    c.core.handle(BackendsValidated(c.core._validation, [_report(True)]), 0.0)
+    assert c.core.backend_state == BackendState.READY
+    out = c.take(c.core.reconfigure(c.core.config.replaced(model='qwen2.5:7b',
+                                                           ollama_host='http://127.0.0.1:9')))
+    assert ('backend settings changed (model, ollama_host): re-validating '
+            'ollama:qwen2.5:7b') in [line.text for line in out.logs]
+    # the new backend is validated for real (nothing listens there) and named in the result
+    c.drain_until(lambda: c.core.backend_state != BackendState.VALIDATING)
+    assert c.core.backend_state == BackendState.FAILED
+    assert '127.0.0.1:9' in c.core.backend_error and 'qwen2.5:7b' in c.core.llm_name
 
 
 def test_backend_diagnostics_say_whether_the_backend_was_validated(make_core):

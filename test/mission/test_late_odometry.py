@@ -120,3 +120,14 @@ def test_a_much_longer_delay_found_while_walking_fails_safely_naming_it():
     assert final.state == 'succeeded', final.message
     assert abs(loop.sim.pose.x - start.x - 1.0) <= 0.05
     assert loop.core.estimator.measured_latency_s == pytest.approx(2.5, abs=0.1)
+
+
+def test_an_odometry_delay_set_live_is_the_one_assumed_from_the_first_step():
+    """As the odom_delay message advises: set odom_latency_s on the running agent."""
+    loop = SimLoop(sim=SimConfig(odom_latency_s=2.5, odom_rate_hz=5.0), stop_mode='go2')
+    loop._collect(loop.core.reconfigure(loop.core.config.replaced(odom_latency_s=2.5)))
+    loop.settle(3.0)
+    final = loop.run('move forward 1 meter')
+    loop.settle(4.0)
+    assert final.state == 'succeeded', final.message  # not refused as a surprise delay
+    assert abs(loop.sim.pose.x - 1.0) <= 0.05

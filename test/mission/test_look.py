@@ -328,6 +328,7 @@ def test_a_vision_model_set_at_run_time_is_validated_without_ending_the_agent(ol
         loop._collect(loop.core.reconfigure(replace(loop.config, vision_model='phi4:14b')))
         assert wait_vision(loop) == 'failed' and loop.exit_code is None
         loop._collect(loop.core.reconfigure(replace(loop.config, vision_model='gemma3:4b')))
+        assert 'info: vision settings changed: re-validating ollama:gemma3:4b' in loop.logs
         assert wait_vision(loop) == 'ready'
         # each check is logged as the vision model's, once; the planners' none was run
         checks = [line for line in loop.logs if ' check ' in line]

@@ -107,3 +107,28 @@ def test_a_photo_dir_holding_exactly_the_limit_is_full(tmp_path):
     final, out = _run_photo(config)
     assert final.state == 'failed' and 'max_photo_dir_mb' in final.message
     assert sorted(p.name for p in tmp_path.iterdir()) == ['old.png'], 'nothing new written'
+
+
+class _OddCamera(_Camera):
+    def __init__(self):
+        self.frame = ImageFrame(4, 2, 'yuv422_yuy2', 8, bytes(16), 100.0)
+
+
+def test_a_frame_that_cannot_be_saved_fails_the_photo_naming_the_cause(tmp_path):
+    ex = MissionRunner(replace(AgentConfig(), photo_dir=str(tmp_path)), camera=_OddCamera())
+    ex.start('m1', 'take a photo', parse_plan({'actions': [PHOTO]}).actions, 100.0)
+    out = ex.tick(100.0, OdomSample(Pose2D(), 0.0))
+    final = out.events[-1]
+    assert final.state == 'failed' and final.reason == 'photo_not_saved'
+    assert f'could not save the photo to {tmp_path}' in final.message
+    assert "unsupported image encoding 'yuv422_yuy2'" in final.message
+    assert not list(tmp_path.glob('photo_*.png'))
+
+
+def test_a_photo_dir_that_is_a_file_fails_the_photo_naming_it(tmp_path):
+    taken = tmp_path / 'photos'
+    taken.write_text('not a folder')
+    final, out = _run_photo(replace(AgentConfig(), photo_dir=str(taken)))
+    assert final.state == 'failed' and final.reason == 'photo_not_saved'
+    assert final.message.startswith(f'step 1 (photo) failed: cannot read {taken}')
+    assert out.cmd is not None and out.cmd.is_zero()

@@ -530,3 +530,26 @@ def test_every_mission_end_commands_a_stop_even_when_nothing_moved(action):
         out = loop.tick()
     assert loop.events[-1].state == 'succeeded'
     assert out.cmd is not None and out.cmd.is_zero(), 'the end of a mission is a stop'
+
+
+# ---- live parameters reach the running mission -------------------------------------------
+def test_a_new_odometry_timeout_applies_to_the_running_step():
+    loop = Loop()
+    loop.start({'type': 'move', 'distance_m': 2.0})
+    for _ in range(20):
+        loop.tick()
+    loop.ex.reconfigure(replace(AgentConfig(), odom_timeout_s=1.0))
+    loop.odom_age = 0.8  # late, but within the new timeout
+    for _ in range(10):
+        loop.tick()
+    assert not any(e.terminal for e in loop.events), loop.events[-1].message
+    assert not loop.cmds[-1].is_zero()
+
+
+def test_the_statuses_of_the_tick_a_step_fails_in_are_kept():
+    e = _Exec()
+    e.start({'type': 'say', 'text': 'a'}, {'type': 'move', 'distance_m': 1.0})
+    e.age = 1.0
+    events = e.tick().events
+    assert [(ev.state, ev.step) for ev in events] == [
+        ('executing', 0), ('executing', 1), ('failed', 1)]

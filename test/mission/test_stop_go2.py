@@ -164,3 +164,23 @@ def test_a_mission_sent_right_after_a_stop_is_not_stopped_by_its_repeats():
     sent = [cmd for _, cmd in loop.cmds[mark:]]
     moving = next(i for i, cmd in enumerate(sent) if cmd not in (ZERO, GO2_STOP_TWIST))
     assert all(cmd not in (ZERO, GO2_STOP_TWIST) for cmd in sent[moving:]), sent
+
+
+@pytest.mark.parametrize('mode, stop_move', [('go2', True), ('zero', False)])
+def test_a_go2_stop_also_asks_for_the_sport_apis_stop_move(mode, stop_move):
+    loop = SimLoop(sim=GO2, stop_mode=mode)
+    walk(loop)
+    out = loop.core.submit(json.dumps({'text': 'stop'}), loop.t)
+    loop._collect(out)
+    assert out.stop_move is stop_move  # the node sends StopMove where go2_interfaces is
+
+
+def test_a_stop_mode_set_live_applies_to_the_next_stop():
+    loop = SimLoop(sim=GO2, stop_mode='zero')
+    loop._collect(loop.core.reconfigure(loop.core.config.replaced(stop_mode='go2')))
+    walk(loop)
+    out = loop.core.submit(json.dumps({'text': 'stop'}), loop.t)
+    loop._collect(out)
+    assert out.stop_move and [c for _, c in loop.cmds[-2:]] == [GO2_STOP_TWIST, ZERO]
+    rest_s, travel = rest_after(loop)
+    assert rest_s <= 0.3 and travel <= 0.10
