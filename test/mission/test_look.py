@@ -200,15 +200,28 @@ def test_a_vision_model_that_does_not_answer_in_time(ollama):
         assert 'vision_timeout_s' in final.message and stopped(loop)
 
 
+def step_until_asked(loop, ollama):
+    """Step until the look's vision request has reached the (stalling) double."""
+    deadline = time.monotonic() + 5.0
+    while not ollama.bodies('/api/chat') and time.monotonic() < deadline:
+        loop.step()
+        time.sleep(0.005)
+    assert ollama.bodies('/api/chat'), 'the look never asked'
+
+
+def assert_call_cut(ollama):
+    """The double saw its one vision reply cut short within 2 s, not run on to its answer."""
+    deadline = time.monotonic() + 2.0
+    while not ollama.ended and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
+
+
 def test_stop_is_not_held_up_by_a_vision_call(ollama):
     ollama.script.stall_s = 5.0
     with CameraLoop(config(ollama)) as loop:
         mission = loop.send('What do you see?')
-        deadline = time.monotonic() + 5.0
-        while not ollama.bodies('/api/chat') and time.monotonic() < deadline:
-            loop.step()
-            time.sleep(0.005)
-        assert ollama.bodies('/api/chat'), 'the look never asked'
+        step_until_asked(loop, ollama)
         began = time.monotonic()
         loop._collect(loop.core.submit(json.dumps({'text': 'stop'}), loop.t))
         assert time.monotonic() - began < 0.1  # stop answered at once, not after the call
@@ -217,26 +230,16 @@ def test_stop_is_not_held_up_by_a_vision_call(ollama):
         assert final.reason == 'operator_stop' and stopped(loop)
         assert not loop.core.runner.busy
         # and the vision call is cut, not left to run on to its answer
-        deadline = time.monotonic() + 2.0
-        while not ollama.ended and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
+        assert_call_cut(ollama)
 
 
 def test_closing_the_agent_cuts_a_vision_call_in_flight(ollama):
     ollama.script.stall_s = 5.0
     with CameraLoop(config(ollama)) as loop:
         loop.send('What do you see?')
-        deadline = time.monotonic() + 5.0
-        while not ollama.bodies('/api/chat') and time.monotonic() < deadline:
-            loop.step()
-            time.sleep(0.005)
-        assert ollama.bodies('/api/chat'), 'the look never asked'
+        step_until_asked(loop, ollama)
         loop.core.close()  # the node shutting down
-        deadline = time.monotonic() + 2.0
-        while not ollama.ended and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert [e[:2] for e in ollama.ended] == [('/api/chat', False)], 'the call ran on'
+        assert_call_cut(ollama)
 
 
 def test_closing_the_agent_releases_the_vision_connection_and_threads(ollama):
