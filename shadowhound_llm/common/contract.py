@@ -79,6 +79,7 @@ class Reason(str, Enum):
     ODOM_JUMP = 'odom_jump'              # odometry moved faster than the robot can
     ODOM_DELAY = 'odom_delay'            # odometry far later than odom_latency_s assumed
     NO_HOME = 'no_home'                  # return_home before any odometry
+    CMD_VEL_REFUSED = 'cmd_vel_refused'  # the DDS refused the velocity commands while moving
     NO_CAMERA_FRAME = 'no_camera_frame'  # photo without a frame within photo_timeout_s
     PHOTO_NOT_SAVED = 'photo_not_saved'  # photo folder full or not writable
     NO_VISION_MODEL = 'no_vision_model'  # a look and vision_model is empty (also rejected)

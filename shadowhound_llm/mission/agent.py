@@ -76,6 +76,10 @@ BACKEND_PARAMS = backend_params()
 VISION_PARAMS = frozenset({'vision_model', 'vision_backend', 'vision_host', 'vision_max_side_px',
                            'vision_timeout_s', 'ollama_host', 'openai_base_url', 'keep_alive',
                            'num_ctx'})
+# The DDS refusing every velocity command this long while the robot moves fails the mission
+# (the GO2 bridge holds its last command about 1 s): the refusals of a moment (a loaded host)
+# are ridden out by the next control periods.
+CMD_VEL_REFUSED_S = 0.25
 CLOSE_WAIT_S = 1.0  # close(): how long calls just cancelled get to let go of their sockets
 MAX_ECHOED_CHARS = 200  # of a malformed request, in its rejected status
 # Of a mission text over max_mission_chars, in its statuses: a status stays small (the topic
@@ -145,6 +149,7 @@ class AgentCore:
         self.stop_move_available = webrtc_req_type() is not None
         self.stop_mode = resolve_stop_mode(config.stop_mode, self.stop_move_available)
         self._stop_repeats = 0  # control ticks that still repeat the last stop
+        self._cmd_refused_since: float | None = None  # cmd_vel refused by the DDS since
         # The pose now: the latest odometry dead-reckoned across its delay.
         self.estimator = PoseEstimator(config.odom_latency_s)
         self._clock = 0.0  # the latest time an input brought (commands are timed by it)
@@ -372,6 +377,31 @@ class AgentCore:
         if pending and self._stop_repeats == pending:  # no new command this tick: repeat
             self._stop_repeats -= 1
             out.cmds += stop_commands(self.stop_mode)
+        return out
+
+    def cmd_vel_result(self, error: str | None, now: float) -> AgentOutput | None:
+        """How publishing this period's commands on cmd_vel went: None when it went out.
+
+        Refused for ``CMD_VEL_REFUSED_S`` while a step moves the robot, the mission fails
+        (``cmd_vel_refused``) and the stop is commanded. A refused stop is sent again on the
+        next control periods until one goes out.
+        """
+        if error is None:
+            self._cmd_refused_since = None
+            return None
+        if self._cmd_refused_since is None:
+            self._cmd_refused_since = now
+        refused_s = now - self._cmd_refused_since
+        if not self._moving_step():
+            if self._last_cmd.is_zero():
+                self._stop_repeats = max(self._stop_repeats, 1)
+            return None
+        if refused_s < CMD_VEL_REFUSED_S:
+            return None
+        out = AgentOutput()
+        self.halt(out, MissionState.FAILED,
+                  f'the DDS refused the velocity commands on cmd_vel for {refused_s:.2f} s '
+                  f'({error}); robot commanded to stop', Reason.CMD_VEL_REFUSED)
         return out
 
     @property

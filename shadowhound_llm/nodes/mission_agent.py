@@ -9,6 +9,7 @@ threads, which wake this node through a guard condition so stop never waits behi
 
 from __future__ import annotations
 
+from collections import deque
 import socket
 import threading
 import time
@@ -29,6 +30,7 @@ except ImportError:
     Go2State = WebRtcReq = None
 
 from ..backends.registry import backend_problems
+from ..common.contract import MissionStatus
 from ..common.params import AgentConfig
 from ..mission.agent import AgentCore, AgentOutput
 from ..mission.bridge_check import bridge_task, BridgeFacts, OdomStats
@@ -49,10 +51,13 @@ from .ros_common import (
     log_line,
     MISSION_QUEUE_QOS,
     node_usage,
+    Publisher,
     run_node,
     SENSOR_QOS,
     STATUS_QOS,
 )
+
+STATUS_RETRY_S = 0.1  # a mission status the DDS refused is sent again after this
 
 
 def arrival_time(info: Any, now: float) -> float:
@@ -85,6 +90,17 @@ class MissionAgent(Node):
         self.status_pub = self.create_publisher(String, 'mission_status', STATUS_QOS)
         self.metrics_pub = self.create_publisher(String, 'llm_metrics', 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        log = self.get_logger()
+        self._cmd = Publisher(self.cmd_pub, log)
+        self._status = Publisher(self.status_pub, log)
+        self._metrics = Publisher(self.metrics_pub, log)
+        self._diag = Publisher(self.diag_pub, log)
+        # Statuses not yet published, in order; one the DDS refused is tried again, with
+        # those behind it, every STATUS_RETRY_S: `mission` waits for them.
+        self._statuses: deque[MissionStatus] = deque()
+        self._status_lock = threading.Lock()
+        self._status_retry = self.create_timer(STATUS_RETRY_S, self._send_statuses)
+        self._status_retry.cancel()
         self._wake = self.create_guard_condition(self._on_wake)
         self._backlog: list[AgentOutput] = []  # statuses, metrics, logs not yet published
         self._flush_wake = self.create_guard_condition(self._flush)
@@ -95,6 +111,7 @@ class MissionAgent(Node):
         # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
         self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)
                            if WebRtcReq is not None else None)
+        self._webrtc = Publisher(self.webrtc_pub, log) if self.webrtc_pub else None
         if Go2State is not None:  # motion only in a mode the GO2 walks in
             self.create_subscription(Go2State, 'go2_states', self._on_go2_state, 10)
         self.odom_stats = OdomStats()
@@ -119,7 +136,8 @@ class MissionAgent(Node):
     # ---- inputs -------------------------------------------------------------------------
     def _call(self, method: Any, *args: Any, now: float | None = None) -> None:
         with self._lock:
-            self._publish(method(*args, time.monotonic() if now is None else now))
+            now = time.monotonic() if now is None else now
+            self._publish(method(*args, now), now)
             # Control ticks only while a mission runs, plans or waits: an idle agent leaves
             # the executor free for the next command.
             active = self.core.busy or self.core.stopping
@@ -183,7 +201,7 @@ class MissionAgent(Node):
         return SetParametersResult(successful=True)
 
     # ---- outputs ------------------------------------------------------------------------
-    def _publish(self, out: AgentOutput | None) -> None:
+    def _publish(self, out: AgentOutput | None, now: float | None = None) -> None:
         """Commands now; statuses, metrics and logs at the next executor turn (in order).
 
         A command must not wait behind JSON, /rosout and formatting (about 0.5 ms a status
@@ -191,8 +209,13 @@ class MissionAgent(Node):
         """
         if out is None:
             return
-        for cmd in out.cmds:
-            self.cmd_pub.publish(conv.twist_msg(cmd))
+        if out.cmds:
+            error = None
+            for cmd in out.cmds:
+                error = self._cmd.publish(conv.twist_msg(cmd),
+                                          'the next control period sends again') or error
+            self._publish(self.core.cmd_vel_result(
+                error, time.monotonic() if now is None else now), now)
         if out.stop_move:
             self._send_stop_move()
         if out.restart_timer:
@@ -215,22 +238,42 @@ class MissionAgent(Node):
         lines: list[tuple[str, str]] = []
         for out in backlog:
             for status in out.statuses:
-                self.status_pub.publish(conv.status_msg(status))
+                with self._status_lock:
+                    self._statuses.append(status)
                 lines.append(('warning' if status.state in ('failed', 'rejected') else 'info',
                               f'mission {status.mission_id} {status.state}: {status.message}'))
             for metrics in out.metrics:
-                self.metrics_pub.publish(conv.metrics_msg(metrics))
+                self._metrics.publish(conv.metrics_msg(metrics))
             lines += [(line.level, line.text) for line in out.logs]
+        self._send_statuses()
         log = self.get_logger()
         for level, text in lines:
             for part in text.splitlines() or ['']:
                 log_line(log, level, part)
 
+    def _send_statuses(self) -> None:
+        """Publish the waiting statuses in order; on a refusal, try again shortly."""
+        with self._status_lock:
+            while self._statuses:
+                if self._status.publish(conv.status_msg(self._statuses[0]),
+                                        f'it is sent again every {STATUS_RETRY_S:g} s, '
+                                        f'{len(self._statuses)} waiting') is not None:
+                    self._status_retry.reset()
+                    return
+                self._statuses.popleft()
+            self._status_retry.cancel()
+
+    @property
+    def statuses_waiting(self) -> int:
+        """How many mission statuses wait to be published (the DDS refused the first)."""
+        with self._status_lock:
+            return len(self._statuses)
+
     def _publish_diagnostics(self) -> None:
         with self._lock:
             now = time.monotonic()
             statuses = self.core.diagnostics(now) + [bridge_task(self.bridge_facts(now))]
-        self.diag_pub.publish(conv.diagnostic_array(
+        self._diag.publish(conv.diagnostic_array(
             statuses, self._diag_prefix, self._hardware_id, self.get_clock().now().to_msg()))
 
     def bridge_facts(self, now: float) -> BridgeFacts:
@@ -262,20 +305,20 @@ class MissionAgent(Node):
         self._flush()
         for _ in range(1 + (GO2_STOP_REPEATS if self.core.stop_mode == 'go2' else 0)):
             for cmd in stop_commands(self.core.stop_mode):
-                self.cmd_pub.publish(conv.twist_msg(cmd))
+                self._cmd.publish(conv.twist_msg(cmd))
         if self.core.stop_mode == 'go2':
             self._send_stop_move()
         self.cmd_pub.wait_for_all_acked(Duration(seconds=0.5))
 
     def _send_stop_move(self) -> None:
         """StopMove (api_id 1003) on webrtc_req, when go2_interfaces is installed."""
-        if self.webrtc_pub is None:
+        if self._webrtc is None:
             return
         msg = WebRtcReq()
         for name, value in stop_move_fields().items():
             if hasattr(msg, name):
                 setattr(msg, name, value)
-        self.webrtc_pub.publish(msg)
+        self._webrtc.publish(msg)
 
     def destroy_node(self) -> None:
         """Stop the core's worker threads with the node.

@@ -340,6 +340,53 @@ def log_line(logger: Any, level: str, text: str) -> None:
         logger.fatal(text)
 
 
+class Publisher:
+    """Publishes on one topic and survives the DDS refusing a message.
+
+    Fast DDS can refuse a write (rclpy raises RCLError "cannot publish data"), for example
+    when the host is so loaded that its writer cannot make room in the history in time. A
+    node must not die of it: ``publish`` returns the refusal, and the log gets a warning the
+    first time and then at most one every ``report_every_s`` per topic, with a count.
+    """
+
+    def __init__(self, pub: Any, logger: Any, report_every_s: float = 10.0) -> None:
+        self.pub = pub
+        self.topic = pub.topic_name
+        self._logger = logger
+        self._every_s = report_every_s
+        self._refused = 0  # since the last warning
+        self._reported: float | None = None
+
+    def publish(self, msg: Any, consequence: str = 'the message was dropped') -> str | None:
+        """Publish ``msg``; None when it went out, else why the DDS refused it."""
+        try:
+            self.pub.publish(msg)
+            return None
+        except RCLError as exc:
+            error = _rcl_reason(exc)
+        self._refused += 1
+        now = time.monotonic()
+        if self._reported is None or now - self._reported >= self._every_s:
+            count = (f' ({self._refused} refused since the last warning)'
+                     if self._reported is not None else '')
+            self._logger.warning(f'{self.topic}: the DDS refused a message: {error}; '
+                                 f'{consequence}{count}')
+            self._reported, self._refused = now, 0
+        return error
+
+    def publish_within(self, msg: Any, within_s: float = 1.0) -> None:
+        """Publish ``msg``, trying again for ``within_s``; raises ConnectionError if refused.
+
+        For a message that must not be lost (a mission request, a cancel).
+        """
+        deadline = time.monotonic() + within_s
+        while (error := self.publish(msg, 'trying again')) is not None:
+            if time.monotonic() >= deadline:
+                raise ConnectionError(f'{self.topic}: the DDS refused the message for '
+                                      f'{within_s:g} s: {error}')
+            time.sleep(0.02)
+
+
 def nodes_on_domain(domain_id: int, wait_s: float = 1.0, until_first: bool = False) -> list[str]:
     """The ROS nodes that other processes run on ``domain_id``, as discovery finds them.
 

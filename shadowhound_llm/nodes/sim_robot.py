@@ -19,7 +19,14 @@ from ..motion.bridge_model import Go2BridgeSim, make_sim
 from ..motion.control import ZERO
 from ..motion.sim_model import synthetic_frame
 from . import conversions as conv
-from .ros_common import CMD_VEL_QOS, declare_dataclass_params, node_usage, run_node, SENSOR_QOS
+from .ros_common import (
+    CMD_VEL_QOS,
+    declare_dataclass_params,
+    node_usage,
+    Publisher,
+    run_node,
+    SENSOR_QOS,
+)
 
 
 class SimRobot(Node):
@@ -32,8 +39,9 @@ class SimRobot(Node):
         self.publish_odom = cfg.publish_odom
         self.cmd_count = 0
         self._last_step = time.monotonic()
-        self.odom_pub = self.create_publisher(Odometry, 'odom', 10)
-        self.image_pub = self.create_publisher(Image, 'camera/image_raw', SENSOR_QOS)
+        self.odom_pub = Publisher(self.create_publisher(Odometry, 'odom', 10), self.get_logger())
+        self.image_pub = Publisher(self.create_publisher(Image, 'camera/image_raw', SENSOR_QOS),
+                                   self.get_logger())
         self.create_subscription(Twist, 'cmd_vel', self._on_cmd, CMD_VEL_QOS)
         self.create_timer(1.0 / cfg.rate_hz, self._step)
         if cfg.camera_rate_hz > 0.0:

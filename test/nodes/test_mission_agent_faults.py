@@ -18,6 +18,7 @@ import time
 from core_loop import CoreLoop, STATS
 from nav_msgs.msg import Odometry
 import pytest
+from rclpy._rclpy_pybind11 import RCLError
 from rclpy.parameter import Parameter
 from rclpy.serialization import serialize_message
 import reliability
@@ -253,6 +254,85 @@ def test_invalid_utf8_in_a_structured_request_ends_cleanly(guarded):
     final = h.probe.client.wait_terminal('utf8-1', 10.0)
     assert final is not None and final.message.strip()
     assert final.state.value in ('rejected', 'failed')
+
+
+# ---- the DDS refusing a write --------------------------------------------------------------
+class Refusals:
+    """A real publisher whose writes the DDS refuses, as Fast DDS does on a loaded host.
+
+    rclpy raises RCLError "cannot publish data"; ``count`` writes are refused (None: until
+    ``end``), the rest go out on the real publisher.
+    """
+
+    def __init__(self, monkeypatch, pub, count=None):
+        self.real = pub.publish
+        self.left = count
+        self.refused = 0
+        monkeypatch.setattr(pub, 'publish', self.publish)
+
+    def publish(self, msg):
+        if self.left is None or self.left > 0:
+            self.refused += 1
+            if self.left is not None:
+                self.left -= 1
+            raise RCLError('Failed to publish: cannot publish data, at '
+                           '/project/src/rmw_publish.cpp:68, at /project/src/rcl/publisher.c:285')
+        self.real(msg)
+
+    def end(self):
+        self.left = 0
+
+
+def test_refused_mission_statuses_are_sent_again_in_order_and_the_agent_lives_on(
+        guarded, monkeypatch):
+    h = guarded()
+    STATS.fault('the DDS refuses mission statuses')
+    h.run('turn left 20 degrees')  # the reference: every status as published
+    reference = [(s['state'], s['message']) for s in h.probe.statuses]
+    refusals = Refusals(monkeypatch, h.agent.status_pub, count=3)
+    final = h.run('turn left 20 degrees')
+    assert final['state'] == 'succeeded', final
+    assert refusals.refused == 3
+    statuses = h.probe.statuses_for(final['mission_id'])
+    assert [(s['state'], s['message']) for s in statuses] == reference
+    assert h.agent.statuses_waiting == 0
+    assert h.run('turn right 20 degrees')['state'] == 'succeeded'
+
+
+def test_cmd_vel_refused_while_walking_fails_the_mission_and_the_stop_goes_out(
+        make_harness, monkeypatch):
+    # Not under the invariant monitor: its rule that the zero Twist goes out by the terminal
+    # status is what this fault breaks; the test checks that the stop goes out once accepted.
+    h = make_harness()
+    h.send('move forward 3 m')
+    assert h.probe.wait(lambda: h.probe.pose.x > 0.3, 10.0)
+    STATS.fault('the DDS refuses cmd_vel while walking')
+    refusals = Refusals(monkeypatch, h.agent.cmd_pub)
+    final = h.wait_state('move forward 3 m', ('failed', 'succeeded'), 3.0)
+    assert final is not None and final['state'] == 'failed', final
+    assert final['reason'] == 'cmd_vel_refused' and 'cmd_vel' in final['message'], final
+    refused = refusals.refused
+    assert h.probe.wait(lambda: refusals.refused >= refused + 3, 2.0), \
+        'the refused stop was not sent again'
+    heard = len(h.probe.cmds)
+    refusals.end()
+    assert h.probe.wait(lambda: len(h.probe.cmds) > heard, 2.0)
+    assert h.stopped()
+    h.settle()
+    assert h.run('turn left 10 degrees')['state'] == 'succeeded'
+
+
+def test_a_client_send_rides_out_refusals_and_names_the_topic_when_they_last(
+        guarded, monkeypatch):
+    h = guarded()
+    refusals = Refusals(monkeypatch, h.probe.mission_pub, count=2)
+    mission_id = h.probe.client.send('turn left 10 degrees')
+    assert refusals.refused == 2
+    final = h.probe.client.wait_terminal(mission_id, 20.0)
+    assert final is not None and final.state.value == 'succeeded'
+    refusals.left = None
+    with pytest.raises(ConnectionError, match='mission_command.*refused.*cannot publish data'):
+        h.probe.client.send('turn left 10 degrees')
 
 
 # ---- the agent core under the same faults (fast, many) ------------------------------------
