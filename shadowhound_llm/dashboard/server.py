@@ -290,7 +290,10 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
             return _error(413 if exc.too_long else 400, str(exc))
         except RequestError as exc:
             return _error(400, str(exc))
-        mission_id = backend.send_mission(text, form.planner, form.dry_run)
+        try:
+            mission_id = backend.send_mission(text, form.planner, form.dry_run)
+        except ConnectionError as exc:  # the DDS refused it (see TROUBLESHOOTING)
+            return _error(503, str(exc))
         return JSONResponse({'id': mission_id, 'agents': backend.agent_count()})
 
     async def stop(request: Request) -> Response:
@@ -298,14 +301,20 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         if refused is not None:
             return refused
         sent = time.time()
-        mission_id = backend.stop()
+        try:
+            mission_id = backend.stop()
+        except ConnectionError as exc:
+            return _error(503, str(exc))
         return JSONResponse({'id': mission_id, 'sent': sent, 'agents': backend.agent_count()})
 
     async def cancel(request: Request) -> Response:
         refused = await write_guard(request, json_body=False)
         if refused is not None:
             return refused
-        backend.cancel()
+        try:
+            backend.cancel()
+        except ConnectionError as exc:
+            return _error(503, str(exc))
         return JSONResponse({'ok': True, 'agents': backend.agent_count()})
 
     async def photo(request: Request) -> Response:

@@ -239,19 +239,27 @@ class PlainBackend:
         self.cancels = 0
         self.photo_dir = photo_dir
         self.state = DashboardState()
+        self.refusal = ''  # set: every send raises as a client the DDS refuses does
+
+    def _refuse(self) -> None:
+        if self.refusal:
+            raise ConnectionError(self.refusal)
 
     def snapshot(self) -> dict[str, Any]:
         return {**self.state.snapshot(0.0), 'config': {'token_required': bool(self.token)}}
 
     def send_mission(self, text: str, planner: str, dry_run: bool) -> str:
+        self._refuse()
         self.sent.append((text, planner, dry_run))
         return f'id{len(self.sent)}'
 
     def stop(self) -> str:
+        self._refuse()
         self.stops += 1
         return 'stop1'
 
     def cancel(self) -> None:
+        self._refuse()
         self.cancels += 1
 
     def agent_count(self) -> int:
@@ -311,6 +319,20 @@ def test_stop_and_cancel_take_any_post_that_passes_the_checks(served):
         assert http.post('/api/stop', headers={**good, 'Origin': 'http://evil.example'}
                          ).status_code == 403
     assert backend.stops == 2 and backend.cancels == 1
+
+
+def test_a_request_the_dds_refuses_is_a_503_that_names_the_topic(served):
+    backend, _, url = served()
+    backend.refusal = ('/mission_command: the DDS refused the message for 1 s: Failed to '
+                       'publish: cannot publish data')
+    with httpx.Client(base_url=url, timeout=5.0) as http:
+        for path in ('/api/mission', '/api/stop', '/api/cancel'):
+            reply = http.post(path, json={'text': 'Move forward 1 meter'})
+            assert reply.status_code == 503, path
+            assert reply.json()['error'] == backend.refusal, path
+        backend.refusal = ''
+        assert http.post('/api/mission', json={'text': 'Move forward 1 meter'}).json()['id']
+    assert backend.sent == [('Move forward 1 meter', 'auto', False)]
 
 
 def test_mission_requests_are_checked_and_sent_as_data(served):
