@@ -10,9 +10,9 @@
 Prints each status of the mission as it arrives (one line each, and the plan once it is
 known, and at the end what the vision model answered to a look; with --json one
 mission_status JSON object per line). Ctrl-C while waiting cancels the mission it sent
-(exit status 1, cancelled). Exit status: 0 succeeded, 1 failed / rejected / cancelled, 2
-bad arguments, 3 no mission_agent answered within the timeout, 130 interrupted before
-anything was sent (or a second Ctrl-C).
+(exit status 1, cancelled). Exit status: 0 succeeded, 1 failed / rejected / cancelled (or
+the DDS refused to send it), 2 bad arguments, 3 no mission_agent answered within the
+timeout, 130 interrupted before anything was sent (or a second Ctrl-C).
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog='mission', description=__doc__.splitlines()[0],
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog='exit status: 0 succeeded, 1 failed/rejected/cancelled (a Ctrl-C '
-                            'while waiting cancels the mission), 2 bad arguments, 3 no agent '
-                            'answered, 130 Ctrl-C before anything was sent or a second Ctrl-C')
+                            'while waiting cancels the mission) or not sent, 2 bad arguments, '
+                            '3 no agent answered, 130 Ctrl-C before anything was sent or a '
+                            'second Ctrl-C')
     parser.add_argument('text', nargs='*', help='the mission text; "stop" stops the robot')
     parser.add_argument('--id', default=None, help='mission id (made up when not given)')
     parser.add_argument('--planner', choices=('auto', 'rules', 'llm'), default='auto',
@@ -224,6 +225,13 @@ class _Session:
         self.prefix = f'/{opts.namespace}' if opts.namespace else ''
 
     def run(self) -> int:
+        try:
+            return self._follow_request()
+        except ConnectionError as exc:  # the DDS refused a request or cancel for a second
+            print(f'mission: {exc}', file=sys.stderr)
+            return EXIT_FAILED
+
+    def _follow_request(self) -> int:
         if not self._wait(self._found, self.opts.connect_timeout):
             if self.interrupted.is_set():
                 self.printer.note('mission: interrupted before anything was sent')

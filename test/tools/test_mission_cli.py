@@ -262,6 +262,31 @@ def test_a_lost_cancel_is_sent_again_until_the_mission_ends():
         link.close()
 
 
+class RefusingAgent(CoreLink):
+    """An agent this process cannot reach: the DDS refuses every request and cancel."""
+
+    REFUSAL = '/mission_command: the DDS refused the message for 1 s: cannot publish data'
+
+    def _publish_request(self, data):
+        raise ConnectionError(self.REFUSAL)
+
+    def _publish_cancel(self):
+        raise ConnectionError(self.REFUSAL)
+
+
+@pytest.mark.parametrize('argv', [['turn left 10 degrees'], ['stop'], ['--cancel']])
+def test_a_request_the_dds_refuses_exits_1_naming_the_topic(argv, capsys):
+    link = RefusingAgent(AgentConfig(backend='none', validate_on_startup=False))
+    try:
+        opts, _ = parse_args(argv)
+        session = _Session(opts, link, threading.Event())
+        session.printer = Printer(False, time.monotonic(), out=io.StringIO())
+        assert session.run() == 1
+    finally:
+        link.close()
+    assert f'mission: {RefusingAgent.REFUSAL}' in capsys.readouterr().err
+
+
 def test_bad_arguments_exit_2_without_ros():
     proc = mission('--planner', 'gpt', 'move')
     assert proc.returncode == 2 and 'mission: error:' in proc.stderr
