@@ -117,7 +117,12 @@ class RobotTestRunner(PhaseRunner):
         """Stop the robot (stop + mission_cancel) and wait for a zero cmd_vel and rest."""
         if self.halted:
             return
-        self.client.stop()
+        try:
+            self.client.stop()
+        except ConnectionError as exc:  # the DDS refused it: say so, use the remote
+            self.halted = f'the stop could not be sent ({exc}): stop the robot with the remote'
+            self.say(f'ABORT: {self.abort_reason}; {self.halted}')
+            return
         cmds = self.client.cmds
         zero = self.client.wait(lambda: bool(cmds) and cmds[-1].zero
                                 and time.monotonic() - cmds[-1].time < 5.0, 3.0)
@@ -174,7 +179,13 @@ class RobotTestRunner(PhaseRunner):
         rec.start = self._settle() if not dry_run else self.client.pose
         timeout = self.criteria.mission_timeout_s
         t0 = time.monotonic()
-        rec.mission_id = self.client.send(text, planner=planner, dry_run=dry_run)
+        try:
+            rec.mission_id = self.client.send(text, planner=planner, dry_run=dry_run)
+        except ConnectionError as exc:
+            self.abort(f'mission "{text}" could not be sent: {exc}')
+            rec.verdict, rec.why = 'skipped', f'not sent: {exc}'
+            self.stop_robot()
+            return rec
         self._sent.add(rec.mission_id)
         final = self.client.wait(lambda: self.client.terminal_of(rec.mission_id)
                                  or self.abort_reason, timeout)

@@ -341,6 +341,31 @@ def test_a_cmd_vel_over_the_envelope_aborts_and_stops(make_harness):
 
 
 @pytest.mark.ros
+def test_a_mission_the_dds_refuses_to_send_aborts_the_run_and_says_so(make_harness,
+                                                                      monkeypatch):
+    from rclpy._rclpy_pybind11 import RCLError
+    h = make_harness()  # rule planner only
+
+    def refuse(msg):  # as Fast DDS refuses a write on a loaded host
+        raise RCLError('Failed to publish: cannot publish data, at /x/rmw_publish.cpp:68')
+    monkeypatch.setattr(h.probe.mission_pub, 'publish', refuse)
+    lines = []
+    missions = [MissionSpec(text='Move forward 1 meter', forward_m=1.0),
+                MissionSpec(text='Take a photo')]
+    result = make_tester(h, lines).run((3,), {3: PhasePolicy('auto')}, missions,
+                                       allow_motion=True)
+    assert result.aborted.startswith(
+        'mission "Move forward 1 meter" could not be sent: /mission_command: the DDS refused '
+        'the message for 1 s: Failed to publish: cannot publish data'), result.aborted
+    # "stop" goes on the same topic: the operator is told to use the remote.
+    assert result.aborted.endswith('stop the robot with the remote'), result.aborted
+    (p3,) = result.phases
+    assert p3.status == 'aborted'
+    assert [m.state for m in p3.missions] == ['not sent', 'not sent']
+    assert not result.passed
+
+
+@pytest.mark.ros
 @pytest.mark.slow
 def test_command_line_as_an_operator_runs_it(make_harness, ollama, tmp_path):
     h = llm_harness(make_harness, ollama)
