@@ -28,8 +28,8 @@ from .ros_common import (
     config_change,
     declare_dataclass_params,
     diagnostics_identity,
+    GuardedPublisher,
     node_usage,
-    Publisher,
     run_node,
 )
 
@@ -42,8 +42,8 @@ class GpuMonitor(Node):
         cfg: MonitorConfig = declare_dataclass_params(self, MonitorConfig,
                                                       ollama_host_problems)
         self.core = MonitorCore(cfg, source)
-        self.pub = Publisher(self.create_publisher(DiagnosticArray, '/diagnostics', 10),
-                             self.get_logger())
+        self.pub = GuardedPublisher(
+            self.create_publisher(DiagnosticArray, '/diagnostics', 10), self.get_logger())
         self.create_subscription(String, 'llm_metrics', self._on_metrics, 10)
         self.create_timer(cfg.period_s, self._publish)
         self.core.start()

@@ -48,10 +48,10 @@ from .ros_common import (
     config_change,
     declare_dataclass_params,
     diagnostics_identity,
+    GuardedPublisher,
     log_line,
     MISSION_QUEUE_QOS,
     node_usage,
-    Publisher,
     run_node,
     SENSOR_QOS,
     STATUS_QOS,
@@ -91,10 +91,10 @@ class MissionAgent(Node):
         self.metrics_pub = self.create_publisher(String, 'llm_metrics', 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         log = self.get_logger()
-        self._cmd = Publisher(self.cmd_pub, log)
-        self._status = Publisher(self.status_pub, log)
-        self._metrics = Publisher(self.metrics_pub, log)
-        self._diag = Publisher(self.diag_pub, log)
+        self._cmd = GuardedPublisher(self.cmd_pub, log)
+        self._status = GuardedPublisher(self.status_pub, log)
+        self._metrics = GuardedPublisher(self.metrics_pub, log)
+        self._diag = GuardedPublisher(self.diag_pub, log)
         # Statuses not yet published, in order; one the DDS refused is tried again, with
         # those behind it, every STATUS_RETRY_S: `mission` waits for them.
         self._statuses: deque[MissionStatus] = deque()
@@ -111,7 +111,7 @@ class MissionAgent(Node):
         # StopMove for the GO2 bridge, when its message package is installed (stop_mode go2).
         self.webrtc_pub = (self.create_publisher(WebRtcReq, 'webrtc_req', CMD_VEL_QOS)
                            if WebRtcReq is not None else None)
-        self._webrtc = Publisher(self.webrtc_pub, log) if self.webrtc_pub else None
+        self._webrtc = GuardedPublisher(self.webrtc_pub, log) if self.webrtc_pub else None
         if Go2State is not None:  # motion only in a mode the GO2 walks in
             self.create_subscription(Go2State, 'go2_states', self._on_go2_state, 10)
         self.odom_stats = OdomStats()

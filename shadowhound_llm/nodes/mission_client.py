@@ -24,7 +24,13 @@ from std_msgs.msg import Empty, String
 from ..common.contract import MissionRequest
 from ..common.mission_link import MissionLink
 from . import conversions as conv
-from .ros_common import CMD_VEL_QOS, COMMAND_QOS, Publisher, SENSOR_QOS, STATUS_QOS
+from .ros_common import (
+    CMD_VEL_QOS,
+    COMMAND_QOS,
+    GuardedPublisher,
+    SENSOR_QOS,
+    STATUS_QOS,
+)
 
 STATUS_QUEUE_QOS = QoSProfile(depth=1000, reliability=STATUS_QOS.reliability,
                               durability=STATUS_QOS.durability)
@@ -39,8 +45,8 @@ class MissionClient(MissionLink):
         self.node = node
         self.mission_pub = node.create_publisher(String, 'mission_command', COMMAND_QOS)
         self.cancel_pub = node.create_publisher(Empty, 'mission_cancel', COMMAND_QOS)
-        self._requests = Publisher(self.mission_pub, node.get_logger())
-        self._cancels = Publisher(self.cancel_pub, node.get_logger())
+        self._requests = GuardedPublisher(self.mission_pub, node.get_logger())
+        self._cancels = GuardedPublisher(self.cancel_pub, node.get_logger())
         # A deep queue: a burst of missions (a flood, a fleet) must not lose statuses.
         self.status_sub = node.create_subscription(String, 'mission_status', self._on_status,
                                                    STATUS_QUEUE_QOS)

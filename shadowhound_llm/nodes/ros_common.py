@@ -340,7 +340,7 @@ def log_line(logger: Any, level: str, text: str) -> None:
         logger.fatal(text)
 
 
-class Publisher:
+class GuardedPublisher:
     """Publishes on one topic and survives the DDS refusing a message.
 
     Fast DDS can refuse a write (rclpy raises RCLError "cannot publish data"), for example

@@ -22,8 +22,8 @@ from . import conversions as conv
 from .ros_common import (
     CMD_VEL_QOS,
     declare_dataclass_params,
+    GuardedPublisher,
     node_usage,
-    Publisher,
     run_node,
     SENSOR_QOS,
 )
@@ -39,9 +39,10 @@ class SimRobot(Node):
         self.publish_odom = cfg.publish_odom
         self.cmd_count = 0
         self._last_step = time.monotonic()
-        self.odom_pub = Publisher(self.create_publisher(Odometry, 'odom', 10), self.get_logger())
-        self.image_pub = Publisher(self.create_publisher(Image, 'camera/image_raw', SENSOR_QOS),
-                                   self.get_logger())
+        log = self.get_logger()
+        self.odom_pub = GuardedPublisher(self.create_publisher(Odometry, 'odom', 10), log)
+        self.image_pub = GuardedPublisher(
+            self.create_publisher(Image, 'camera/image_raw', SENSOR_QOS), log)
         self.create_subscription(Twist, 'cmd_vel', self._on_cmd, CMD_VEL_QOS)
         self.create_timer(1.0 / cfg.rate_hz, self._step)
         if cfg.camera_rate_hz > 0.0:
