@@ -150,8 +150,9 @@ def test_the_sros2_policy_parses_and_names_every_topic_the_agent_uses(guarded):
                                                                              '/')},
                 {n for n, _ in h.agent.get_subscriber_names_and_types_by_node('mission_agent',
                                                                               '/')})
-    # The graph cache fills in asynchronously (rosout and parameter_events can come last).
-    h.probe.wait(lambda: graph() == (policy_pubs, policy_subs), 5.0)
+    # The graph cache fills in asynchronously (rosout and parameter_events can come last;
+    # in a CI run, four test workers on two cores, they were still missing after 5 s).
+    h.probe.wait(lambda: graph() == (policy_pubs, policy_subs), 20.0)
     pubs, subs = graph()
     assert policy_pubs == pubs
     assert policy_subs == subs
