@@ -290,10 +290,7 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
             return _error(413 if exc.too_long else 400, str(exc))
         except RequestError as exc:
             return _error(400, str(exc))
-        try:
-            mission_id = backend.send_mission(text, form.planner, form.dry_run)
-        except ConnectionError as exc:  # the DDS refused it (see TROUBLESHOOTING)
-            return _error(503, str(exc))
+        mission_id = backend.send_mission(text, form.planner, form.dry_run)
         return JSONResponse({'id': mission_id, 'agents': backend.agent_count()})
 
     async def stop(request: Request) -> Response:
@@ -301,20 +298,14 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         if refused is not None:
             return refused
         sent = time.time()
-        try:
-            mission_id = backend.stop()
-        except ConnectionError as exc:
-            return _error(503, str(exc))
+        mission_id = backend.stop()
         return JSONResponse({'id': mission_id, 'sent': sent, 'agents': backend.agent_count()})
 
     async def cancel(request: Request) -> Response:
         refused = await write_guard(request, json_body=False)
         if refused is not None:
             return refused
-        try:
-            backend.cancel()
-        except ConnectionError as exc:
-            return _error(503, str(exc))
+        backend.cancel()
         return JSONResponse({'ok': True, 'agents': backend.agent_count()})
 
     async def photo(request: Request) -> Response:
@@ -336,7 +327,11 @@ def create_app(backend: DashboardBackend, hub: Hub, bound_host: str,
         Route('/api/photos/{name}', photo),
         Mount('/static', StaticFiles(directory=static_dir), name='static'),
     ]
-    return _Guard(Starlette(routes=routes), bound_host)
+    async def not_sent(_request: Request, exc: Exception) -> Response:
+        return _error(503, str(exc))  # the DDS refused a request for a second
+
+    return _Guard(Starlette(routes=routes, exception_handlers={ConnectionError: not_sent}),
+                  bound_host)
 
 
 class HttpServer:

@@ -121,15 +121,14 @@ class RobotTestRunner(PhaseRunner):
             self.client.stop()
         except ConnectionError as exc:  # the DDS refused it: say so, use the remote
             self.halted = f'the stop could not be sent ({exc}): stop the robot with the remote'
-            self.say(f'ABORT: {self.abort_reason}; {self.halted}')
-            return
-        cmds = self.client.cmds
-        zero = self.client.wait(lambda: bool(cmds) and cmds[-1].zero
-                                and time.monotonic() - cmds[-1].time < 5.0, 3.0)
-        pose = self._settle()
-        where = f' at ({pose.x:.2f}, {pose.y:.2f})' if pose else ''
-        self.halted = (f'robot stopped{where}: "stop" and mission_cancel sent, '
-                       f'{"last cmd_vel a zero Twist" if zero else "no zero cmd_vel seen"}')
+        else:
+            cmds = self.client.cmds
+            zero = self.client.wait(lambda: bool(cmds) and cmds[-1].zero
+                                    and time.monotonic() - cmds[-1].time < 5.0, 3.0)
+            pose = self._settle()
+            where = f' at ({pose.x:.2f}, {pose.y:.2f})' if pose else ''
+            self.halted = (f'robot stopped{where}: "stop" and mission_cancel sent, '
+                           f'{"last cmd_vel a zero Twist" if zero else "no zero cmd_vel seen"}')
         self.say(f'ABORT: {self.abort_reason}; {self.halted}')
 
     # ---- start-up ------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from .ros_common import (
 )
 
 STATUS_RETRY_S = 0.1  # a mission status the DDS refused is sent again after this
+SHUTDOWN_STOP_TRY_S = 0.5  # at shutdown, how long a refused stop is tried again
 
 
 def arrival_time(info: Any, now: float) -> float:
@@ -303,9 +304,14 @@ class MissionAgent(Node):
         with self._lock:
             self._publish(self.core.shutdown())
         self._flush()
-        for _ in range(1 + (GO2_STOP_REPEATS if self.core.stop_mode == 'go2' else 0)):
-            for cmd in stop_commands(self.core.stop_mode):
-                self._cmd.publish(conv.twist_msg(cmd))
+        try:
+            for _ in range(1 + (GO2_STOP_REPEATS if self.core.stop_mode == 'go2' else 0)):
+                for cmd in stop_commands(self.core.stop_mode):
+                    # The last chance to stop the robot: a refusal is tried again a while.
+                    self._cmd.publish_within(conv.twist_msg(cmd), SHUTDOWN_STOP_TRY_S)
+        except ConnectionError as exc:
+            self.get_logger().error(f'{exc}: the stop may not have reached the robot; stop it '
+                                    f'with the remote')
         if self.core.stop_mode == 'go2':
             self._send_stop_move()
         self.cmd_pub.wait_for_all_acked(Duration(seconds=0.5))

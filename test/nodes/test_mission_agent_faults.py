@@ -18,6 +18,7 @@ import time
 from core_loop import CoreLoop, STATS
 from nav_msgs.msg import Odometry
 import pytest
+import rclpy
 from rclpy._rclpy_pybind11 import RCLError
 from rclpy.parameter import Parameter
 from rclpy.serialization import serialize_message
@@ -320,6 +321,24 @@ def test_cmd_vel_refused_while_walking_fails_the_mission_and_the_stop_goes_out(
     assert h.stopped()
     h.settle()
     assert h.run('turn left 10 degrees')['state'] == 'succeeded'
+
+
+def test_at_shutdown_a_refused_stop_is_tried_again_until_it_goes_out(make_harness, monkeypatch):
+    h = make_harness()
+    h.send('move forward 3 m')
+    assert h.probe.wait(lambda: h.probe.pose.x > 0.3, 10.0)
+    # As at a real shutdown, nothing spins the agent any more: no control tick can send it.
+    h.executor.shutdown(timeout_sec=5.0)
+    h.thread.join(timeout=5.0)
+    heard = len(h.probe.cmds)
+    refusals = Refusals(monkeypatch, h.agent.cmd_pub, count=5)  # 0.1 s at 0.02 s a try
+    h.agent.shutdown_stop()
+    assert refusals.refused == 5
+    deadline = time.monotonic() + 2.0
+    while len(h.probe.cmds) == heard and time.monotonic() < deadline:
+        rclpy.spin_once(h.probe, timeout_sec=0.05)
+    assert h.probe.cmds[heard:] and h.probe.cmds[-1][1:] == (0.0, 0.0), \
+        'no zero Twist after the refusals'
 
 
 def test_a_client_send_rides_out_refusals_and_names_the_topic_when_they_last(
