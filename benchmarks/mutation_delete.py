@@ -62,10 +62,12 @@ AREAS: dict[str, tuple[list[tuple[str, tuple[str, ...]]], list[str]]] = {
     'agent': ([('mission/agent.py', (
         'AgentCore.halt', 'AgentCore.cancel', 'AgentCore.reconfigure', 'AgentCore._take_over',
         'AgentCore._end_job', 'AgentCore._govern', 'AgentCore._emit', 'AgentCore._command',
-        'AgentCore.shutdown', 'AgentCore.close', 'AgentCore.snapshot'))],
+        'AgentCore.shutdown', 'AgentCore.close', 'AgentCore.snapshot',
+        'AgentCore.cmd_vel_result'))],
         ['test/mission/test_agent_core.py', 'test/mission/test_agent_regressions.py',
          'test/mission/test_agent_cancel_planning.py', 'test/mission/test_stop_go2.py',
-         'test/mission/test_look.py', 'test/mission/test_late_odometry.py']),
+         'test/mission/test_look.py', 'test/mission/test_late_odometry.py',
+         'test/mission/test_cmd_vel_refused.py']),
 }
 
 

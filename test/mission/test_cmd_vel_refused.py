@@ -57,12 +57,15 @@ def walking_loop():
 
 def test_refusals_of_a_moment_do_not_end_the_walk():
     loop, mission_id = walking_loop()
-    loop.refusing = True
-    for _ in range(3):  # 0.15 s at 20 Hz, under CMD_VEL_REFUSED_S
-        loop.step()
-    loop.refusing = False
+    for _ in range(2):  # two moments: an accepted command between them starts the count anew
+        loop.refusing = True
+        for _ in range(3):  # 0.15 s at 20 Hz, under CMD_VEL_REFUSED_S
+            loop.step()
+        loop.refusing = False
+        for _ in range(2):
+            loop.step()
     final = until_terminal(loop, mission_id)
-    assert loop.refused == 3
+    assert loop.refused == 6
     assert final.state == 'succeeded', final.message
 
 
