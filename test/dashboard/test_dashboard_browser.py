@@ -94,6 +94,21 @@ class RunningDashboard:
         self.node.destroy_node()
 
 
+# The simulator, the agent and the probe spin on one thread of this process, beside
+# Chromium: on a loaded host (a CI run: four test workers on two cores) that thread was held
+# up 0.58 s once and a motion failed "odometry lost" (odom_timeout_s 0.5). These tests are
+# about the page; odometry loss has its own tests (test/nodes/test_mission_agent_faults.py).
+PAGE_AGENT = {'odom_timeout_s': 2.0}
+
+
+@pytest.fixture
+def make_harness(make_harness):
+    """The shared harness, with the agent's odometry timeout of these page tests."""
+    def factory(agent_params: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any:
+        return make_harness({**PAGE_AGENT, **(agent_params or {})}, *args, **kwargs)
+    return factory
+
+
 @pytest.fixture
 def dashboard(ros_context) -> Iterator[Any]:
     """Start dashboards on demand (closed after the test)."""
