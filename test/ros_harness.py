@@ -14,6 +14,7 @@ import pytest
 rclpy = pytest.importorskip('rclpy', reason='ROS 2 (rclpy) is not installed')
 
 from geometry_msgs.msg import Twist  # noqa: E402
+from rclpy._rclpy_pybind11 import RCLError  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.node import Node  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
@@ -179,6 +180,38 @@ class Harness:
         self.thread.join(timeout=5.0)
         for node in self.nodes:
             node.destroy_node()
+
+
+# What rclpy raises when Fast DDS refuses a write (rmw_publish's words, as CI printed them).
+REFUSAL = ('Failed to publish: cannot publish data, at /project/src/rmw_publish.cpp:68, '
+           'at /project/src/rcl/publisher.c:285')
+
+
+class Refusals:
+    """A real publisher whose writes the DDS refuses, as Fast DDS does on a loaded host.
+
+    rclpy raises RCLError "cannot publish data"; ``count`` writes are refused (None: until
+    ``end``), the rest go out on the real publisher (``sent`` counts them).
+    """
+
+    def __init__(self, monkeypatch: Any, pub: Any, count: int | None = None) -> None:
+        self.real = pub.publish
+        self.left = count
+        self.refused = 0
+        self.sent = 0
+        monkeypatch.setattr(pub, 'publish', self.publish)
+
+    def publish(self, msg: Any) -> None:
+        if self.left is None or self.left > 0:
+            self.refused += 1
+            if self.left is not None:
+                self.left -= 1
+            raise RCLError(REFUSAL)
+        self.sent += 1
+        self.real(msg)
+
+    def end(self) -> None:
+        self.left = 0
 
 
 def _params(values: dict[str, Any]) -> list[Parameter]:

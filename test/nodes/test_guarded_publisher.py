@@ -7,15 +7,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from rclpy._rclpy_pybind11 import RCLError
 from rclpy.node import Node
+from ros_harness import Refusals
 from std_msgs.msg import String
 
 from shadowhound_llm.nodes.ros_common import GuardedPublisher
 
 pytestmark = pytest.mark.ros
-REFUSAL = ('Failed to publish: cannot publish data, at /project/src/rmw_publish.cpp:68, '
-           'at /project/src/rcl/publisher.c:285')
 
 
 class Lines:
@@ -30,23 +28,15 @@ class Lines:
 
 @pytest.fixture
 def refusing(ros_context, monkeypatch):
+    """A real publisher the DDS refuses until ``end()``."""
     node = Node('guarded_publisher_test')
     pub = node.create_publisher(String, 'guarded', 10)
-    state = {'refuse': True, 'sent': 0}
-    real = pub.publish
-
-    def publish(msg):
-        if state['refuse']:
-            raise RCLError(REFUSAL)
-        state['sent'] += 1
-        real(msg)
-    monkeypatch.setattr(pub, 'publish', publish)
-    yield pub, state
+    yield pub, Refusals(monkeypatch, pub)
     node.destroy_node()
 
 
 def test_refusals_are_returned_and_warned_about_at_most_once_a_period_with_a_count(refusing):
-    pub, state = refusing
+    pub, refusals = refusing
     lines = Lines()
     guarded = GuardedPublisher(pub, lines, report_every_s=0.3)
     for _ in range(5):
@@ -58,18 +48,18 @@ def test_refusals_are_returned_and_warned_about_at_most_once_a_period_with_a_cou
     guarded.publish(String(data='x'), 'it was dropped')
     assert len(lines.warnings) == 2
     assert lines.warnings[1].endswith('it was dropped (5 refused since the last warning)')
-    state['refuse'] = False
-    assert guarded.publish(String(data='x')) is None and state['sent'] == 1
+    refusals.end()
+    assert guarded.publish(String(data='x')) is None and refusals.sent == 1
 
 
 def test_publish_within_tries_again_then_names_the_topic(refusing):
-    pub, state = refusing
+    pub, refusals = refusing
     guarded = GuardedPublisher(pub, Lines())
     start = time.monotonic()
     with pytest.raises(ConnectionError, match=r'^/guarded: the DDS refused the message for '
                                               r'0\.2 s: Failed to publish: cannot publish data$'):
         guarded.publish_within(String(data='x'), within_s=0.2)
     assert time.monotonic() - start >= 0.2
-    state['refuse'] = False
+    refusals.end()
     guarded.publish_within(String(data='x'))
-    assert state['sent'] == 1
+    assert refusals.sent == 1

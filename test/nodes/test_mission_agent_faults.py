@@ -19,10 +19,10 @@ from core_loop import CoreLoop, STATS
 from nav_msgs.msg import Odometry
 import pytest
 import rclpy
-from rclpy._rclpy_pybind11 import RCLError
 from rclpy.parameter import Parameter
 from rclpy.serialization import serialize_message
 import reliability
+from ros_harness import Refusals
 from std_msgs.msg import String
 
 from shadowhound_llm.common.geometry import Pose2D
@@ -258,32 +258,6 @@ def test_invalid_utf8_in_a_structured_request_ends_cleanly(guarded):
 
 
 # ---- the DDS refusing a write --------------------------------------------------------------
-class Refusals:
-    """A real publisher whose writes the DDS refuses, as Fast DDS does on a loaded host.
-
-    rclpy raises RCLError "cannot publish data"; ``count`` writes are refused (None: until
-    ``end``), the rest go out on the real publisher.
-    """
-
-    def __init__(self, monkeypatch, pub, count=None):
-        self.real = pub.publish
-        self.left = count
-        self.refused = 0
-        monkeypatch.setattr(pub, 'publish', self.publish)
-
-    def publish(self, msg):
-        if self.left is None or self.left > 0:
-            self.refused += 1
-            if self.left is not None:
-                self.left -= 1
-            raise RCLError('Failed to publish: cannot publish data, at '
-                           '/project/src/rmw_publish.cpp:68, at /project/src/rcl/publisher.c:285')
-        self.real(msg)
-
-    def end(self):
-        self.left = 0
-
-
 def test_refused_mission_statuses_are_sent_again_in_order_and_the_agent_lives_on(
         guarded, monkeypatch):
     h = guarded()
